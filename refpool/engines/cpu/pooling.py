@@ -1,0 +1,449 @@
+"""CPU engine for windowed and adaptive pooling: Numba kernels, parallel over rows.
+
+Layout: every kernel sees 5-D arrays ``(N, C, D, H, W)`` (see
+:mod:`refpool.engines._layout`) and parallelises over output rows
+``(n, c, od, oh)`` with ``prange``.
+
+Speed comes from vectorising across output pixels, not across the window: a
+window reduction into a single accumulator does not vectorise without
+``fastmath`` (which refpool keeps off for NaN semantics).  So each kernel keeps
+one accumulator per output pixel of the row (the output row itself, which stays
+in L1) and sweeps the window taps in row-major order, each tap being one
+vectorisable pass ``acc[j] = op(acc[j], row[j*s + off])`` over the output
+columns whose tap lies inside the input.  Strides 1 and 2 get their own
+specialised passes so LLVM sees a constant stride.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from ..._args import adaptive_bounds, avg_divisor_factors
+from .._layout import as5d, divisors3, window3
+
+_PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
+_INLINE = dict(inline="always", cache=True, nogil=True)
+
+
+# --------------------------------------------------------------------------- helpers
+@njit(**_INLINE)
+def _tap_columns(off, s, n, o):
+    """Output columns j in [lo, hi) whose tap ``j*s + off`` lies inside [0, n)."""
+    lo = 0 if off >= 0 else (-off + s - 1) // s
+    last = n - 1 - off
+    hi = 0 if last < 0 else min(o, last // s + 1)
+    return lo, max(lo, hi)
+
+
+@njit(**_INLINE)
+def _unravel_row(r, C, OD, OH):
+    oh = r % OH
+    q = r // OH
+    od = q % OD
+    q = q // OD
+    return q // C, q % C, od, oh
+
+
+@njit(**_INLINE)
+def _vmax(a, v):
+    # max that lets NaN win from either side (compiles to compare + blend)
+    return v if (v > a) | (v != v) else a
+
+
+# Row passes.  ``acc[j]`` (j < count) combines the window-row taps
+# ``seg_e[j*s]``; ``merge`` says whether acc already holds earlier window rows.
+# One pass per window row keeps each accumulator in a register across the row's
+# taps; constant ``s`` and tap count let LLVM vectorise with interleaved loads.
+
+@njit(**_INLINE)
+def _max_row1(acc, s0, s, count, merge):
+    for j in range(count):
+        m = s0[j * s]
+        acc[j] = _vmax(acc[j], m) if merge else m
+
+
+@njit(**_INLINE)
+def _max_row2(acc, s0, s1, s, count, merge):
+    for j in range(count):
+        m = _vmax(s0[j * s], s1[j * s])
+        acc[j] = _vmax(acc[j], m) if merge else m
+
+
+@njit(**_INLINE)
+def _max_row3(acc, s0, s1, s2, s, count, merge):
+    for j in range(count):
+        m = _vmax(_vmax(s0[j * s], s1[j * s]), s2[j * s])
+        acc[j] = _vmax(acc[j], m) if merge else m
+
+
+@njit(**_INLINE)
+def _sum_row1(acc, s0, s, count, merge):
+    for j in range(count):
+        m = s0[j * s]
+        acc[j] = acc[j] + m if merge else m
+
+
+@njit(**_INLINE)
+def _sum_row2(acc, s0, s1, s, count, merge):
+    for j in range(count):
+        m = s0[j * s] + s1[j * s]
+        acc[j] = acc[j] + m if merge else m
+
+
+@njit(**_INLINE)
+def _sum_row3(acc, s0, s1, s2, s, count, merge):
+    for j in range(count):
+        m = s0[j * s] + s1[j * s] + s2[j * s]
+        acc[j] = acc[j] + m if merge else m
+
+
+@njit(**_INLINE)
+def _interior(k, s, p, d, n, o):
+    """Output columns [lo, hi) whose every tap lies inside the input row."""
+    lo = 0 if p <= 0 else (p + s - 1) // s
+    last = n - 1 + p - (k - 1) * d          # largest admissible window start + p
+    hi = 0 if last < 0 else min(o, last // s + 1)
+    return lo, max(lo, hi)
+
+
+@njit(**_INLINE)
+def _max_border(acc, row, j, k, s, p, d, merge):
+    m = -np.inf
+    for e in range(k):
+        col = j * s - p + e * d
+        if 0 <= col < row.shape[0]:
+            m = _vmax(m, row[col])
+    acc[j] = _vmax(acc[j], m) if merge else m
+
+
+@njit(**_INLINE)
+def _sum_border(acc, row, j, k, s, p, merge):
+    m = 0.0
+    for e in range(k):
+        col = j * s - p + e
+        if 0 <= col < row.shape[0]:
+            m += row[col]
+    acc[j] = acc[j] + m if merge else m
+
+
+@njit(**_INLINE)
+def _max_window_row(acc, row, k, s, p, d, merge):
+    """Fold one window row (``k`` taps along W) into the output row ``acc``."""
+    n = row.shape[0]
+    o = acc.shape[0]
+    lo, hi = _interior(k, s, p, d, n, o)
+    # border columns (some taps in the padding): scalar, few of them
+    left, right = (lo, hi) if hi > lo else (o, o)
+    for j in range(left):
+        _max_border(acc, row, j, k, s, p, d, merge)
+    for j in range(right, o):
+        _max_border(acc, row, j, k, s, p, d, merge)
+    count = hi - lo
+    if count <= 0:
+        return
+    start = lo * s - p
+    a = acc[lo:hi]
+    if k == 1:
+        if s == 1:
+            _max_row1(a, row[start:], 1, count, merge)
+        elif s == 2:
+            _max_row1(a, row[start:], 2, count, merge)
+        else:
+            _max_row1(a, row[start:], s, count, merge)
+    elif k == 2:
+        if s == 1:
+            _max_row2(a, row[start:], row[start + d:], 1, count, merge)
+        elif s == 2:
+            _max_row2(a, row[start:], row[start + d:], 2, count, merge)
+        else:
+            _max_row2(a, row[start:], row[start + d:], s, count, merge)
+    elif k == 3:
+        if s == 1:
+            _max_row3(a, row[start:], row[start + d:], row[start + 2 * d:], 1, count, merge)
+        elif s == 2:
+            _max_row3(a, row[start:], row[start + d:], row[start + 2 * d:], 2, count, merge)
+        else:
+            _max_row3(a, row[start:], row[start + d:], row[start + 2 * d:], s, count, merge)
+    else:
+        _max_row1(a, row[start:], s, count, merge)
+        for e in range(1, k):
+            _max_row1(a, row[start + e * d:], s, count, True)
+
+
+@njit(**_INLINE)
+def _sum_window_row(acc, row, k, s, p, merge):
+    """Add one window row (``k`` taps along W, in-bounds taps only) into ``acc``."""
+    n = row.shape[0]
+    o = acc.shape[0]
+    lo, hi = _interior(k, s, p, 1, n, o)
+    left, right = (lo, hi) if hi > lo else (o, o)
+    for j in range(left):
+        _sum_border(acc, row, j, k, s, p, merge)
+    for j in range(right, o):
+        _sum_border(acc, row, j, k, s, p, merge)
+    count = hi - lo
+    if count <= 0:
+        return
+    start = lo * s - p
+    a = acc[lo:hi]
+    if k == 1:
+        if s == 1:
+            _sum_row1(a, row[start:], 1, count, merge)
+        elif s == 2:
+            _sum_row1(a, row[start:], 2, count, merge)
+        else:
+            _sum_row1(a, row[start:], s, count, merge)
+    elif k == 2:
+        if s == 1:
+            _sum_row2(a, row[start:], row[start + 1:], 1, count, merge)
+        elif s == 2:
+            _sum_row2(a, row[start:], row[start + 1:], 2, count, merge)
+        else:
+            _sum_row2(a, row[start:], row[start + 1:], s, count, merge)
+    elif k == 3:
+        if s == 1:
+            _sum_row3(a, row[start:], row[start + 1:], row[start + 2:], 1, count, merge)
+        elif s == 2:
+            _sum_row3(a, row[start:], row[start + 1:], row[start + 2:], 2, count, merge)
+        else:
+            _sum_row3(a, row[start:], row[start + 1:], row[start + 2:], s, count, merge)
+    else:
+        _sum_row1(a, row[start:], s, count, merge)
+        for e in range(1, k):
+            _sum_row1(a, row[start + e:], s, count, True)
+
+
+# --------------------------------------------------------------------------- max
+@njit(**_PARALLEL)
+def _max_pool_kernel(x, out, k, s, p, d):
+    N, C, D, H, W = x.shape
+    OD, OH = out.shape[2], out.shape[3]
+    for r in prange(N * C * OD * OH):
+        n, c, od, oh = _unravel_row(r, C, OD, OH)
+        acc = out[n, c, od, oh]
+        merge = False
+        for a in range(k[0]):
+            iz = od * s[0] - p[0] + a * d[0]
+            if iz < 0 or iz >= D:
+                continue
+            for b in range(k[1]):
+                iy = oh * s[1] - p[1] + b * d[1]
+                if iy < 0 or iy >= H:
+                    continue
+                _max_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], d[2], merge)
+                merge = True
+        if not merge:      # the window holds no input element (dilation only)
+            acc[:] = -np.inf
+
+
+@njit(**_PARALLEL)
+def _max_pool_indices_kernel(x, out, idx, k, s, p, d):
+    # Taps are visited in row-major window order, so "larger or NaN replaces,
+    # starting from the first in-bounds tap" reproduces PyTorch's selection.
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    for r in prange(N * C * OD * OH):
+        n, c, od, oh = _unravel_row(r, C, OD, OH)
+        acc = out[n, c, od, oh]
+        best = idx[n, c, od, oh]
+        acc[:] = -np.inf
+        best[:] = -1
+        for a in range(k[0]):
+            iz = od * s[0] - p[0] + a * d[0]
+            if iz < 0 or iz >= D:
+                continue
+            for b in range(k[1]):
+                iy = oh * s[1] - p[1] + b * d[1]
+                if iy < 0 or iy >= H:
+                    continue
+                row = x[n, c, iz, iy]
+                base = (iz * H + iy) * W
+                for e in range(k[2]):
+                    off = e * d[2] - p[2]
+                    lo, hi = _tap_columns(off, s[2], W, OW)
+                    for j in range(lo, hi):
+                        col = j * s[2] + off
+                        v = row[col]
+                        if best[j] < 0 or v > acc[j] or v != v:
+                            acc[j] = v
+                            best[j] = base + col
+
+
+# --------------------------------------------------------------------------- avg
+@njit(**_PARALLEL)
+def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override):
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    for r in prange(N * C * OD * OH):
+        n, c, od, oh = _unravel_row(r, C, OD, OH)
+        acc = out[n, c, od, oh]
+        merge = False
+        for a in range(k[0]):
+            iz = od * s[0] - p[0] + a
+            if iz < 0 or iz >= D:
+                continue
+            for b in range(k[1]):
+                iy = oh * s[1] - p[1] + b
+                if iy < 0 or iy >= H:
+                    continue
+                _sum_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], merge)
+                merge = True
+        if override != 0:
+            for j in range(OW):
+                acc[j] = acc[j] / override
+        else:
+            plane = fz[od] * fy[oh]
+            for j in range(OW):
+                acc[j] = acc[j] / (plane * fx[j])
+
+
+# --------------------------------------------------------------------------- adaptive
+# Adaptive windows have variable width, so the kernels first reduce the window's
+# rows into one column buffer (vectorised across columns), then reduce each
+# output's column segment.  The column buffers are preallocated by the caller,
+# one per work chunk, so the kernels allocate nothing.
+
+@njit(**_PARALLEL)
+def _adaptive_avg_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    rows = N * C * OD * OH
+    chunks = colbuf.shape[0]
+    for chunk in prange(chunks):
+        col = colbuf[chunk]
+        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
+            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            col[:] = 0.0
+            for iz in range(zs[od], ze[od]):
+                for iy in range(ys[oh], ye[oh]):
+                    row = x[n, c, iz, iy]
+                    for w in range(W):
+                        col[w] += row[w]
+            count = (ze[od] - zs[od]) * (ye[oh] - ys[oh])
+            o = out[n, c, od, oh]
+            for j in range(OW):
+                total = 0.0
+                for w in range(xs[j], xe[j]):
+                    total += col[w]
+                o[j] = total / (count * (xe[j] - xs[j]))
+
+
+@njit(**_PARALLEL)
+def _adaptive_max_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    rows = N * C * OD * OH
+    chunks = colbuf.shape[0]
+    for chunk in prange(chunks):
+        col = colbuf[chunk]
+        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
+            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            col[:] = -np.inf
+            for iz in range(zs[od], ze[od]):
+                for iy in range(ys[oh], ye[oh]):
+                    _max_row1(col, x[n, c, iz, iy], 1, W, True)
+            o = out[n, c, od, oh]
+            for j in range(OW):
+                best = col[xs[j]]
+                for w in range(xs[j] + 1, xe[j]):
+                    v = col[w]
+                    best = v if (v > best) | (v != v) else best
+                o[j] = best
+
+
+@njit(**_PARALLEL)
+def _adaptive_max_indices_kernel(x, out, idx, zs, ze, ys, ye, xs, xe, colbuf, colrow):
+    # Column pass: per column, PyTorch's scan over the window rows in order gives
+    # the first maximum, or the last NaN, and its row key (iz*H + iy).
+    # Segment pass: across columns, the row-major scan of the whole window picks
+    # the last NaN (largest row key, then largest column) if any, otherwise the
+    # first maximum (smallest row key, then smallest column).
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    rows = N * C * OD * OH
+    chunks = colbuf.shape[0]
+    for chunk in prange(chunks):
+        col = colbuf[chunk]
+        key = colrow[chunk]
+        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
+            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            first = zs[od] * H + ys[oh]
+            for w in range(W):
+                col[w] = -np.inf
+                key[w] = first
+            for iz in range(zs[od], ze[od]):
+                for iy in range(ys[oh], ye[oh]):
+                    row = x[n, c, iz, iy]
+                    rk = iz * H + iy
+                    for w in range(W):
+                        v = row[w]
+                        if v > col[w] or v != v:
+                            col[w] = v
+                            key[w] = rk
+            o = out[n, c, od, oh]
+            ix = idx[n, c, od, oh]
+            for j in range(OW):
+                bw = xs[j]
+                bv = col[bw]
+                for w in range(xs[j] + 1, xe[j]):
+                    v = col[w]
+                    if v != v:
+                        if bv == bv or key[w] >= key[bw]:
+                            bv = v
+                            bw = w
+                    elif bv == bv and (v > bv or (v == bv and key[w] < key[bw])):
+                        bv = v
+                        bw = w
+                o[j] = bv
+                ix[j] = key[bw] * W + bw
+
+
+# --------------------------------------------------------------------------- entry points
+def max_pool(x, out, spec):
+    _max_pool_kernel(as5d(x), as5d(out), *window3(spec))
+
+
+def max_pool_with_indices(x, out, indices, spec):
+    _max_pool_indices_kernel(as5d(x), as5d(out), as5d(indices), *window3(spec))
+
+
+def avg_pool(x, out, spec, count_include_pad, divisor_override):
+    k, s, p, _ = window3(spec)
+    fz, fy, fx = divisors3(avg_divisor_factors(spec, count_include_pad))
+    _avg_pool_kernel(as5d(x), as5d(out), k, s, p, fz, fy, fx,
+                     float(divisor_override or 0))
+
+
+def _adaptive_args(x5, out5):
+    bounds = []
+    for n, o in zip(x5.shape[2:], out5.shape[2:]):
+        bounds.extend(adaptive_bounds(n, o))
+    return bounds
+
+
+def _chunks(out5):
+    rows = int(np.prod(out5.shape[:4]))
+    return max(1, min(rows, 8 * numba.get_num_threads()))
+
+
+def adaptive_avg_pool(x, out):
+    x5, out5 = as5d(x), as5d(out)
+    colbuf = np.empty((_chunks(out5), x5.shape[4]), dtype=np.float64)
+    _adaptive_avg_kernel(x5, out5, *_adaptive_args(x5, out5), colbuf)
+
+
+def adaptive_max_pool(x, out):
+    x5, out5 = as5d(x), as5d(out)
+    colbuf = np.empty((_chunks(out5), x5.shape[4]), dtype=x5.dtype)
+    _adaptive_max_kernel(x5, out5, *_adaptive_args(x5, out5), colbuf)
+
+
+def adaptive_max_pool_with_indices(x, out, indices):
+    x5, out5 = as5d(x), as5d(out)
+    chunks = _chunks(out5)
+    colbuf = np.empty((chunks, x5.shape[4]), dtype=x5.dtype)
+    colrow = np.empty((chunks, x5.shape[4]), dtype=np.int64)
+    _adaptive_max_indices_kernel(x5, out5, as5d(indices), *_adaptive_args(x5, out5),
+                                 colbuf, colrow)

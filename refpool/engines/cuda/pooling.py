@@ -1,0 +1,176 @@
+"""CUDA engine for windowed and adaptive pooling: one thread per output element.
+
+Arrays arrive as device arrays of shape ``(N, C, *spatial)`` and are viewed as
+5-D ``(N, C, D, H, W)``.  Each thread decodes its flat output index, walks its
+window in row-major order and writes one value (and index).  Per-axis divisor
+factors and adaptive window bounds are computed on the host by
+:mod:`refpool._args` and copied over (they are tiny).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import cuda
+
+from ..._args import adaptive_bounds, avg_divisor_factors
+from .._layout import as5d, divisors3, window3
+from ._launch import grid
+
+_DEVICE = dict(device=True, inline=True)
+
+
+@cuda.jit(**_DEVICE)
+def _unravel(t, C, OD, OH, OW):
+    ow = t % OW
+    t //= OW
+    oh = t % OH
+    t //= OH
+    od = t % OD
+    t //= OD
+    return t // C, t % C, od, oh, ow
+
+
+@cuda.jit
+def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
+    t = cuda.grid(1)
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    if t >= N * C * OD * OH * OW:
+        return
+    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    best = -math.inf
+    where = -1
+    for a in range(kd):
+        iz = od * sd - pd + a * dd
+        if iz < 0 or iz >= D:
+            continue
+        for b in range(kh):
+            iy = oh * sh - ph + b * dh
+            if iy < 0 or iy >= H:
+                continue
+            for e in range(kw):
+                ix = ow * sw - pw + e * dw
+                if ix < 0 or ix >= W:
+                    continue
+                v = x[n, c, iz, iy, ix]
+                # first in-bounds tap, then "larger or NaN replaces" (PyTorch's scan)
+                if where < 0 or v > best or v != v:
+                    best = v
+                    where = (iz * H + iy) * W + ix
+    out[n, c, od, oh, ow] = best
+    if want_idx:
+        idx[n, c, od, oh, ow] = where
+
+
+@cuda.jit
+def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, override):
+    t = cuda.grid(1)
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    if t >= N * C * OD * OH * OW:
+        return
+    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    total = 0.0          # float64 accumulator: cheap here, and closer to the reference
+    for a in range(kd):
+        iz = od * sd - pd + a
+        if iz < 0 or iz >= D:
+            continue
+        for b in range(kh):
+            iy = oh * sh - ph + b
+            if iy < 0 or iy >= H:
+                continue
+            for e in range(kw):
+                ix = ow * sw - pw + e
+                if 0 <= ix < W:
+                    total += x[n, c, iz, iy, ix]
+    if override != 0:
+        out[n, c, od, oh, ow] = total / override
+    else:
+        out[n, c, od, oh, ow] = total / (fz[od] * fy[oh] * fx[ow])
+
+
+@cuda.jit
+def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe):
+    # mode 0: average, 1: max, 2: max with indices
+    t = cuda.grid(1)
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    if t >= N * C * OD * OH * OW:
+        return
+    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    if mode == 0:
+        total = 0.0
+        for iz in range(zs[od], ze[od]):
+            for iy in range(ys[oh], ye[oh]):
+                for ix in range(xs[ow], xe[ow]):
+                    total += x[n, c, iz, iy, ix]
+        count = (ze[od] - zs[od]) * (ye[oh] - ys[oh]) * (xe[ow] - xs[ow])
+        out[n, c, od, oh, ow] = total / count
+        return
+    best = -math.inf
+    where = -1
+    for iz in range(zs[od], ze[od]):
+        for iy in range(ys[oh], ye[oh]):
+            for ix in range(xs[ow], xe[ow]):
+                v = x[n, c, iz, iy, ix]
+                if where < 0 or v > best or v != v:
+                    best = v
+                    where = (iz * H + iy) * W + ix
+    out[n, c, od, oh, ow] = best
+    if mode == 2:
+        idx[n, c, od, oh, ow] = where
+
+
+def _window_args(spec):
+    k, s, p, d = window3(spec)
+    return (*k, *s, *p, *d)
+
+
+def _dummy_indices():
+    return cuda.device_array((1, 1, 1, 1, 1), dtype=np.int64)
+
+
+def max_pool(x, out, spec):
+    x5, o5 = as5d(x), as5d(out)
+    blocks, threads = grid(o5.size)
+    _max_pool_kernel[blocks, threads](x5, o5, _dummy_indices(), False, *_window_args(spec))
+
+
+def max_pool_with_indices(x, out, indices, spec):
+    x5, o5 = as5d(x), as5d(out)
+    blocks, threads = grid(o5.size)
+    _max_pool_kernel[blocks, threads](x5, o5, as5d(indices), True, *_window_args(spec))
+
+
+def avg_pool(x, out, spec, count_include_pad, divisor_override):
+    x5, o5 = as5d(x), as5d(out)
+    k, s, p, _ = window3(spec)
+    factors = [cuda.to_device(f) for f in
+               divisors3(avg_divisor_factors(spec, count_include_pad))]
+    blocks, threads = grid(o5.size)
+    _avg_pool_kernel[blocks, threads](x5, o5, *k, *s, *p, *factors,
+                                      float(divisor_override or 0))
+
+
+def _adaptive(x, out, indices, mode):
+    x5, o5 = as5d(x), as5d(out)
+    bounds = []
+    for n, o in zip(x5.shape[2:], o5.shape[2:]):
+        bounds.extend(cuda.to_device(b) for b in adaptive_bounds(n, o))
+    idx = as5d(indices) if indices is not None else _dummy_indices()
+    blocks, threads = grid(o5.size)
+    _adaptive_kernel[blocks, threads](x5, o5, idx, mode, *bounds)
+
+
+def adaptive_avg_pool(x, out):
+    _adaptive(x, out, None, 0)
+
+
+def adaptive_max_pool(x, out):
+    _adaptive(x, out, None, 1)
+
+
+def adaptive_max_pool_with_indices(x, out, indices):
+    _adaptive(x, out, indices, 2)

@@ -1,0 +1,166 @@
+"""Reference engine for windowed and adaptive pooling: plain NumPy, float64 inside.
+
+Written to be read beside the formulas in :mod:`refpool.pooling`; speed is not a
+goal.  Each function fills a preallocated output and rounds to its dtype once.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+# Markers in the window-position arrays built by `_window_positions`.
+_PADDING = -1      # inside the symmetric padding
+_OVERHANG = -2     # past the padded border (only reachable in ceil mode)
+
+
+def _window_positions(n, k, s, p, d, o):
+    """Input position read by tap ``t`` of window ``i`` along one axis, shape (o, k).
+
+    Entries outside the input are replaced by ``_PADDING`` (inside the padding)
+    or ``_OVERHANG`` (past the right padding).
+    """
+    pos = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
+    marked = pos.copy()
+    marked[(pos < 0) | (pos >= n)] = _PADDING
+    marked[pos >= n + p] = _OVERHANG
+    return marked
+
+
+def _gather_windows(x, spec):
+    """Every window of ``x`` as a trailing axis, in row-major window order.
+
+    Returns ``values`` of shape ``(N, C, *o, prod(k))`` (float64; out-of-input
+    taps hold NaN and must be masked by the caller) and ``where`` of shape
+    ``(*o, prod(k), ndim)`` with the per-axis input position of every tap (or a
+    negative marker).
+    """
+    ndim = len(spec.input_size)
+    per_axis = [_window_positions(n, k, s, p, d, o) for n, k, s, p, d, o in
+                zip(spec.input_size, spec.kernel, spec.stride, spec.padding,
+                    spec.dilation, spec.output_size)]
+    o_shape = spec.output_size
+    taps = int(np.prod(spec.kernel))
+    where = np.empty(o_shape + (taps, ndim), dtype=np.int64)
+    for a, pos in enumerate(per_axis):
+        # position along axis a of tap (t_0..t_{ndim-1}) of window (i_0..i_{ndim-1})
+        full = np.broadcast_to(pos.reshape(_interleave(pos.shape, a, ndim)),
+                               o_shape + spec.kernel)
+        where[..., a] = full.reshape(o_shape + (taps,))
+    inside = (where >= 0).all(axis=-1)
+    safe = np.where(where >= 0, where, 0)
+    values = x[(Ellipsis,) + tuple(safe[..., a] for a in range(ndim))].astype(np.float64)
+    values[..., ~inside] = np.nan
+    return values, where
+
+
+def _interleave(pos_shape, axis, ndim):
+    """Reshape target that puts a (o, k) array of axis ``axis`` into (*o, *k) layout."""
+    shape = [1] * (2 * ndim)
+    shape[axis] = pos_shape[0]
+    shape[ndim + axis] = pos_shape[1]
+    return shape
+
+
+def _flat_index(where, input_size):
+    """Row-major flat index into the unpadded spatial block (-1 for taps outside)."""
+    inside = (where >= 0).all(axis=-1)
+    flat = np.zeros(where.shape[:-1], dtype=np.int64)
+    for a, n in enumerate(input_size):
+        flat = flat * n + where[..., a]
+    return np.where(inside, flat, -1)
+
+
+def _select_max(values, inside):
+    """Value and window-position of the selected maximum along the last axis.
+
+    Selection rule (PyTorch's scan): walk the window in row-major order from its
+    first in-bounds tap, and move to a tap when it is larger than the current
+    maximum or is NaN.  Hence: the last NaN if any; otherwise the first maximum.
+    """
+    taps = values.shape[-1]
+    isnan = np.isnan(values) & inside
+    last_nan = taps - 1 - np.argmax(isnan[..., ::-1], axis=-1)
+    scored = np.where(inside, values, -np.inf)
+    scored = np.where(np.isnan(scored), -np.inf, scored)
+    best = scored.max(axis=-1, keepdims=True)
+    first_max = np.argmax(inside & (scored == best), axis=-1)
+    chosen = np.where(isnan.any(axis=-1), last_nan, first_max)
+    picked = np.take_along_axis(values, chosen[..., None], axis=-1)[..., 0]
+    empty = ~inside.any(axis=-1)
+    return np.where(empty, -np.inf, picked), np.where(empty, -1, chosen)
+
+
+def max_pool(x, out, spec):
+    values, where = _gather_windows(x, spec)
+    inside = (where >= 0).all(axis=-1)
+    y, _ = _select_max(values, np.broadcast_to(inside, values.shape))
+    out[...] = y
+
+
+def max_pool_with_indices(x, out, indices, spec):
+    values, where = _gather_windows(x, spec)
+    inside = (where >= 0).all(axis=-1)
+    y, chosen = _select_max(values, np.broadcast_to(inside, values.shape))
+    flat = _flat_index(where, spec.input_size)                     # (*o, taps)
+    flat = np.broadcast_to(flat, values.shape)
+    out[...] = y
+    picked = np.take_along_axis(flat, np.maximum(chosen, 0)[..., None], axis=-1)[..., 0]
+    indices[...] = np.where(chosen < 0, -1, picked)
+
+
+def avg_pool(x, out, spec, count_include_pad, divisor_override):
+    values, where = _gather_windows(x, spec)
+    inside = (where >= 0).all(axis=-1)
+    within_padded = (where != _OVERHANG).all(axis=-1)
+    total = np.where(inside, values, 0.0).sum(axis=-1)
+    if divisor_override is not None:
+        divisor = float(divisor_override)
+    elif count_include_pad:
+        divisor = within_padded.sum(axis=-1)        # padding counts, overhang does not
+    else:
+        divisor = inside.sum(axis=-1)
+    out[...] = total / divisor
+
+
+def _adaptive_windows(input_size, output_size):
+    """Iterate over (output index, tuple of slices) of the adaptive windows."""
+    ranges = []
+    for n, o in zip(input_size, output_size):
+        ranges.append([slice((i * n) // o, -((-(i + 1) * n) // o)) for i in range(o)])
+    for index in itertools.product(*(range(o) for o in output_size)):
+        yield index, tuple(r[i] for r, i in zip(ranges, index))
+
+
+def adaptive_avg_pool(x, out):
+    spatial = x.shape[2:]
+    result = np.empty(out.shape, dtype=np.float64)
+    for index, window in _adaptive_windows(spatial, out.shape[2:]):
+        block = x[(Ellipsis,) + window].astype(np.float64)
+        result[(Ellipsis,) + index] = block.reshape(block.shape[:2] + (-1,)).mean(axis=-1)
+    out[...] = result
+
+
+def _adaptive_max(x, out, indices):
+    spatial = x.shape[2:]
+    flat_positions = np.arange(int(np.prod(spatial))).reshape(spatial)
+    result = np.empty(out.shape, dtype=np.float64)
+    chosen_flat = np.empty(out.shape, dtype=np.int64)
+    for index, window in _adaptive_windows(spatial, out.shape[2:]):
+        block = x[(Ellipsis,) + window].astype(np.float64)
+        block = block.reshape(block.shape[:2] + (-1,))
+        y, chosen = _select_max(block, np.ones(block.shape, dtype=bool))
+        result[(Ellipsis,) + index] = y
+        chosen_flat[(Ellipsis,) + index] = flat_positions[window].reshape(-1)[chosen]
+    out[...] = result
+    if indices is not None:
+        indices[...] = chosen_flat
+
+
+def adaptive_max_pool(x, out):
+    _adaptive_max(x, out, None)
+
+
+def adaptive_max_pool_with_indices(x, out, indices):
+    _adaptive_max(x, out, indices)

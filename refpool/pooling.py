@@ -1,0 +1,245 @@
+"""Windowed and adaptive pooling: ``max_pool``, ``avg_pool``, ``adaptive_max_pool``,
+``adaptive_avg_pool``.
+
+Every function here is a thin layer: it validates with :mod:`refpool._args`,
+allocates the output with :class:`refpool._dispatch.Launch`, and lets the chosen
+engine (``reference``, ``cpu`` or ``cuda``) fill it.  The semantics are PyTorch's
+(``torch.nn.functional.max_pool{1,2,3}d`` and friends), stated exactly below.
+
+Notation, per spatial axis: input length :math:`n`, kernel :math:`k`, stride
+:math:`s`, padding :math:`p`, dilation :math:`d`, output length :math:`o`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import _args
+from ._dispatch import Launch
+from ._fieldcheck import check_pointwise_field_type
+
+__all__ = ["max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool"]
+
+
+def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False, *, field_type=None, engine="auto", out=None):
+    r"""Max pooling over 1, 2 or 3 spatial axes.
+
+    Equivariant to the grid-symmetry group (``dihedral(4)`` in 2D, the full
+    octahedral group in 3D) under the window-symmetry condition below, and acts
+    pointwise on channels, so it commutes with every permutation representation.
+
+    .. math::
+
+        y[n, c, \mathbf{i}] = \max_{\mathbf{t} \in [0, k)}
+            x[n, c, \mathbf{i}\,s - p + \mathbf{t}\,d]
+
+    where positions outside the input count as :math:`-\infty` (padding never
+    wins).  A NaN in the window makes the output NaN.
+
+    Parameters
+    ----------
+    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+        Input with one to three spatial axes.
+    kernel_size : int or tuple of int
+        Window size :math:`k` per axis (:math:`k \ge 1`).
+    stride : int or tuple of int, optional
+        Step between windows; defaults to ``kernel_size``.
+    padding : int or tuple of int
+        Implicit :math:`-\infty` padding on both sides, :math:`0 \le p \le
+        \lfloor (d(k-1)+1)/2 \rfloor`.
+    dilation : int or tuple of int
+        Spacing :math:`d \ge 1` between window taps.
+    ceil_mode : bool
+        Use the ceiling in the output-length formula (see below).
+    return_indices : bool
+        Also return the int64 flat index (into each unpadded spatial block,
+        row-major: ``y*W + x`` in 2D, ``(z*H + y)*W + x`` in 3D) of the selected
+        element.  Windows are scanned in row-major order and an element is
+        selected when it is larger than the current maximum or is NaN, starting
+        from the first in-bounds element: the first maximum wins, except that the
+        *last* NaN wins when the window holds NaNs (PyTorch's rule).
+    field_type : FieldType, optional
+        When given, the channels are checked to form fields of this type, whose
+        representations must be permutation representations (max pooling acts
+        channel by channel and commutes only with channel permutations).
+    engine : {"auto", "cpu", "cuda", "reference"}
+        ``"auto"`` runs CUDA arrays on the GPU and host arrays on the CPU engine.
+    out : ndarray or CUDA array, optional
+        Preallocated output (or ``(output, indices)`` with ``return_indices``).
+
+    Returns
+    -------
+    y : array, shape (N, C, *o), dtype of ``x``
+    indices : int64 array, shape (N, C, *o)
+        Only with ``return_indices=True``.
+
+    Notes
+    -----
+    **Output shape**, per axis:
+
+    .. math:: o = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1
+
+    With ``ceil_mode=True`` the floor is a ceiling, and the last window is
+    dropped when it would start in the right padding (:math:`(o-1)s \ge n + p`).
+
+    **Exact equivariance.**  Reversing a spatial axis commutes exactly with the
+    pooling when the window grid is symmetric about the centre of that axis,
+    :math:`(n + 2p - d(k-1) - 1) \bmod s = 0` (then ``ceil_mode`` changes
+    nothing).  Swapping two axes (a transpose) commutes when both axes have the
+    same :math:`(k, s, p, d)`; a 90° rotation is a transpose followed by a
+    reversal and needs both conditions.  Channel action: any permutation
+    representation.  :func:`refpool.exact_symmetries` lists the exact elements.
+    """
+    ndim = _args.check_input(x)
+    spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
+                             ceil_mode, padding_limit="dilated")
+    return_indices = _args.check_bool(return_indices, "return_indices")
+    check_pointwise_field_type(field_type, x.shape[1], "max_pool")
+    del ndim
+    launch = Launch(x, engine)
+    shape = _args.with_channels(x.shape, spec.output_size)
+    out_y, out_i = _split_out(out, return_indices)
+    y = launch.output(shape, _args.array_dtype(x), out_y, "out")
+    if return_indices:
+        idx = launch.output(shape, np.int64, out_i, "out[1]")
+        launch.run("pooling", "max_pool_with_indices", launch.x, y, idx, spec)
+        return launch.result(y), launch.result(idx)
+    launch.run("pooling", "max_pool", launch.x, y, spec)
+    return launch.result(y)
+
+
+def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
+             count_include_pad=True, divisor_override=None, *, engine="auto", out=None):
+    r"""Average pooling over 1, 2 or 3 spatial axes.
+
+    Linear and identical on every channel, so it commutes with every
+    representation acting on the channels; equivariant to the grid symmetries
+    under the window-symmetry condition below.
+
+    .. math::
+
+        y[n, c, \mathbf{i}] = \frac{1}{D(\mathbf{i})}
+            \sum_{\mathbf{t} \in W(\mathbf{i})} x[n, c, \mathbf{t}]
+
+    Per axis the window starts at :math:`h_s = i s - p` and ends (exclusive) at
+    :math:`h_e = \min(h_s + k, n + p)`; the sum runs over the part of the window
+    inside the input.  The divisor :math:`D` is the product over axes of
+
+    - :math:`h_e - h_s` with ``count_include_pad=True``: zero padding counts,
+      but a ceil-mode overhang past the padded border does not;
+    - the number of in-bounds positions with ``count_include_pad=False``;
+    - ``divisor_override`` when given, for every output pixel.
+
+    Parameters
+    ----------
+    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    kernel_size, stride, ceil_mode
+        As in :func:`max_pool` (no dilation).
+    padding : int or tuple of int
+        Zero padding, :math:`0 \le p \le \lfloor k/2 \rfloor`.
+    count_include_pad : bool
+    divisor_override : int, optional
+        Non-zero divisor used for every window.
+    engine, out
+        As in :func:`max_pool`.
+
+    Returns
+    -------
+    y : array, shape (N, C, *o), dtype of ``x``
+        ``o`` as in :func:`max_pool` with :math:`d = 1`.
+
+    Notes
+    -----
+    Exact equivariance: as :func:`max_pool` with :math:`d = 1`; the divisors
+    are mirror-symmetric whenever the window grid is.  All representations.
+    The CPU and CUDA engines accumulate in the input dtype; float32 results match
+    the float64 reference within a relative error of about ``k^D * 1e-7``.
+    """
+    _args.check_input(x)
+    spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode,
+                             padding_limit="kernel")
+    count_include_pad = _args.check_bool(count_include_pad, "count_include_pad")
+    divisor_override = _args.check_divisor_override(divisor_override)
+    launch = Launch(x, engine)
+    y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
+                      out)
+    launch.run("pooling", "avg_pool", launch.x, y, spec, count_include_pad, divisor_override)
+    return launch.result(y)
+
+
+def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
+                      engine="auto", out=None):
+    r"""Adaptive max pooling to a fixed output size over 1, 2 or 3 spatial axes.
+
+    Output :math:`i` of :math:`o` along an axis of length :math:`n` reads the
+    window
+
+    .. math:: \Big[\big\lfloor \tfrac{i n}{o} \big\rfloor,\;
+              \big\lceil \tfrac{(i+1) n}{o} \big\rceil\Big)
+
+    and takes its maximum (NaN propagates).  These windows are mirror-symmetric
+    for every :math:`n` and :math:`o`, so adaptive pooling is exactly equivariant
+    to every grid reflection for every shape, and to a transpose or 90° rotation
+    whenever the swapped axes have equal output sizes.  Channel action: any
+    permutation representation.
+
+    Parameters
+    ----------
+    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    output_size : int or tuple of (int or None)
+        Output length per axis (>= 1); ``None`` keeps the input length.
+    return_indices : bool
+        Also return int64 flat indices, with the selection rule of
+        :func:`max_pool`.
+    field_type, engine, out
+        As in :func:`max_pool`.
+    """
+    _args.check_input(x)
+    osize = _args.adaptive_output_size(x.shape[2:], output_size)
+    return_indices = _args.check_bool(return_indices, "return_indices")
+    check_pointwise_field_type(field_type, x.shape[1], "adaptive_max_pool")
+    launch = Launch(x, engine)
+    shape = _args.with_channels(x.shape, osize)
+    out_y, out_i = _split_out(out, return_indices)
+    y = launch.output(shape, _args.array_dtype(x), out_y, "out")
+    if return_indices:
+        idx = launch.output(shape, np.int64, out_i, "out[1]")
+        launch.run("pooling", "adaptive_max_pool_with_indices", launch.x, y, idx)
+        return launch.result(y), launch.result(idx)
+    launch.run("pooling", "adaptive_max_pool", launch.x, y)
+    return launch.result(y)
+
+
+def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
+    r"""Adaptive average pooling to a fixed output size over 1, 2 or 3 spatial axes.
+
+    Each output is the mean of its adaptive window (see
+    :func:`adaptive_max_pool`); the divisor is the window's element count.  This
+    is also ``interpolate(mode="area")``.  Linear, so it commutes with every
+    representation; exactly equivariant to every grid reflection for every shape
+    and to transposes/90° rotations when the swapped axes have equal output
+    sizes.
+
+    Parameters
+    ----------
+    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    output_size : int or tuple of (int or None)
+    engine, out
+        As in :func:`max_pool`.
+    """
+    _args.check_input(x)
+    osize = _args.adaptive_output_size(x.shape[2:], output_size)
+    launch = Launch(x, engine)
+    y = launch.output(_args.with_channels(x.shape, osize), _args.array_dtype(x), out)
+    launch.run("pooling", "adaptive_avg_pool", launch.x, y)
+    return launch.result(y)
+
+
+def _split_out(out, return_indices):
+    """Split ``out`` into (values, indices) preallocations."""
+    if not return_indices or out is None:
+        return out, None
+    if not isinstance(out, tuple) or len(out) != 2:
+        raise TypeError("with return_indices=True, out must be a tuple (output, indices)")
+    return out
