@@ -32,8 +32,16 @@ ENGINES = ("auto", "cpu", "cuda", "reference")
 
 # --------------------------------------------------------------------------- arrays
 def is_cuda_array(x) -> bool:
-    """True for objects living on a CUDA device (numba, CuPy, torch CUDA tensors)."""
-    return hasattr(x, "__cuda_array_interface__") and not isinstance(x, np.ndarray)
+    """True for objects living on a CUDA device (numba, CuPy, torch CUDA tensors).
+
+    Numba's CUDA simulator stands in with ``FakeCUDAArray`` objects, which do not
+    expose ``__cuda_array_interface__``; they count as device arrays too.
+    """
+    if isinstance(x, np.ndarray):
+        return False
+    return hasattr(x, "__cuda_array_interface__") or (
+        type(x).__name__ == "FakeCUDAArray"
+        and type(x).__module__.startswith("numba.cuda.simulator"))
 
 
 def check_input(x, name="x", *, min_spatial=1, max_spatial=3):
@@ -297,3 +305,535 @@ def isfinite_positive(value, name):
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} must be positive and finite, got {value!r}")
     return value
+
+
+# --- antialiasing
+#: ``pad_type`` spellings of :func:`refpool.blur_pool` (antialiased-cnns' short
+#: aliases included) mapped to the canonical name the engines receive.
+PAD_TYPES = {"reflect": "reflect", "refl": "reflect",
+             "replicate": "replicate", "repl": "replicate",
+             "zero": "zero"}
+
+#: truncation multipliers (radius / sigma) of the Gaussian filters of the two
+#: antialiased poolings, as in e2cnn/escnn
+AVG_TRUNCATE = 3.0
+MAX_TRUNCATE = 4.0
+
+
+def check_truncate(truncate):
+    """Validate the truncation multiplier of a Gaussian (finite, >= 0)."""
+    if isinstance(truncate, bool) or not isinstance(truncate, numbers.Real):
+        raise TypeError(f"truncate must be a real number, got {truncate!r}")
+    truncate = float(truncate)
+    if not math.isfinite(truncate) or truncate < 0:
+        raise ValueError(f"truncate must be non-negative and finite, got {truncate!r}")
+    return truncate
+
+
+def gaussian_size(sigma, truncate):
+    """Gaussian filter size :math:`2\\,\\mathrm{round}(t\\sigma) + 1`.
+
+    ``round`` is Python's (half to even), as in e2cnn/escnn.
+    """
+    return 2 * int(round(truncate * sigma)) + 1
+
+
+def check_filter_size(size, name):
+    """A filter size: an int >= 1."""
+    if not _is_int(size):
+        raise TypeError(f"{name} must be an int, got {size!r}")
+    if size < 1:
+        raise ValueError(f"{name} must be >= 1, got {size!r}")
+    return int(size)
+
+
+def check_kernel_ndim(ndim):
+    """Number of axes of an n-D filter: an int >= 1."""
+    if not _is_int(ndim):
+        raise TypeError(f"ndim must be an int, got {ndim!r}")
+    if ndim < 1:
+        raise ValueError(f"ndim must be >= 1, got {ndim!r}")
+    return int(ndim)
+
+
+def check_filter_dtype(dtype):
+    """dtype of a filter returned by :mod:`refpool.kernels`: a real floating dtype."""
+    try:
+        dt = np.dtype(dtype)
+    except TypeError as exc:
+        raise TypeError(f"dtype must be a NumPy floating dtype, got {dtype!r}") from exc
+    if dt.kind != "f":
+        raise TypeError(f"dtype must be a real floating dtype, got {dt}")
+    return dt
+
+
+def check_pad_type(pad_type):
+    """Canonical padding mode of :func:`refpool.blur_pool`."""
+    if not isinstance(pad_type, str):
+        raise TypeError(f"pad_type must be a str, got {pad_type!r}")
+    try:
+        return PAD_TYPES[pad_type]
+    except KeyError:
+        raise ValueError(f"pad_type must be one of {tuple(PAD_TYPES)}, got {pad_type!r}") \
+            from None
+
+
+def _check_nonempty(spatial_shape, op):
+    if min(spatial_shape) < 1:
+        raise ValueError(f"{op}: x must have non-empty spatial axes, got spatial shape "
+                         f"{tuple(spatial_shape)}")
+
+
+class FilterSpec(NamedTuple):
+    """Validated per-axis geometry of a strided filter (one entry per spatial axis).
+
+    Output ``i`` along an axis reads positions ``i*stride - before + u``,
+    ``u = 0 .. size - 1``, of the input extended on both sides by ``mode``
+    (``"zero"``, ``"reflect"`` or ``"replicate"``).  ``before`` and ``after``
+    are the padding widths; ``after`` is at least what the last output reads.
+    """
+
+    input_size: tuple
+    size: tuple
+    stride: tuple
+    before: tuple
+    after: tuple
+    mode: str
+    output_size: tuple
+
+
+class AntialiasedMaxSpec(NamedTuple):
+    """Geometry of :func:`refpool.antialiased_max_pool`.
+
+    ``window`` is the max pooling (its ``output_size`` is :func:`refpool.max_pool`'s),
+    evaluated densely at stride 1 over ``dense_size = n + 2p - d(k-1)`` positions per
+    axis; ``blur`` is the zero-padded Gaussian filter over that dense map, with the
+    operator's stride and output size.
+    """
+
+    window: WindowSpec
+    dense_size: tuple
+    blur: FilterSpec
+
+
+def antialiased_avg_spec(spatial_shape, sigma, stride, padding=None):
+    """Validate :func:`refpool.antialiased_avg_pool`; returns ``(sigma, FilterSpec)``.
+
+    Filter size ``fs = 2 round(3 sigma) + 1`` on every axis, zero padding
+    ``padding`` (default ``(fs-1)//2``) on both sides, output
+    ``floor((n + 2p - fs)/s) + 1``.
+    """
+    ndim = len(spatial_shape)
+    sigma = isfinite_positive(sigma, "sigma")
+    fs = gaussian_size(sigma, AVG_TRUNCATE)
+    s = per_axis(stride, ndim, "stride", minimum=1)
+    if padding is None:
+        p = ((fs - 1) // 2,) * ndim
+    else:
+        p = per_axis(padding, ndim, "padding", minimum=0)
+    _check_nonempty(spatial_shape, "antialiased_avg_pool")
+    out = tuple(pool_output_length(n, fs, si, pi) for n, si, pi in zip(spatial_shape, s, p))
+    if min(out) < 1:
+        raise ValueError(
+            f"antialiased_avg_pool: the Gaussian filter (size {fs} for sigma={sigma!r}) is "
+            f"larger than the padded input {tuple(n + 2 * q for n, q in zip(spatial_shape, p))};"
+            f" increase padding or reduce sigma")
+    return sigma, FilterSpec(tuple(spatial_shape), (fs,) * ndim, s, p, p, "zero", out)
+
+
+def antialiased_max_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
+                         ceil_mode=False, sigma=0.6, blur_padding=None):
+    """Validate :func:`refpool.antialiased_max_pool`; returns ``(sigma, AntialiasedMaxSpec)``.
+
+    Per axis: dense length ``L = n + 2p - d(k-1)``, Gaussian size
+    ``fs = 2 round(4 sigma) + 1``, blur padding ``q`` (default ``c = (fs-1)//2``).
+    Floor mode: ``o = floor((L + 2q - fs)/s) + 1``.  Ceil mode: the ceiling, then the
+    last output is dropped when its centre ``(o-1)s - q + c`` lies at or past
+    ``n + p`` (its max window would start in the right padding).  With the default
+    ``q = c`` both equal :func:`refpool.max_pool`'s output length.
+    """
+    _check_nonempty(spatial_shape, "antialiased_max_pool")
+    window = window_spec(spatial_shape, kernel_size, stride, padding, dilation, ceil_mode,
+                         padding_limit="dilated")
+    sigma = isfinite_positive(sigma, "sigma")
+    ndim = len(spatial_shape)
+    fs = gaussian_size(sigma, MAX_TRUNCATE)
+    c = (fs - 1) // 2
+    if blur_padding is None:
+        q = (c,) * ndim
+    else:
+        q = per_axis(blur_padding, ndim, "blur_padding", minimum=0)
+    dense, out, after = [], [], []
+    for n, k, s, p, d, qi in zip(spatial_shape, window.kernel, window.stride, window.padding,
+                                 window.dilation, q):
+        length = n + 2 * p - d * (k - 1)
+        span = length + 2 * qi - fs
+        if span < 0:
+            o = 0
+        elif window.ceil_mode:
+            o = ceil_div(span, s) + 1
+            if (o - 1) * s - qi + c >= n + p:
+                o -= 1
+        else:
+            o = span // s + 1
+        dense.append(length)
+        out.append(o)
+        after.append(max(qi, (o - 1) * s + fs - qi - length))
+    if min(out) < 1:
+        raise ValueError(
+            f"antialiased_max_pool: blur_padding={blur_padding!r} leaves no output: the "
+            f"Gaussian filter (size {fs}) is larger than the padded dense max map "
+            f"{tuple(L + 2 * qi for L, qi in zip(dense, q))}")
+    blur = FilterSpec(tuple(dense), (fs,) * ndim, window.stride, q, tuple(after), "zero",
+                      tuple(out))
+    return sigma, AntialiasedMaxSpec(window, tuple(dense), blur)
+
+
+def blur_pool_spec(spatial_shape, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
+    """Validate :func:`refpool.blur_pool`; returns a :class:`FilterSpec`.
+
+    Per axis: padding ``floor((fs-1)/2) + pad_off`` before and
+    ``ceil((fs-1)/2) + pad_off`` after, output ``floor((n - 1 + 2 pad_off)/s) + 1``.
+    Reflect padding (edge not repeated) must be narrower than the input.
+    """
+    ndim = len(spatial_shape)
+    fs = per_axis(filt_size, ndim, "filt_size", minimum=1)
+    s = per_axis(stride, ndim, "stride", minimum=1)
+    mode = check_pad_type(pad_type)
+    off = per_axis(pad_off, ndim, "pad_off", minimum=0)
+    _check_nonempty(spatial_shape, "blur_pool")
+    before = tuple((f - 1) // 2 + o for f, o in zip(fs, off))
+    after = tuple(f // 2 + o for f, o in zip(fs, off))
+    if mode == "reflect":
+        for n, b, a in zip(spatial_shape, before, after):
+            if max(b, a) >= n:
+                raise ValueError(
+                    f"blur_pool: pad_type={pad_type!r} needs padding narrower than the input, "
+                    f"got padding ({b}, {a}) on an axis of length {n} (filt_size={filt_size!r},"
+                    f" pad_off={pad_off!r}); use pad_type='replicate' or 'zero'")
+    out = tuple((n + b + a - f) // si + 1
+                for n, b, a, f, si in zip(spatial_shape, before, after, fs, s))
+    return FilterSpec(tuple(spatial_shape), fs, s, before, after, mode, out)
+
+
+# --- interpolation
+#: modes of :func:`refpool.interpolate`, mapped to the number of spatial axes they
+#: need (``None``: any of 1 to 3)
+INTERPOLATION_MODES = {"nearest": None, "nearest-exact": None, "area": None,
+                       "linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
+
+#: modes that take ``align_corners``; the others refuse it (PyTorch's rule)
+ALIGN_CORNERS_MODES = ("linear", "bilinear", "trilinear", "bicubic")
+
+#: modes that take ``antialias=True``
+ANTIALIAS_MODES = ("bilinear", "bicubic")
+
+#: Keys' cubic-convolution parameter: PyTorch (and OpenCV) use -0.75 without
+#: antialiasing, -0.5 (PIL) with it
+CUBIC_A = -0.75
+CUBIC_A_ANTIALIAS = -0.5
+
+
+class InterpolationSpec(NamedTuple):
+    """Validated geometry of one :func:`refpool.interpolate` call.
+
+    ``scale`` holds the coordinate scale :math:`r` of every axis (a float64
+    number; see :func:`coordinate_scale`), the only place where ``scale_factor``
+    and ``recompute_scale_factor`` reach the engines.  ``nearest_rule`` picks the
+    source-index rule of the nearest modes (see :func:`nearest_rule`).
+    """
+
+    mode: str
+    input_size: tuple
+    output_size: tuple
+    scale: tuple
+    align_corners: bool
+    antialias: bool
+    nearest_rule: str = "generic"
+
+
+def check_interpolation_mode(mode, ndim):
+    """Validate ``mode`` and that it fits ``ndim`` spatial axes."""
+    if not isinstance(mode, str) or mode not in INTERPOLATION_MODES:
+        raise ValueError(
+            f"mode must be one of {tuple(INTERPOLATION_MODES)}, got {mode!r}")
+    rank = INTERPOLATION_MODES[mode]
+    if rank is not None and rank != ndim:
+        fitting = {1: "'linear'", 2: "'bilinear' or 'bicubic'", 3: "'trilinear'"}[ndim]
+        raise ValueError(
+            f"mode={mode!r} needs {rank} spatial axis{'es' if rank > 1 else ''} "
+            f"(x of shape (N, C, {_spatial_names(rank)})), got {ndim}; "
+            f"with {ndim} spatial axis{'es' if ndim > 1 else ''} use {fitting}, "
+            "'nearest', 'nearest-exact' or 'area'")
+    return mode
+
+
+def _per_axis_scale(scale_factor, ndim):
+    if isinstance(scale_factor, (tuple, list)):
+        if len(scale_factor) != ndim:
+            raise ValueError(
+                f"scale_factor must be a number or a tuple of {ndim} numbers (one per "
+                f"spatial axis), got a sequence of length {len(scale_factor)}")
+        values = tuple(scale_factor)
+    else:
+        values = (scale_factor,) * ndim
+    return tuple(isfinite_positive(v, "scale_factor") for v in values)
+
+
+def interpolate_output_size(spatial_shape, size=None, scale_factor=None):
+    """Output size of an interpolation: ``size``, or :math:`\\lfloor n s \\rfloor` per axis.
+
+    Exactly one of ``size`` (int or tuple of int, each >= 1) and
+    ``scale_factor`` (positive finite number or tuple of them) must be given.
+    The product :math:`n s` is a float64 product, floored (PyTorch's rule); it
+    must be at least 1.  Returns ``(output_size, scale_factors)`` where
+    ``scale_factors`` is ``None`` when ``size`` was given.
+    """
+    ndim = len(spatial_shape)
+    if size is not None and scale_factor is not None:
+        raise ValueError("only one of size and scale_factor may be given, got both")
+    if size is None and scale_factor is None:
+        raise ValueError("either size or scale_factor must be given, got neither")
+    if size is not None:
+        return per_axis(size, ndim, "size", minimum=1), None
+    scales = _per_axis_scale(scale_factor, ndim)
+    out = tuple(math.floor(float(n) * s) for n, s in zip(spatial_shape, scales))
+    for axis, (n, s, o) in enumerate(zip(spatial_shape, scales, out)):
+        if o < 1:
+            raise ValueError(
+                f"scale_factor={scale_factor!r} gives an empty output on spatial axis "
+                f"{axis}: floor({n} * {s!r}) = {o}")
+    return out, scales
+
+
+def coordinate_scale(n, m, scale_factor=None, align_corners=False):
+    """Coordinate scale :math:`r` of one axis: output coordinate times r is input coordinate.
+
+    .. math::
+
+        r = \\begin{cases}
+            (n - 1) / (m - 1) & \\text{align\\_corners, } m > 1 \\\\
+            0 & \\text{align\\_corners, } m = 1 \\\\
+            1 / s & \\text{a scale factor } s \\text{ is used for the coordinates} \\\\
+            n / m & \\text{otherwise}
+        \\end{cases}
+
+    Computed in float64.  The nearest modes round :math:`r` to the input's
+    precision (see :func:`interpolation_taps`).
+    """
+    if align_corners:
+        return (n - 1) / (m - 1) if m > 1 else 0.0
+    if scale_factor is not None:
+        return 1.0 / scale_factor
+    return n / m
+
+
+def interpolation_spec(spatial_shape, size=None, scale_factor=None, mode="nearest",
+                       align_corners=None, recompute_scale_factor=None, antialias=False):
+    """Normalise and validate the arguments of :func:`refpool.interpolate`.
+
+    Raises ValueError, naming the argument, for: an unknown ``mode`` or one that
+    does not fit the number of spatial axes; ``align_corners`` set with a mode
+    other than linear/bilinear/trilinear/bicubic; both or neither of ``size``
+    and ``scale_factor``; a size below 1, a scale factor that is not positive
+    and finite or gives an empty output; ``recompute_scale_factor=True`` with
+    ``size``; ``antialias=True`` with a mode other than bilinear/bicubic.
+    """
+    spatial_shape = tuple(int(n) for n in spatial_shape)
+    ndim = len(spatial_shape)
+    mode = check_interpolation_mode(mode, ndim)
+    if mode in ALIGN_CORNERS_MODES:
+        align_corners = False if align_corners is None else check_bool(
+            align_corners, "align_corners")
+    elif align_corners is not None:
+        raise ValueError(
+            f"align_corners can only be set with the modes {ALIGN_CORNERS_MODES}, "
+            f"got align_corners={align_corners!r} with mode={mode!r}")
+    else:
+        align_corners = False
+    if recompute_scale_factor is not None:
+        recompute_scale_factor = check_bool(recompute_scale_factor, "recompute_scale_factor")
+        if recompute_scale_factor and size is not None:
+            raise ValueError(
+                "recompute_scale_factor=True is not meaningful with an explicit size")
+    antialias = check_bool(antialias, "antialias")
+    if antialias and mode not in ANTIALIAS_MODES:
+        raise ValueError(
+            f"antialias=True needs mode 'bilinear' or 'bicubic', got mode={mode!r}")
+    if min(spatial_shape, default=1) < 1:
+        raise ValueError(f"x must have a non-empty spatial shape, got {spatial_shape}")
+    out, scales = interpolate_output_size(spatial_shape, size, scale_factor)
+    if scales is None or recompute_scale_factor or mode == "area":
+        scales = (None,) * ndim
+    r = tuple(coordinate_scale(n, m, s, align_corners)
+              for n, m, s in zip(spatial_shape, out, scales))
+    return InterpolationSpec(mode, spatial_shape, out, r, align_corners, antialias,
+                             nearest_rule(mode, out))
+
+
+#: PyTorch 2.13 runs 2-D nearest modes on contiguous input through its
+#: channels-last kernel when the output heights and widths sum to at most this
+NEAREST_SMALL_OUTPUT = 128
+
+
+def nearest_rule(mode, output_size):
+    """Which source-index rule PyTorch 2.13 applies to a nearest mode.
+
+    ``"small"`` for 2-D outputs with :math:`m_H + m_W \le 128` (PyTorch's
+    channels-last kernel, used for such outputs even on contiguous input):
+    the scale is rounded to float32 whatever the dtype, and ``nearest`` copies
+    an axis with :math:`m = n` and halves the index (``j >> 1``) on an axis
+    with :math:`m = 2n`, whatever the scale factor.  ``"generic"`` otherwise
+    (every 1-D and 3-D output, larger 2-D outputs, and the other modes).
+    """
+    if (mode in ("nearest", "nearest-exact") and len(output_size) == 2
+            and sum(output_size) <= NEAREST_SMALL_OUTPUT):
+        return "small"
+    return "generic"
+
+
+class AxisTaps(NamedTuple):
+    """Per-axis interpolation taps: ``y[j] = sum_k weight[j, k] * x[index[j, k]]``.
+
+    ``index`` (int64) and ``weight`` (float64) have shape ``(m, K)``; only the
+    first ``count[j]`` taps of output ``j`` exist (the rest hold index 0 and
+    weight 0 and must be skipped, not multiplied: a skipped tap never turns an
+    infinity into NaN).
+    """
+
+    index: np.ndarray
+    weight: np.ndarray
+    count: np.ndarray
+
+
+def _fixed_taps(index, weight):
+    index = np.ascontiguousarray(index, dtype=np.int64)
+    weight = np.ascontiguousarray(weight, dtype=np.float64)
+    return AxisTaps(index, weight, np.full(index.shape[0], index.shape[1], dtype=np.int64))
+
+
+def _floor_f32(v):
+    """``floor`` of ``v`` rounded to float32 first (PyTorch's ``floorf`` on a double)."""
+    return np.floor(np.asarray(v, dtype=np.float64).astype(np.float32)).astype(np.int64)
+
+
+def _nearest_index(n, m, r, exact, dtype, rule="generic"):
+    j = np.arange(m)
+    if rule == "small":
+        r32 = np.float32(r)
+        if not exact:
+            if m == n:
+                return j
+            if m == 2 * n:
+                return j >> 1
+            src = j.astype(np.float32) * r32
+        else:
+            src = np.float64(r32) * (j + 0.5)           # exact; rounded by the floor
+    elif np.dtype(dtype) == np.float32:
+        r32 = np.float32(r)
+        if not exact:
+            src = j.astype(np.float32) * r32                       # one float32 rounding
+        else:
+            # r*(j + 1/2) - 1/2 with one rounding (a fused multiply-add): the
+            # float64 value below is exact whenever it is >= 0, and it is clamped to 0
+            # otherwise, so casting it rounds once
+            src = (np.float64(r32) * (j + 0.5) - 0.5).astype(np.float32)
+            src = np.maximum(src, np.float32(0)) + np.float32(0.5)
+    else:
+        src = j * r if not exact else np.maximum(r * (j + 0.5) - 0.5, 0.0) + 0.5
+    return np.minimum(_floor_f32(src), n - 1)
+
+
+def _cubic_weights(t, a):
+    """Keys cubic-convolution weights of the taps at offsets -1, 0, 1, 2 from floor(src)."""
+    def near(d):      # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):       # 1 <= |d| <= 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+
+
+def _antialias_taps(n, m, r, interp_size, filt):
+    support = interp_size / 2 * r if r >= 1 else interp_size / 2
+    invscale = 1 / r if r >= 1 else 1.0
+    width = int(math.ceil(support)) * 2 + 1
+    center = r * (np.arange(m) + 0.5)
+    lo = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
+    hi = np.minimum(np.trunc(center + support + 0.5).astype(np.int64), n)
+    count = np.clip(hi - lo, 0, width)
+    k = np.arange(width)
+    inside = k[None, :] < count[:, None]
+    w = np.where(inside, filt((k[None, :] + lo[:, None] - center[:, None] + 0.5) * invscale),
+                 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1.0), w)
+    index = np.where(inside, lo[:, None] + k[None, :], 0)
+    return AxisTaps(np.ascontiguousarray(index, dtype=np.int64), np.ascontiguousarray(w),
+                    count.astype(np.int64))
+
+
+def _triangle(d):
+    d = np.abs(d)
+    return np.where(d < 1, 1 - d, 0.0)
+
+
+def _keys_filter(d, a=CUBIC_A_ANTIALIAS):
+    d = np.abs(d)
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return np.where(d < 1, near, np.where(d < 2, far, 0.0))
+
+
+def interpolation_taps(mode, n, m, r, align_corners=False, antialias=False,
+                       dtype=np.float64, rule="generic"):
+    """Source indices and weights of one axis of an interpolation (the CPU and CUDA
+    engines' tables; the reference engine derives its own, coordinate by coordinate).
+
+    Parameters
+    ----------
+    mode : {"nearest", "nearest-exact", "linear", "cubic"}
+        The per-axis rule (``"linear"`` for linear/bilinear/trilinear,
+        ``"cubic"`` for bicubic).
+    n, m : int
+        Input and output length.
+    r : float
+        Coordinate scale from :func:`coordinate_scale`.
+    align_corners, antialias : bool
+    dtype : float32 or float64
+        The input dtype: the nearest modes compute their source index in its
+        precision, as PyTorch does.
+    rule : {"generic", "small"}
+        The nearest modes' index rule, from :func:`nearest_rule`.
+
+    Returns
+    -------
+    AxisTaps
+    """
+    j = np.arange(m)
+    if mode in ("nearest", "nearest-exact"):
+        idx = _nearest_index(n, m, r, mode == "nearest-exact", dtype, rule)
+        return _fixed_taps(idx[:, None], np.ones((m, 1)))
+    if antialias:
+        if m == n:                           # PyTorch skips such axes: a copy
+            return _fixed_taps(j[:, None], np.ones((m, 1)))
+        if mode == "linear":
+            return _antialias_taps(n, m, r, 2, _triangle)
+        return _antialias_taps(n, m, r, 4, _keys_filter)
+    if mode == "linear":
+        if m == n:                           # PyTorch's copy: taps (j, j), weights (1, 0)
+            return _fixed_taps(np.stack([j, j], axis=1),
+                               np.stack([np.ones(m), np.zeros(m)], axis=1))
+        src = r * j if align_corners else np.maximum(r * (j + 0.5) - 0.5, 0.0)
+        i0 = np.minimum(_floor_f32(src), n - 1)
+        lam = np.clip(src - i0, 0.0, 1.0)
+        i1 = np.minimum(i0 + 1, n - 1)
+        return _fixed_taps(np.stack([i0, i1], axis=1), np.stack([1 - lam, lam], axis=1))
+    if mode == "cubic":
+        src = r * j if align_corners else r * (j + 0.5) - 0.5
+        i0 = np.minimum(_floor_f32(src), n - 1)
+        t = np.clip(src - i0, 0.0, 1.0)
+        idx = np.clip(i0[:, None] + np.arange(-1, 3)[None, :], 0, n - 1)
+        return _fixed_taps(idx, _cubic_weights(t, CUBIC_A))
+    raise ValueError(f"unknown per-axis interpolation rule {mode!r}")

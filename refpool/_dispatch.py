@@ -46,6 +46,13 @@ def require_cuda():
     return cuda
 
 
+def _as_device_array(cuda, a):
+    """A numba device array viewing ``a`` (CuPy, torch CUDA, numba arrays), no copy."""
+    if hasattr(a, "copy_to_host"):           # already numba's (or the simulator's)
+        return a
+    return cuda.as_cuda_array(a)
+
+
 def kernel(engine, family, name):
     """The function ``name`` of engine module ``refpool.engines.<engine>.<family>``."""
     module = importlib.import_module(f"refpool.engines.{engine}.{family}")
@@ -73,13 +80,13 @@ class Launch:
             cuda = require_cuda()
             self._cuda = cuda
             if self.on_device:
-                self.x = cuda.as_cuda_array(x)
+                self.x = _as_device_array(cuda, x)
             else:
                 self.x = cuda.to_device(np.ascontiguousarray(x))
         elif self.on_device:
             # A host engine was asked for explicitly: bring the data over once.
             from numba import cuda
-            self.x = cuda.as_cuda_array(x).copy_to_host()
+            self.x = _as_device_array(cuda, x).copy_to_host()
         else:
             self.x = x
 
@@ -91,7 +98,7 @@ class Launch:
             check_out(out, shape, dtype, self.x if not self.on_device else None, name)
         if self.engine == "cuda":
             if out is not None and is_cuda_array(out):
-                return self._cuda.as_cuda_array(out)
+                return _as_device_array(self._cuda, out)
             device_out = self._cuda.device_array(shape, dtype)
             self._host_outs.append((device_out, out))
             return device_out

@@ -39,7 +39,7 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
         Input with one to three spatial axes.
     kernel_size : int or tuple of int
         Window size :math:`k` per axis (:math:`k \ge 1`).
@@ -70,8 +70,8 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
     Returns
     -------
-    y : array, shape (N, C, *o), dtype of ``x``
-    indices : int64 array, shape (N, C, *o)
+    y : array, shape (N, C, \*o), dtype of ``x``
+    indices : int64 array, shape (N, C, \*o)
         Only with ``return_indices=True``.
 
     Notes
@@ -133,7 +133,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
     kernel_size, stride, ceil_mode
         As in :func:`max_pool` (no dilation).
     padding : int or tuple of int
@@ -146,7 +146,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
 
     Returns
     -------
-    y : array, shape (N, C, *o), dtype of ``x``
+    y : array, shape (N, C, \*o), dtype of ``x``
         ``o`` as in :func:`max_pool` with :math:`d = 1`.
 
     Notes
@@ -186,7 +186,7 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
     output_size : int or tuple of (int or None)
         Output length per axis (>= 1); ``None`` keeps the input length.
     return_indices : bool
@@ -223,7 +223,7 @@ def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
     output_size : int or tuple of (int or None)
     engine, out
         As in :func:`max_pool`.

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Hashable, Iterable, Tuple
+from collections.abc import Iterable
+from typing import Callable, Hashable, Tuple
 
 import numpy as np
 
@@ -85,8 +86,8 @@ class GroupElement:
         """How the element moves the grid onto itself, or ``None`` if it does not.
 
         Returns ``(perm, reverse)``: the transformed array's spatial axis ``b`` is the input's
-        axis ``perm[b]``, reversed where ``reverse[b]`` is true (spatial axes counted from the
-        first spatial axis, over the ``group.ndim`` axes the group acts on).  Decided by
+        axis ``perm[b]``, reversed where ``reverse[b]`` is true.  Axes are counted among the
+        last ``group.ndim`` spatial axes, the ones the group acts on.  Decided by
         rounding :attr:`array_matrix` when it lies within 1e-9 of a signed permutation, so an
         angle such as ``2*pi/4`` computed in floating point still counts as exact.
         """
@@ -108,6 +109,9 @@ class GroupElement:
 
     def __repr__(self) -> str:
         return f"{self.group.name}[{self.group._value_repr(self.value)}]"
+
+    def __reduce__(self):
+        return (GroupElement, (self.group, self.value))
 
 
 class Group:
@@ -229,6 +233,14 @@ class Group:
 
     def __repr__(self) -> str:
         return f"<group {self.name}>"
+
+    def __reduce__(self):
+        # Rebuild through the factory, so an unpickled group is the shared instance.
+        factory, args = self._factory()
+        return (factory, args)
+
+    def _factory(self):
+        raise NotImplementedError
 
     # ------------------------------------------------------------------------------------
     # Elements

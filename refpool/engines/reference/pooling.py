@@ -114,7 +114,8 @@ def avg_pool(x, out, spec, count_include_pad, divisor_override):
     values, where = _gather_windows(x, spec)
     inside = (where >= 0).all(axis=-1)
     within_padded = (where != _OVERHANG).all(axis=-1)
-    total = np.where(inside, values, 0.0).sum(axis=-1)
+    with np.errstate(invalid="ignore"):     # inf + -inf is NaN, as it should be
+        total = np.where(inside, values, 0.0).sum(axis=-1)
     if divisor_override is not None:
         divisor = float(divisor_override)
     elif count_include_pad:
@@ -138,7 +139,8 @@ def adaptive_avg_pool(x, out):
     result = np.empty(out.shape, dtype=np.float64)
     for index, window in _adaptive_windows(spatial, out.shape[2:]):
         block = x[(Ellipsis,) + window].astype(np.float64)
-        result[(Ellipsis,) + index] = block.reshape(block.shape[:2] + (-1,)).mean(axis=-1)
+        with np.errstate(invalid="ignore"):
+            result[(Ellipsis,) + index] = block.reshape(block.shape[:2] + (-1,)).mean(axis=-1)
     out[...] = result
 
 

@@ -1,0 +1,30 @@
+"""Sphinx configuration for refpool's documentation."""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.abspath(".."))
+
+project = "refpool"
+author = "refpool developers"
+copyright = "2026, refpool developers"
+
+from refpool import __version__ as release  # noqa: E402
+
+version = release
+
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.mathjax",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.viewcode",
+]
+napoleon_numpy_docstring = True
+napoleon_google_docstring = False
+autodoc_member_order = "bysource"
+autodoc_typehints = "none"
+templates_path = []
+exclude_patterns = ["_build"]
+html_theme = "alabaster"
+html_static_path = []
+nitpicky = False

@@ -1,0 +1,8 @@
+"""Peer adapters: refpool's operator names over other implementations.
+
+An adapter is a module (or any object) exposing functions named like refpool's
+operators, with the same positional and keyword arguments (minus ``engine`` and
+``out``), taking and returning NumPy arrays.  It raises ``NotImplementedError``
+for what its peer lacks.  It may define ``known_divergence(op, case)`` returning
+a short reason when a case hits a documented difference (SPEC §8), and ``NAME``.
+"""

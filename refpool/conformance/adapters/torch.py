@@ -1,0 +1,64 @@
+"""Adapter over ``torch.nn.functional`` (CPU).  Needs torch; import lazily."""
+
+from __future__ import annotations
+
+import numpy as np
+
+NAME = "torch"
+
+import torch  # noqa: E402  (this module is only imported when torch is wanted)
+import torch.nn.functional as F  # noqa: E402
+
+_MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
+_AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+_AMAX = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
+_AAVG = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}
+
+
+def _t(x):
+    return torch.from_numpy(np.ascontiguousarray(x))
+
+
+def _np(result):
+    if isinstance(result, tuple):
+        return tuple(r.numpy() for r in result)
+    return result.numpy()
+
+
+def _nd(x):
+    return x.ndim - 2
+
+
+def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False):
+    return _np(_MAX[_nd(x)](_t(x), kernel_size, stride, padding, dilation,
+                            ceil_mode=ceil_mode, return_indices=return_indices))
+
+
+def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None):
+    kw = dict(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+    if _nd(x) > 1:
+        kw["divisor_override"] = divisor_override
+    elif divisor_override is not None:
+        raise NotImplementedError("torch's avg_pool1d has no divisor_override")
+    return _np(_AVG[_nd(x)](_t(x), kernel_size, stride, padding, **kw))
+
+
+def adaptive_max_pool(x, output_size, return_indices=False):
+    return _np(_AMAX[_nd(x)](_t(x), output_size, return_indices=return_indices))
+
+
+def adaptive_avg_pool(x, output_size):
+    return _np(_AAVG[_nd(x)](_t(x), output_size))
+
+
+def known_divergence(op, kwargs, shape):
+    """Documented differences between torch 2.13 CPU and refpool, or None."""
+    if op in ("max_pool",):
+        k = np.broadcast_to(kwargs.get("kernel_size"), (len(shape) - 2,))
+        p = np.broadcast_to(kwargs.get("padding", 0), (len(shape) - 2,))
+        if np.any(p > k // 2):
+            return ("torch 2.13 limits max-pool padding to kernel_size//2; refpool allows "
+                    "up to half the dilated extent")
+    return None

@@ -1,0 +1,316 @@
+"""CPU engine for antialiased pooling: separable, strided, fused Numba kernels.
+
+Layout: every kernel sees 5-D arrays ``(N, C, D, H, W)`` (see
+:mod:`refpool.engines._layout`) and works on one output row ``(n, c, od, oh)``
+at a time, in parallel over chunks of rows (``prange``).  Each chunk owns a few
+scratch rows, preallocated here in the Python wrapper; the kernels allocate
+nothing and never build a full-size intermediate.
+
+Linear filters (``antialiased_avg_pool``, ``blur_pool``): the filter is
+separable, so an output row is
+
+1. a *vertical* pass: the weighted sum of the ``fz * fy`` input rows under the
+   filter (rows outside the input are skipped for zero padding, mapped for
+   reflect/replicate), written into a scratch row at offset ``bx``, whose
+   margins are then filled by the padding mode;
+2. a *horizontal* pass evaluated only at the strided output columns,
+   ``out[j] = sum_u gx[u] * row[j*sx + u]``.
+
+Both passes sweep the taps in the outer loop and the pixels in the inner loop,
+so the inner loops vectorise across pixels with ``fastmath`` off.
+
+Antialiased max pooling is one fused pass: an output row needs the dense
+(stride-1) max rows under its ``fz * fy`` blur taps.  Each dense row is the
+max over its window's input rows (vertical), then over the window's columns
+(horizontal, ``-inf`` outside the input), placed into a zero-padded scratch
+row and immediately blurred horizontally at the output stride.  These blurred
+dense rows are kept in a small per-chunk cache (one slot per blur tap, keyed
+by plane and dense position), so consecutive output rows reuse them and each
+dense row is computed about once.  The output row is the weighted sum of the
+cached rows.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from .._layout import as5d, pad3
+
+_PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
+_INLINE = dict(inline="always", cache=True, nogil=True)
+
+#: FilterSpec.mode -> kernel code
+_MODES = {"zero": 0, "reflect": 1, "replicate": 2}
+
+
+# --------------------------------------------------------------------------- helpers
+@njit(**_INLINE)
+def _unravel_row(r, C, OD, OH):
+    oh = r % OH
+    q = r // OH
+    od = q % OD
+    q = q // OD
+    return q // C, q % C, od, oh
+
+
+@njit(**_INLINE)
+def _source(i, n, mode):
+    """Input index read at padded position ``i`` (-1: a zero)."""
+    if 0 <= i < n:
+        return i
+    if mode == 0:
+        return -1
+    if mode == 1:                      # reflect, edge not repeated (|pad| < n)
+        return -i if i < 0 else 2 * (n - 1) - i
+    return 0 if i < 0 else n - 1       # replicate
+
+
+@njit(**_INLINE)
+def _vmax(a, v):
+    # max that lets NaN win from either side (compare + blend)
+    return v if (v > a) | (v != v) else a
+
+
+@njit(**_INLINE)
+def _axpy(dst, src, w, count, merge):
+    """dst[j] = w*src[j] (merge False) or dst[j] += w*src[j]."""
+    if merge:
+        for j in range(count):
+            dst[j] = dst[j] + w * src[j]
+    else:
+        for j in range(count):
+            dst[j] = w * src[j]
+
+
+@njit(**_INLINE)
+def _strided_taps(o, row, g, s, count):
+    """o[j] = sum_u g[u] * row[j*s + u] for j < count; taps three at a time.
+
+    Each pass reads ``a[j*s + t]`` for a constant ``t`` from one slice ``a``,
+    the form LLVM turns into interleaved vector loads for constant ``s``.
+    """
+    f = g.shape[0]
+    for u in range(0, f, 3):
+        a = row[u:]
+        w0 = g[u]
+        left = f - u
+        if left >= 3:
+            w1 = g[u + 1]
+            w2 = g[u + 2]
+            if u == 0:
+                for j in range(count):
+                    k = j * s
+                    o[j] = w0 * a[k] + w1 * a[k + 1] + w2 * a[k + 2]
+            else:
+                for j in range(count):
+                    k = j * s
+                    o[j] = o[j] + (w0 * a[k] + w1 * a[k + 1] + w2 * a[k + 2])
+        elif left == 2:
+            w1 = g[u + 1]
+            if u == 0:
+                for j in range(count):
+                    k = j * s
+                    o[j] = w0 * a[k] + w1 * a[k + 1]
+            else:
+                for j in range(count):
+                    k = j * s
+                    o[j] = o[j] + (w0 * a[k] + w1 * a[k + 1])
+        else:
+            if u == 0:
+                for j in range(count):
+                    o[j] = w0 * a[j * s]
+            else:
+                for j in range(count):
+                    o[j] = o[j] + w0 * a[j * s]
+
+
+@njit(**_INLINE)
+def _horizontal(o, row, g, s):
+    """Strided horizontal filter pass; strides 1 and 2 get constant-stride loops."""
+    count = o.shape[0]
+    if s == 1:
+        _strided_taps(o, row, g, 1, count)
+    elif s == 2:
+        _strided_taps(o, row, g, 2, count)
+    else:
+        _strided_taps(o, row, g, s, count)
+
+
+# --------------------------------------------------------------------------- linear
+@njit(**_PARALLEL)
+def _filter_kernel(x, out, gz, gy, gx, s, b, mode, scratch):
+    N, C, D, H, W = x.shape
+    OD, OH = out.shape[2], out.shape[3]
+    fz, fy = gz.shape[0], gy.shape[0]
+    rows = N * C * OD * OH
+    chunks, width = scratch.shape
+    bx = b[2]
+    for chunk in prange(chunks):
+        row = scratch[chunk]
+        body = row[bx:bx + W]
+        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
+            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            # vertical pass: weighted sum of the input rows under the filter
+            merge = False
+            for a in range(fz):
+                iz = _source(od * s[0] - b[0] + a, D, mode)
+                if iz < 0:
+                    continue
+                for e in range(fy):
+                    iy = _source(oh * s[1] - b[1] + e, H, mode)
+                    if iy < 0:
+                        continue
+                    _axpy(body, x[n, c, iz, iy], gz[a] * gy[e], W, merge)
+                    merge = True
+            if not merge:                      # every filter row lies in zero padding
+                body[:] = 0.0
+            # horizontal padding of the scratch row
+            for t in range(bx):
+                i = _source(t - bx, W, mode)
+                row[t] = 0.0 if i < 0 else body[i]
+            for t in range(bx + W, width):
+                i = _source(t - bx, W, mode)
+                row[t] = 0.0 if i < 0 else body[i]
+            # horizontal pass at the output columns only
+            _horizontal(out[n, c, od, oh], row, gx, s[2])
+
+
+def _filter(x, out, taps, spec):
+    x5, out5 = as5d(x), as5d(out)
+    dtype = x5.dtype
+    gz, gy, gx = (np.ascontiguousarray(t, dtype=dtype)
+                  for t in (np.ones(1),) * (3 - len(taps)) + tuple(taps))
+    s, b = pad3(spec.stride, 1), pad3(spec.before, 0)
+    W, OW = x5.shape[4], out5.shape[4]
+    width = max((OW - 1) * s[2] + gx.shape[0], b[2] + W)
+    scratch = np.empty((_chunks(out5), width), dtype=dtype)
+    _filter_kernel(x5, out5, gz, gy, gx, s, b, _MODES[spec.mode], scratch)
+
+
+def antialiased_avg_pool(x, out, taps, spec):
+    _filter(x, out, taps, spec)
+
+
+def blur_pool(x, out, taps, spec):
+    _filter(x, out, taps, spec)
+
+
+# --------------------------------------------------------------------------- max
+@njit(**_INLINE)
+def _column_max(col, x, n, c, zz, yy, k, p, d, W):
+    """col[w] = max over the window rows of dense row (zz, yy); -inf if none."""
+    D, H = x.shape[2], x.shape[3]
+    merge = False
+    for ta in range(k[0]):
+        iz = zz - p[0] + ta * d[0]
+        if iz < 0 or iz >= D:
+            continue
+        for tb in range(k[1]):
+            iy = yy - p[1] + tb * d[1]
+            if iy < 0 or iy >= H:
+                continue
+            src = x[n, c, iz, iy]
+            if merge:
+                for w in range(W):
+                    col[w] = _vmax(col[w], src[w])
+            else:
+                for w in range(W):
+                    col[w] = src[w]
+                merge = True
+    if not merge:
+        for w in range(W):
+            col[w] = -np.inf
+
+
+@njit(**_INLINE)
+def _row_max(dm, col, kx, px, dx, count, W):
+    """dm[j] = max_e col[j - px + e*dx] over in-bounds taps (-inf if none), j < count."""
+    for j in range(count):
+        dm[j] = -np.inf
+    for e in range(kx):
+        off = e * dx - px
+        lo = max(0, -off)
+        hi = min(count, W - off)
+        if hi <= lo:
+            continue
+        src = col[lo + off:]
+        dst = dm[lo:]
+        for j in range(hi - lo):
+            dst[j] = _vmax(dst[j], src[j])
+
+
+@njit(**_PARALLEL)
+def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cache, keys):
+    N, C, D, H, W = x.shape
+    OD, OH = out.shape[2], out.shape[3]
+    OW = out.shape[4]
+    fz, fy = gz.shape[0], gy.shape[0]
+    rows = N * C * OD * OH
+    chunks, width = mbuf.shape
+    qx = q[2]
+    dense_cols = max(0, min(dense[2], width - qx))   # dense columns the blur reads
+    for chunk in prange(chunks):
+        col = colbuf[chunk]
+        mrow = mbuf[chunk]
+        slots = cache[chunk]
+        key = keys[chunk]
+        for t in range(width):             # zero padding of the dense row, set once
+            mrow[t] = 0.0
+        dm = mrow[qx:]
+        for i in range(key.shape[0]):
+            key[i, 0] = -1
+        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
+            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            plane = n * C + c
+            o = out[n, c, od, oh]
+            merge = False
+            for a in range(fz):
+                zz = od * s[0] - q[0] + a
+                if zz < 0 or zz >= dense[0]:
+                    continue                   # zero padding of the dense map
+                for e in range(fy):
+                    yy = oh * s[1] - q[1] + e
+                    if yy < 0 or yy >= dense[1]:
+                        continue
+                    slot = (zz % fz) * fy + (yy % fy)
+                    blurred = slots[slot]
+                    if key[slot, 0] != plane or key[slot, 1] != zz or key[slot, 2] != yy:
+                        # dense max row (zz, yy), then its horizontal blur at stride sx
+                        _column_max(col, x, n, c, zz, yy, k, p, d, W)
+                        _row_max(dm, col, k[2], p[2], d[2], dense_cols, W)
+                        _horizontal(blurred, mrow, gx, s[2])
+                        key[slot, 0] = plane
+                        key[slot, 1] = zz
+                        key[slot, 2] = yy
+                    _axpy(o, blurred, gz[a] * gy[e], OW, merge)
+                    merge = True
+            if not merge:
+                o[:] = 0.0
+
+
+def antialiased_max_pool(x, out, taps, spec):
+    x5, out5 = as5d(x), as5d(out)
+    dtype = x5.dtype
+    window = spec.window
+    k, p = pad3(window.kernel, 1), pad3(window.padding, 0)
+    d = pad3(window.dilation, 1)
+    dense = pad3(spec.dense_size, 1)
+    s, q = pad3(spec.blur.stride, 1), pad3(spec.blur.before, 0)
+    gz, gy, gx = (np.ascontiguousarray(t, dtype=dtype)
+                  for t in (np.ones(1),) * (3 - len(taps)) + tuple(taps))
+    W, OW = x5.shape[4], out5.shape[4]
+    chunks = _chunks(out5)
+    slots = gz.shape[0] * gy.shape[0]
+    colbuf = np.empty((chunks, W), dtype=dtype)
+    mbuf = np.empty((chunks, (OW - 1) * s[2] + gx.shape[0]), dtype=dtype)
+    cache = np.empty((chunks, slots, OW), dtype=dtype)
+    keys = np.empty((chunks, slots, 3), dtype=np.int64)
+    _max_blur_kernel(x5, out5, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cache, keys)
+
+
+def _chunks(out5):
+    """Work chunks (each owns its scratch rows): a few per thread for balance."""
+    rows = int(np.prod(out5.shape[:4]))
+    return max(1, min(rows, 8 * numba.get_num_threads()))

@@ -1,0 +1,66 @@
+"""Reference engine for antialiased pooling: plain NumPy, float64 inside.
+
+Each function is the definition in :mod:`refpool.antialiased` written out: pad
+the input (``np.pad``), then an n-D cross-correlation with the full n-D filter
+(the outer product of the 1-D taps), evaluated at the strided output positions.
+The result is rounded to the output dtype once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: FilterSpec.mode -> np.pad mode
+_NP_PAD = {"zero": "constant", "reflect": "reflect", "replicate": "edge"}
+
+
+def _kernel(taps):
+    """n-D filter K[u_1, ..., u_m] = prod_a taps[a][u_a]."""
+    kernel = np.asarray(taps[0], dtype=np.float64)
+    for t in taps[1:]:
+        kernel = np.multiply.outer(kernel, np.asarray(t, dtype=np.float64))
+    return kernel
+
+
+def _correlate(padded, kernel, stride, output_size):
+    """y[..., i] = sum_u K[u] * padded[..., i*s + u] over the spatial axes (float64)."""
+    y = np.zeros(padded.shape[:2] + tuple(output_size), dtype=np.float64)
+    for u in np.ndindex(*kernel.shape):
+        window = tuple(slice(ua, ua + (o - 1) * s + 1, s)
+                       for ua, o, s in zip(u, output_size, stride))
+        y += kernel[u] * padded[(slice(None), slice(None)) + window]
+    return y
+
+
+def _pad(x, before, after, mode, fill=0.0):
+    widths = [(0, 0), (0, 0)] + [(b, a) for b, a in zip(before, after)]
+    if mode == "zero":
+        return np.pad(x, widths, mode="constant", constant_values=fill)
+    return np.pad(x, widths, mode=_NP_PAD[mode])
+
+
+def _filter(x, out, taps, spec):
+    padded = _pad(np.asarray(x, dtype=np.float64), spec.before, spec.after, spec.mode)
+    out[...] = _correlate(padded, _kernel(taps), spec.stride, spec.output_size)
+
+
+def antialiased_avg_pool(x, out, taps, spec):
+    _filter(x, out, taps, spec)
+
+
+def blur_pool(x, out, taps, spec):
+    _filter(x, out, taps, spec)
+
+
+def antialiased_max_pool(x, out, taps, spec):
+    window = spec.window
+    # 1. dense max map: stride-1 max pooling of the -inf padded input (NaN propagates)
+    padded = _pad(np.asarray(x, dtype=np.float64), window.padding, window.padding, "zero",
+                  fill=-np.inf)
+    dense = np.full(x.shape[:2] + tuple(spec.dense_size), -np.inf)
+    for t in np.ndindex(*window.kernel):
+        taps_view = tuple(slice(ta * d, ta * d + length)
+                          for ta, d, length in zip(t, window.dilation, spec.dense_size))
+        dense = np.maximum(dense, padded[(slice(None), slice(None)) + taps_view])
+    # 2. zero-padded Gaussian cross-correlation at the pooling stride
+    _filter(dense, out, taps, spec.blur)

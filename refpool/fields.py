@@ -1,0 +1,212 @@
+r"""Field types: how the channels of an ``(N, C, *spatial)`` array are grouped into fields.
+
+A :class:`FieldType` is a group and an ordered list of representations; field ``i`` occupies
+the channels ``fields[i]``, one field after the other.  A group element :math:`g` acts on a
+field :math:`f` by
+
+.. math:: f'(x) = \rho(g)\, f(g^{-1} x),
+
+with :math:`\rho` the direct sum of the fields' representations.  Grid symmetries (quarter
+turns, grid mirrors, the 48 voxel-grid symmetries) are applied exactly, by transposing and
+reversing axes; any other element by spline interpolation.
+"""
+
+from __future__ import annotations
+
+import numbers
+from functools import cached_property
+from typing import Iterable, Tuple, Union
+
+import numpy as np
+
+from .groups import Group, Representation, directsum
+
+
+class FieldType:
+    """A group and the representations of the fields laid out along the channel axis.
+
+    Parameters
+    ----------
+    group : refpool.groups.Group
+    representations : Representation or iterable of Representation
+        One per field, in channel order; all of ``group``.
+
+    Attributes
+    ----------
+    group : Group
+    representations : tuple of Representation
+    size : int
+        Total number of channels.
+    fields : tuple of slice
+        The channels of each field.
+    """
+
+    def __init__(self, group: Group, representations: Union[Representation, Iterable[Representation]]):
+        if not isinstance(group, Group):
+            raise TypeError(f"group must be a refpool.groups.Group, got {type(group).__name__}")
+        if isinstance(representations, Representation):
+            representations = (representations,)
+        representations = tuple(representations)
+        if not representations:
+            raise ValueError("representations must hold at least one representation")
+        for i, rep in enumerate(representations):
+            if not isinstance(rep, Representation):
+                raise TypeError(f"representations[{i}] must be a refpool Representation, got "
+                                f"{type(rep).__name__}")
+            if rep.group != group:
+                raise ValueError(f"representations[{i}] ({rep.name!r}) belongs to {rep.group.name}, "
+                                 f"not to {group.name}")
+        self.group = group
+        self.representations = representations
+        sizes = [r.size for r in representations]
+        starts = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+        self.fields = tuple(slice(int(a), int(b)) for a, b in zip(starts[:-1], starts[1:]))
+        self.size = int(starts[-1])
+
+    # --- structure ----------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.representations)
+
+    def __iter__(self):
+        return iter(self.representations)
+
+    @cached_property
+    def representation(self) -> Representation:
+        """The direct sum of the fields' representations (acts on all ``size`` channels)."""
+        return directsum(*self.representations, name=None if len(self) == 1 else
+                         "+".join(r.name for r in self.representations))
+
+    def __add__(self, other: "FieldType") -> "FieldType":
+        if not isinstance(other, FieldType):
+            return NotImplemented
+        if other.group != self.group:
+            raise ValueError(f"cannot concatenate field types of different groups: "
+                             f"{self.group.name} and {other.group.name}")
+        return FieldType(self.group, self.representations + other.representations)
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, FieldType):
+            return NotImplemented
+        return self.group == other.group and self.representations == other.representations
+
+    def __hash__(self) -> int:
+        return hash((self.group, self.representations))
+
+    def __repr__(self) -> str:
+        names = ", ".join(r.name for r in self.representations)
+        return f"FieldType({self.group.name}: [{names}], size={self.size})"
+
+    def restrict(self, subgroup_id) -> "FieldType":
+        """The same channels seen by the subgroup ``subgroup_id``."""
+        subgroup, _ = self.group.subgroup(subgroup_id)
+        return FieldType(subgroup, [self.group.restrict_representation(subgroup_id, r)
+                                    for r in self.representations])
+
+    # --- actions ------------------------------------------------------------------------
+    def _check_input(self, x, min_spatial: int) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim < 2 + min_spatial:
+            raise ValueError(f"x must have shape (N, C, *spatial) with at least {min_spatial} "
+                             f"spatial axes, got shape {x.shape}")
+        if not np.issubdtype(x.dtype, np.floating):
+            raise ValueError(f"x must be a floating-point array, got dtype {x.dtype}")
+        if x.shape[1] != self.size:
+            raise ValueError(f"x has {x.shape[1]} channels (axis 1) but the field type has size "
+                             f"{self.size}")
+        return x
+
+    def _fibers64(self, x: np.ndarray, g) -> np.ndarray:
+        """``rho(g)`` applied to every fiber, in float64 (fresh array)."""
+        out = np.empty(x.shape, dtype=np.float64)
+        n = x.shape[0]
+        for rep, channels in zip(self.representations, self.fields):
+            block = x[:, channels]
+            if rep.is_permutation:
+                # Gather instead of multiplying, so the result is exact and a NaN or inf in one
+                # channel does not leak into others through 0 * inf.
+                out[:, channels] = block[:, np.argsort(rep.permutation(g))]
+            else:
+                m = rep._matrix(g)
+                pixels = int(np.prod(block.shape[2:], dtype=np.int64))
+                flat = block.reshape(n, rep.size, pixels).astype(np.float64, copy=False)
+                out[:, channels] = (m @ flat).reshape(block.shape)
+        return out
+
+    def transform_fibers(self, x, g) -> np.ndarray:
+        r"""Apply :math:`\rho(g)` to the channels at every position (no spatial motion).
+
+        Parameters
+        ----------
+        x : ndarray, shape (N, C, *spatial)
+            ``C`` must equal :attr:`size`.
+        g : GroupElement or escnn parameter
+
+        Returns
+        -------
+        ndarray
+            Same shape and dtype as ``x`` (computed in float64, rounded once).
+        """
+        x = self._check_input(x, 0)
+        g = self.group.element(g)
+        return np.ascontiguousarray(self._fibers64(x, g).astype(x.dtype, copy=False))
+
+    def transform(self, x, g, order: int = 2) -> np.ndarray:
+        r"""The transformed field :math:`f'(u) = \rho(g) f(g^{-1} u)`.
+
+        The group acts on the last ``group.ndim`` spatial axes (a planar group on a 3D array
+        rotates about the Z axis, the first spatial axis).  If ``g`` maps the grid onto itself
+        (see :attr:`GroupElement.axis_permutation`) the spatial part is an exact transpose and
+        reversal of axes (a quarter turn of a non-square array changes its shape); otherwise it
+        is spline interpolation of order ``order`` about the array centre ``(n - 1)/2`` with
+        zero fill outside (``scipy.ndimage.affine_transform``, the exact float64 rotation).
+
+        Parameters
+        ----------
+        x : ndarray, shape (N, C, *spatial)
+        g : GroupElement or escnn parameter
+        order : int
+            Spline order 0..5 for elements that are not grid symmetries.
+
+        Returns
+        -------
+        ndarray
+            Same dtype as ``x`` (computed in float64, rounded once).
+        """
+        group = self.group
+        acts_trivially = group.is_finite and group.order == 1
+        x = self._check_input(x, 0 if acts_trivially else group.ndim)
+        if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral) \
+                or not 0 <= order <= 5:
+            raise ValueError(f"order must be an integer spline order 0..5, got {order!r}")
+        g = group.element(g)
+        y = self._fibers64(x, g)
+        if not acts_trivially:
+            y = _move_grid(y, g, int(order))
+        return np.ascontiguousarray(y.astype(x.dtype, copy=False))
+
+
+def _move_grid(y: np.ndarray, g, order: int) -> np.ndarray:
+    """``y(A^{-1} u)`` over the last ``g.group.ndim`` axes of ``y``."""
+    d = g.group.ndim
+    lead = y.ndim - d
+    exact = g.axis_permutation
+    if exact is not None:
+        perm, reverse = exact
+        axes = tuple(range(lead)) + tuple(lead + p for p in perm)
+        moved = y.transpose(axes)
+        index = (Ellipsis,) + tuple(slice(None, None, -1) if r else slice(None) for r in reverse)
+        return moved[index]
+    from scipy import ndimage  # only needed off the grid; keeps `import refpool` light
+
+    a = g.array_matrix
+    inverse = a.T  # A is orthogonal
+    shape = np.array(y.shape[lead:], dtype=np.float64)
+    centre = (shape - 1.0) / 2.0
+    # affine_transform reads input[inverse @ o + offset]: rotate about the centre.
+    offset = centre - inverse @ centre
+    planes = y.reshape((-1,) + y.shape[lead:])
+    out = np.empty_like(planes)
+    for i in range(planes.shape[0]):
+        ndimage.affine_transform(planes[i], inverse, offset=offset, order=order,
+                                 mode="constant", cval=0.0, prefilter=True, output=out[i])
+    return out.reshape(y.shape)

@@ -1,0 +1,174 @@
+r"""Resampling to a new grid size: :func:`interpolate`, PyTorch's
+``torch.nn.functional.interpolate`` on NumPy and CUDA arrays.
+
+The function validates with :mod:`refpool._args`, allocates the output with
+:class:`refpool._dispatch.Launch` and lets the chosen engine (``reference``,
+``cpu`` or ``cuda``) fill it.  ``mode="area"`` runs the engines' adaptive
+average pooling.
+"""
+
+from __future__ import annotations
+
+from . import _args
+from ._dispatch import Launch
+
+__all__ = ["interpolate"]
+
+#: engine function of each mode (in ``refpool.engines.<engine>.interpolate``)
+_ENGINE_FUNCTION = {"nearest": "nearest", "nearest-exact": "nearest", "linear": "linear",
+                    "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}
+
+
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False, *, engine="auto", out=None):
+    r"""Resample the spatial axes of ``x`` to a new size (PyTorch's ``interpolate``).
+
+    Separable: every spatial axis is resampled with its own one-dimensional rule,
+    and an output sample is the sum over the product of the per-axis taps,
+
+    .. math::
+
+        y[n, c, \mathbf{j}] = \sum_{k_1, \dots, k_D}
+            \Big(\prod_{a} w_a[j_a, k_a]\Big)\,
+            x[n, c, i_1[j_1, k_1], \dots, i_D[j_D, k_D]],
+
+    identical on every channel.  The per-axis taps :math:`(i, w)` of each mode
+    are given below.
+
+    Parameters
+    ----------
+    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+        Input with one to three spatial axes.
+    size : int or tuple of int, optional
+        Output size :math:`m` per axis (>= 1).
+    scale_factor : float or tuple of float, optional
+        Positive factor :math:`s` per axis; the output size is
+        :math:`m = \lfloor n s \rfloor` (a float64 product, which must be >= 1).
+        Exactly one of ``size`` and ``scale_factor`` must be given.
+    mode : {"nearest", "nearest-exact", "linear", "bilinear", "trilinear", "bicubic", "area"}
+        ``linear`` needs one spatial axis, ``bilinear`` and ``bicubic`` two,
+        ``trilinear`` three; the others take any.
+    align_corners : bool, optional
+        Only for the linear modes and ``bicubic`` (default False there); setting
+        it with any other mode raises ValueError.
+    recompute_scale_factor : bool, optional
+        With ``scale_factor``: True makes the coordinates use :math:`n/m`
+        instead of :math:`1/s`.  Not allowed with ``size``.
+    antialias : bool
+        Only for ``bilinear`` and ``bicubic``: when downsampling, widen the
+        filter by the downsampling factor (see below).
+    engine : {"auto", "cpu", "cuda", "reference"}
+        ``"auto"`` runs CUDA arrays on the GPU and host arrays on the CPU engine.
+    out : ndarray or CUDA array, optional
+        Preallocated output of shape ``(N, C, *m)`` and the dtype of ``x``.
+
+    Returns
+    -------
+    y : array, shape (N, C, *m), dtype of ``x``
+
+    Notes
+    -----
+    **Coordinate scale.**  Per axis, input length :math:`n`, output length
+    :math:`m`, output index :math:`j`:
+
+    .. math::
+
+        r = \begin{cases}
+            (n-1)/(m-1) \ (\text{or } 0 \text{ if } m = 1) & \text{align\_corners=True} \\
+            1/s & \text{scale\_factor } s \text{ given, recompute\_scale\_factor not True} \\
+            n/m & \text{otherwise.}
+        \end{cases}
+
+    **nearest**: one tap, :math:`i = \min(\lfloor j r \rfloor, n-1)`.  The
+    product :math:`j r` is computed in the input's precision (:math:`r` rounded
+    to float32 for float32 input) and rounded to float32 before the floor, as
+    PyTorch does; the result is therefore bit-identical to PyTorch's.
+
+    **nearest-exact**: :math:`i = \min(\lfloor \max(r(j + \tfrac12) - \tfrac12,
+    0) + \tfrac12 \rfloor, n-1)`, same precision rules (for float32 the
+    :math:`r(j+\frac12) - \frac12` step is one fused multiply-add, as in
+    PyTorch's AVX2/AVX512 kernels).
+
+    **linear** (linear, bilinear, trilinear): with align_corners=False
+    :math:`\sigma = \max(r(j + \tfrac12) - \tfrac12, 0)`, with True
+    :math:`\sigma = r j`; :math:`i_0 = \min(\lfloor\sigma\rfloor, n-1)`,
+    :math:`i_1 = \min(i_0 + 1, n-1)`, :math:`\lambda = \mathrm{clip}(\sigma -
+    i_0, 0, 1)`; taps :math:`(i_0, 1-\lambda), (i_1, \lambda)`.  When
+    :math:`m = n` the axis is copied (taps :math:`(j, 1), (j, 0)`) whatever the
+    scale factor.
+
+    **bicubic**: :math:`\sigma = r(j + \tfrac12) - \tfrac12` (not clamped) or
+    :math:`r j`; :math:`i_0 = \min(\lfloor\sigma\rfloor, n-1)`,
+    :math:`t = \mathrm{clip}(\sigma - i_0, 0, 1)`; four taps
+    :math:`i_0 + k`, :math:`k = -1, 0, 1, 2`, clamped to :math:`[0, n-1]`, with
+    weights :math:`W(t - k)` of Keys' cubic convolution kernel
+
+    .. math::
+
+        W(d) = \begin{cases}
+            (A+2)|d|^3 - (A+3)|d|^2 + 1 & |d| \le 1 \\
+            A|d|^3 - 5A|d|^2 + 8A|d| - 4A & 1 < |d| < 2 \\
+            0 & \text{otherwise,}
+        \end{cases} \qquad A = -0.75.
+
+    In the linear and cubic rules :math:`\lfloor\sigma\rfloor` is taken after
+    rounding :math:`\sigma` to float32 (PyTorch's ``floorf``); the clipped
+    :math:`\lambda`, :math:`t` keep the interpolant continuous, so this moves a
+    float64 result by at most :math:`2^{-24}\sigma` times the local difference
+    of the input.
+
+    **antialias=True** (bilinear, bicubic; PIL's resampling): filter
+    :math:`h` = the triangle :math:`\max(0, 1-|d|)` (bilinear) or :math:`W` with
+    :math:`A = -0.5` (bicubic), of half-width :math:`b = 1` or :math:`2`.  With
+    :math:`f = \max(r, 1)`, support :math:`S = b f`, centre
+    :math:`c = r(j + \tfrac12)`: taps :math:`i = i_{lo}, \dots, i_{hi}-1` with
+    :math:`i_{lo} = \max(\mathrm{trunc}(c - S + \tfrac12), 0)`,
+    :math:`i_{hi} = \min(\mathrm{trunc}(c + S + \tfrac12), n)` (and at most
+    :math:`2\lceil S\rceil + 1` taps), weights :math:`h((i - c + \tfrac12)/f)`
+    normalised to sum 1.  An axis with :math:`m = n` is copied.  Upsampling
+    (:math:`r < 1`) uses the unwidened filter, which for bicubic still differs
+    from ``antialias=False`` (:math:`A = -0.5`).
+
+    **area**: adaptive average pooling to :math:`m`
+    (:func:`refpool.adaptive_avg_pool`); the scale factor only sets :math:`m`.
+
+    **Infinities and NaN.**  Every tap is multiplied and summed, including taps
+    of weight 0 (which exist at the borders, at integer positions and on copied
+    linear axes): an infinity on such a tap gives NaN, as in PyTorch.  The
+    nearest modes copy values.
+
+    **Exact equivariance.**  Interpolation is linear and identical on every
+    channel, so it commutes with every representation acting on the channels
+    (all field types).  On the grid, reversing an axis commutes exactly with
+
+    - ``nearest`` when :math:`m` is a multiple of :math:`n` and the coordinate
+      scale is exactly :math:`n/m` (an integer scale factor, or any ``size``
+      that is a multiple of :math:`n`), or when :math:`m` divides :math:`n`
+      with :math:`r = n/m` odd; ``nearest-exact`` when :math:`m` is a multiple
+      of :math:`n` or :math:`n/m` is an odd integer, and both whenever
+      :math:`m = n`;
+    - ``linear``/``bicubic`` with align_corners=False when :math:`r = n/m`
+      (``size``, or ``recompute_scale_factor=True``, or a scale factor with
+      :math:`n s` an integer), except that bilinear and bicubic downsampling by
+      a factor greater than 2 (linear) or 4/3 (cubic) breaks the symmetry at
+      the borders through the one-sided clamp of :math:`\sigma`; always with
+      align_corners=True;
+    - ``antialias=True`` when :math:`r = n/m`;
+    - ``area`` for every size.
+
+    A non-integer scale factor with :math:`n s` not an integer (so that
+    :math:`r \ne n/m`) shifts the grid and breaks mirror symmetry in every mode.
+    A transpose (and so a 90° rotation) additionally needs equal arguments on
+    the swapped axes.  ``docs/interpolation.rst`` lists the verified cases.
+    """
+    _args.check_input(x)
+    spec = _args.interpolation_spec(x.shape[2:], size, scale_factor, mode, align_corners,
+                                    recompute_scale_factor, antialias)
+    launch = Launch(x, engine)
+    y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
+                      out)
+    if spec.mode == "area":
+        launch.run("pooling", "adaptive_avg_pool", launch.x, y)
+    else:
+        launch.run("interpolate", _ENGINE_FUNCTION[spec.mode], launch.x, y, spec)
+    return launch.result(y)
