@@ -6,13 +6,17 @@ the ``engine=`` keyword.
 """
 
 from ._version import __version__
+from . import groups
+from .fields import FieldType
 from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
+from .interpolate import interpolate
 from .kernels import binomial_kernel, binomial_taps, gaussian_kernel, gaussian_taps
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
 
 __all__ = [
-    "__version__",
+    "__version__", "groups", "FieldType",
     "max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool",
+    "interpolate",
     "gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",
     "antialiased_avg_pool", "antialiased_max_pool", "blur_pool",
 ]

@@ -28,6 +28,48 @@ def cmd_selfcheck(args):
                          out=sys.stdout)
 
 
+def cmd_conformance(args):
+    from .conformance import runner
+    adapter = runner.load_adapter(args.against)
+    cases = None
+    if args.golden:
+        return _conformance_golden(args, adapter)
+    report = runner.run(adapter, cases=cases, ops=args.ops,
+                        progress=None if args.quiet else runner.progress_bar())
+    print(report.format())
+    if args.json:
+        runner.write_json(report, args.json)
+        print(f"report written to {args.json}")
+    return 0 if report.ok else 1
+
+
+def _conformance_golden(args, adapter):
+    from .conformance import runner
+    from .conformance.golden import read_golden
+    outcomes = []
+    start = time.perf_counter()
+    for case, x, expected in read_golden(args.golden):
+        if args.ops and case.op not in args.ops:
+            continue
+        outcomes.append(runner.run_case(adapter, case, expected=expected))
+    report = runner.Report(adapter, outcomes, time.perf_counter() - start)
+    print(report.format())
+    if args.json:
+        runner.write_json(report, args.json)
+    return 0 if report.ok else 1
+
+
+def cmd_golden(args):
+    from .conformance import runner
+    from .conformance.catalog import catalog
+    from .conformance.golden import write_golden
+    cases = catalog(args.ops)
+    manifest = write_golden(args.directory, cases,
+                            progress=None if args.quiet else runner.progress_bar())
+    print(f"wrote {len(manifest['cases'])} cases to {args.directory}")
+    return 0
+
+
 def build_parser():
     parser = argparse.ArgumentParser(
         prog="refpool",
@@ -45,6 +87,22 @@ def build_parser():
     p.add_argument("--no-peers", action="store_true",
                    help="do not compare with torch even when it is installed")
     p.set_defaults(func=cmd_selfcheck)
+    p = sub.add_parser("conformance",
+                       help="run the conformance catalogue against an adapter")
+    p.add_argument("--against", default="cpu",
+                   help="cpu, cuda, reference, torch, e2cnn, antialiased_cnns, jax, or a "
+                        "module[:object] path to your own adapter (default: cpu)")
+    p.add_argument("--ops", nargs="+", default=None, help="only these operators")
+    p.add_argument("--golden", default=None,
+                   help="compare with stored golden vectors instead of the reference engine")
+    p.add_argument("--json", default=None, help="write a JSON report here")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_conformance)
+    p = sub.add_parser("golden", help="write the reference outputs of the catalogue")
+    p.add_argument("directory")
+    p.add_argument("--ops", nargs="+", default=None, help="only these operators")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_golden)
     return parser
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 from functools import cached_property
-from typing import Iterable, Tuple, Union
+from typing import Iterable, Union
 
 import numpy as np
 

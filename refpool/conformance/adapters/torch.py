@@ -53,12 +53,30 @@ def adaptive_avg_pool(x, output_size):
     return _np(_AAVG[_nd(x)](_t(x), output_size))
 
 
+def _has_empty_window(kwargs, shape):
+    """Whether some max-pool window holds no input element (dilation only)."""
+    from ..._args import window_spec
+    spec = window_spec(shape[2:], kwargs["kernel_size"], kwargs.get("stride"),
+                       kwargs.get("padding", 0), kwargs.get("dilation", 1),
+                       kwargs.get("ceil_mode", False))
+    for n, k, s, p, d, o in zip(spec.input_size, spec.kernel, spec.stride, spec.padding,
+                                spec.dilation, spec.output_size):
+        taps = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
+        if np.any(~((taps >= 0) & (taps < n)).any(axis=1)):
+            return True
+    return False
+
+
 def known_divergence(op, kwargs, shape):
     """Documented differences between torch 2.13 CPU and refpool, or None."""
-    if op in ("max_pool",):
-        k = np.broadcast_to(kwargs.get("kernel_size"), (len(shape) - 2,))
-        p = np.broadcast_to(kwargs.get("padding", 0), (len(shape) - 2,))
+    if op == "max_pool":
+        nd = len(shape) - 2
+        k = np.broadcast_to(kwargs.get("kernel_size"), (nd,))
+        p = np.broadcast_to(kwargs.get("padding", 0), (nd,))
         if np.any(p > k // 2):
             return ("torch 2.13 limits max-pool padding to kernel_size//2; refpool allows "
                     "up to half the dilated extent")
+        if kwargs.get("return_indices") and _has_empty_window(kwargs, shape):
+            return ("a dilated window with no input element: torch returns an out-of-range "
+                    "index, refpool -1")
     return None

@@ -199,10 +199,27 @@ def blur_pool(x, out, taps, spec):
 
 # --------------------------------------------------------------------------- max
 @njit(**_INLINE)
+def _max2(dst, a, b, count):
+    for j in range(count):
+        dst[j] = _vmax(a[j], b[j])
+
+
+@njit(**_INLINE)
+def _max_into(dst, a, count):
+    for j in range(count):
+        dst[j] = _vmax(dst[j], a[j])
+
+
+@njit(**_INLINE)
 def _column_max(col, x, n, c, zz, yy, k, p, d, W):
-    """col[w] = max over the window rows of dense row (zz, yy); -inf if none."""
+    """col[w] = max over the window rows of dense row (zz, yy); -inf if none.
+
+    The first two rows are combined in one pass, later rows folded in one by one.
+    """
     D, H = x.shape[2], x.shape[3]
-    merge = False
+    found = 0
+    fz = 0
+    fy = 0
     for ta in range(k[0]):
         iz = zz - p[0] + ta * d[0]
         if iz < 0 or iz >= D:
@@ -211,34 +228,67 @@ def _column_max(col, x, n, c, zz, yy, k, p, d, W):
             iy = yy - p[1] + tb * d[1]
             if iy < 0 or iy >= H:
                 continue
-            src = x[n, c, iz, iy]
-            if merge:
-                for w in range(W):
-                    col[w] = _vmax(col[w], src[w])
+            if found == 0:
+                fz = iz
+                fy = iy
+            elif found == 1:
+                _max2(col, x[n, c, fz, fy], x[n, c, iz, iy], W)
             else:
-                for w in range(W):
-                    col[w] = src[w]
-                merge = True
-    if not merge:
+                _max_into(col, x[n, c, iz, iy], W)
+            found += 1
+    if found == 1:
+        src = x[n, c, fz, fy]
+        for w in range(W):
+            col[w] = src[w]
+    elif found == 0:
         for w in range(W):
             col[w] = -np.inf
 
 
 @njit(**_INLINE)
 def _row_max(dm, col, kx, px, dx, count, W):
-    """dm[j] = max_e col[j - px + e*dx] over in-bounds taps (-inf if none), j < count."""
-    for j in range(count):
-        dm[j] = -np.inf
+    """dm[j] = max_e col[j - px + e*dx] over in-bounds taps (-inf if none), j < count.
+
+    Columns whose every tap is inside the row take fused vector passes; the few
+    border columns a scalar loop.
+    """
+    lo = min(px, count)
+    hi = max(lo, min(count, W + px - (kx - 1) * dx))
+    for j in range(lo):
+        _row_max_border(dm, col, j, kx, px, dx, W)
+    for j in range(hi, count):
+        _row_max_border(dm, col, j, kx, px, dx, W)
+    m = hi - lo
+    if m <= 0:
+        return
+    dst = dm[lo:]
+    a = col[lo - px:]
+    if kx == 1:
+        for j in range(m):
+            dst[j] = a[j]
+    elif kx == 2:
+        b = col[lo - px + dx:]
+        _max2(dst, a, b, m)
+    elif kx == 3:
+        b = col[lo - px + dx:]
+        e = col[lo - px + 2 * dx:]
+        for j in range(m):
+            dst[j] = _vmax(_vmax(a[j], b[j]), e[j])
+    else:
+        b = col[lo - px + dx:]
+        _max2(dst, a, b, m)
+        for t in range(2, kx):
+            _max_into(dst, col[lo - px + t * dx:], m)
+
+
+@njit(**_INLINE)
+def _row_max_border(dm, col, j, kx, px, dx, W):
+    v = -np.inf
     for e in range(kx):
-        off = e * dx - px
-        lo = max(0, -off)
-        hi = min(count, W - off)
-        if hi <= lo:
-            continue
-        src = col[lo + off:]
-        dst = dm[lo:]
-        for j in range(hi - lo):
-            dst[j] = _vmax(dst[j], src[j])
+        i = j - px + e * dx
+        if 0 <= i < W:
+            v = _vmax(v, col[i])
+    dm[j] = v
 
 
 @njit(**_PARALLEL)

@@ -139,9 +139,10 @@ def _resample_axis(a, taps, axis):
 def _resample(x, out, spec):
     dtype = np.dtype(x.dtype)
     a = np.asarray(x, dtype=np.float64)
-    for axis in reversed(range(len(spec.input_size))):
-        a = _resample_axis(a, _axis_taps(spec, axis, dtype), axis + 2)
-    out[...] = a
+    with np.errstate(invalid="ignore", over="ignore"):     # inf * 0, inf - inf: NaN
+        for axis in reversed(range(len(spec.input_size))):
+            a = _resample_axis(a, _axis_taps(spec, axis, dtype), axis + 2)
+        out[...] = a
 
 
 def nearest(x, out, spec):
