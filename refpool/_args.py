@@ -837,3 +837,42 @@ def interpolation_taps(mode, n, m, r, align_corners=False, antialias=False,
         idx = np.clip(i0[:, None] + np.arange(-1, 3)[None, :], 0, n - 1)
         return _fixed_taps(idx, _cubic_weights(t, CUBIC_A))
     raise ValueError(f"unknown per-axis interpolation rule {mode!r}")
+
+
+# --- field operators
+class FieldTable(NamedTuple):
+    """The channel layout of a field type as plain int64 arrays, one entry per field.
+
+    This is what the engines of :mod:`refpool.invariant` receive instead of a
+    ``FieldType``: field ``f`` occupies the channels ``start[f] .. start[f] + size[f] - 1``
+    and is read as ``size[f] // block[f]`` consecutive blocks of ``block[f]``
+    channels (``block[f] == size[f]``, one block, unless the field is read as an
+    induced representation).
+    """
+
+    start: np.ndarray
+    size: np.ndarray
+    block: np.ndarray
+
+
+def field_table(field_type, *, induced=False):
+    """The :class:`FieldTable` of ``field_type`` (validated by :mod:`refpool._fieldcheck`).
+
+    With ``induced=True`` every field must be an induced representation and
+    ``block`` holds the size :math:`d` of the subgroup representation it was
+    induced from (1 for regular and quotient representations).
+    """
+    fields = field_type.fields
+    start = np.fromiter((f.start for f in fields), dtype=np.int64, count=len(fields))
+    size = np.fromiter((f.stop - f.start for f in fields), dtype=np.int64, count=len(fields))
+    if induced:
+        block = np.fromiter((r.induction.block_size for r in field_type.representations),
+                            dtype=np.int64, count=len(fields))
+    else:
+        block = size.copy()
+    return FieldTable(start, size, block)
+
+
+def invariant_output_shape(x_shape, field_type):
+    """``(N, number_of_fields, *spatial)``: one invariant channel per field."""
+    return (int(x_shape[0]), len(field_type.representations)) + tuple(x_shape[2:])

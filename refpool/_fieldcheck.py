@@ -1,6 +1,33 @@
-"""Compatibility checks between operators and field types (the ``field_type=`` keyword)."""
+"""Compatibility checks between operators and field types.
+
+This is the one place where the rules "which representations may an operator
+see" live.  Every rule is read off the representation matrices
+(:attr:`Representation.is_permutation`, :attr:`Representation.is_orthogonal`,
+and the block structure of induced representations), never off names or tags:
+
+========================================  ==========================================
+operator                                  every field's representation must be
+========================================  ==========================================
+max_pool, adaptive_max_pool,              a permutation representation (optional
+antialiased_max_pool (``field_type=``)    keyword)
+group_pool                                a permutation representation
+norm_pool, norm_max_pool                  orthogonal
+induced_norm_pool                         induced, with an orthogonal subgroup
+                                          representation (checked block by block)
+========================================  ==========================================
+
+and the channel count of ``x`` must equal ``field_type.size``.
+"""
 
 from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+# Entries this close to 0 count as 0 when reading the block structure of a matrix
+# (the same tolerance as refpool.groups uses for its own matrix predicates).
+_EXACT_TOL = 1e-9
 
 
 def check_field_channels(field_type, channels, op):
@@ -8,6 +35,26 @@ def check_field_channels(field_type, channels, op):
     if field_type.size != channels:
         raise ValueError(
             f"{op}: x has {channels} channels but field_type has size {field_type.size}")
+
+
+def _check_field_type_object(field_type, op):
+    if not hasattr(field_type, "representations") or not hasattr(field_type, "size") \
+            or not hasattr(field_type, "fields"):
+        raise TypeError(f"{op}: field_type must be a refpool.FieldType, got "
+                        f"{type(field_type).__name__}")
+
+
+def _name(rep):
+    return getattr(rep, "name", rep)
+
+
+def _unique(representations):
+    """The distinct representations, in order (a field type often repeats one)."""
+    seen = []
+    for rep in representations:
+        if rep not in seen:
+            seen.append(rep)
+    return seen
 
 
 def check_pointwise_field_type(field_type, channels, op):
@@ -20,13 +67,87 @@ def check_pointwise_field_type(field_type, channels, op):
     """
     if field_type is None:
         return
-    if not hasattr(field_type, "representations") or not hasattr(field_type, "size"):
-        raise TypeError(f"{op}: field_type must be a refpool.FieldType, got "
-                        f"{type(field_type).__name__}")
+    _check_field_type_object(field_type, op)
     check_field_channels(field_type, channels, op)
-    for rep in field_type.representations:
+    for rep in _unique(field_type.representations):
         if not rep.is_permutation:
             raise ValueError(
-                f"{op}: field_type contains representation {getattr(rep, 'name', rep)!r}, "
+                f"{op}: field_type contains representation {_name(rep)!r}, "
                 "which is not a permutation representation; a channel-wise max commutes "
                 "only with channel permutations (use norm_max_pool for such fields)")
+
+
+def check_group_pool_field_type(field_type, channels, op="group_pool"):
+    """``group_pool``: the max over a field's channels is invariant exactly when every
+    :math:`\\rho(g)` permutes the field's channels."""
+    _check_field_type_object(field_type, op)
+    check_field_channels(field_type, channels, op)
+    for rep in _unique(field_type.representations):
+        if not rep.is_permutation:
+            raise ValueError(
+                f"{op}: field_type contains representation {_name(rep)!r}, which is not a "
+                "permutation representation; the max over a field's channels is invariant "
+                "only when every rho(g) permutes them (use norm_pool, or induced_norm_pool "
+                "for induced representations)")
+
+
+def check_orthogonal_field_type(field_type, channels, op):
+    """``norm_pool`` / ``norm_max_pool``: the L2 norm of a field is invariant exactly
+    when every :math:`\\rho(g)` is orthogonal."""
+    _check_field_type_object(field_type, op)
+    check_field_channels(field_type, channels, op)
+    for rep in _unique(field_type.representations):
+        if not rep.is_orthogonal:
+            raise ValueError(
+                f"{op}: field_type contains representation {_name(rep)!r}, which is not "
+                "orthogonal; the norm of a field is invariant only when every rho(g) is "
+                "an orthogonal matrix")
+
+
+def check_induced_field_type(field_type, channels, op="induced_norm_pool"):
+    """``induced_norm_pool``: every field must be an induced representation
+    :math:`\\operatorname{Ind}_H^G \\psi` whose matrices move whole blocks of
+    ``d = psi.size`` channels and act inside each with an orthogonal matrix.
+
+    Regular and quotient representations are induced from the trivial
+    representation of a subgroup (``d = 1``) and are accepted; direct sums and
+    irreps are not (split a direct sum into separate fields).
+    """
+    _check_field_type_object(field_type, op)
+    check_field_channels(field_type, channels, op)
+    for rep in _unique(field_type.representations):
+        induction = getattr(rep, "induction", None)
+        if induction is None:
+            raise ValueError(
+                f"{op}: field_type contains representation {_name(rep)!r}, which is not an "
+                "induced representation; induced_norm_pool needs each field to be built by "
+                "induction (regular_representation, quotient_representation or "
+                "induced_representation of the group; a direct sum must be split into "
+                "separate fields)")
+        d = induction.block_size
+        if rep.size % d != 0 or not _is_block_orthogonal_monomial(rep, d):
+            raise ValueError(
+                f"{op}: field_type contains representation {_name(rep)!r}, whose matrices do "
+                f"not move whole blocks of {d} channels with orthogonal blocks; the maximum "
+                "block norm is invariant only for an induced representation of an "
+                "orthogonal subgroup representation")
+
+
+@functools.lru_cache(maxsize=512)
+def _is_block_orthogonal_monomial(rep, d):
+    """Whether every rho(g) (on the group's testing elements) is a block permutation
+    matrix of ``d x d`` blocks whose non-zero blocks are orthogonal: then rho(g) maps
+    block i onto one block j and keeps its norm, so the multiset of block norms is
+    invariant."""
+    nb = rep.size // d
+    eye = np.eye(d)
+    for g in rep.group.testing_elements():
+        m = rep(g).reshape(nb, d, nb, d).transpose(0, 2, 1, 3)    # m[j, i] = block (j, i)
+        nonzero = np.abs(m).max(axis=(2, 3)) > _EXACT_TOL
+        if not (np.all(nonzero.sum(axis=0) == 1) and np.all(nonzero.sum(axis=1) == 1)):
+            return False
+        for j, i in zip(*np.nonzero(nonzero)):
+            b = m[j, i]
+            if not np.allclose(b.T @ b, eye, rtol=0.0, atol=_EXACT_TOL):
+                return False
+    return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 
@@ -22,10 +23,22 @@ def cmd_ops(args):
     return 0
 
 
+def _use_simulator_without_gpu():
+    """Let the CUDA engine run on Numba's simulator on machines without a GPU.
+
+    Must happen before numba is imported, so it looks for the NVIDIA device nodes
+    instead of asking numba.  An explicit NUMBA_ENABLE_CUDASIM always wins.
+    """
+    if "NUMBA_ENABLE_CUDASIM" in os.environ or "numba" in sys.modules:
+        return
+    if not any(os.path.exists(f"/dev/nvidia{i}") for i in range(16)):
+        os.environ["NUMBA_ENABLE_CUDASIM"] = "1"
+
+
 def cmd_selfcheck(args):
     from .conformance.selfcheck import run_selfcheck
     return run_selfcheck(engines=args.engines, use_peers=not args.no_peers,
-                         out=sys.stdout)
+                         out=sys.stdout, progress=not args.quiet)
 
 
 def cmd_conformance(args):
@@ -86,6 +99,7 @@ def build_parser():
                    help="engines to check (default: every available one)")
     p.add_argument("--no-peers", action="store_true",
                    help="do not compare with torch even when it is installed")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_selfcheck)
     p = sub.add_parser("conformance",
                        help="run the conformance catalogue against an adapter")
@@ -111,6 +125,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         args = parser.parse_args(["selfcheck"] + list(argv or []))
+    if args.command in (None, "selfcheck", "conformance", "ops"):
+        _use_simulator_without_gpu()
     start = time.perf_counter()
     code = args.func(args)
     if args.command in (None, "selfcheck"):

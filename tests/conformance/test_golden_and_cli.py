@@ -84,3 +84,8 @@ def test_pytest_plugin_runs_one_test_per_case(tmp_path):
     expected_failures = sum(1 for c in refpool.conformance.catalog.catalog(
         ["adaptive_max_pool"]) if c.shape[-1] == 13)
     assert failed == expected_failures > 0 and failed + passed == n_max
+
+
+def test_selfcheck_passes_on_the_cpu_engine(capsys):
+    assert main(["selfcheck", "--engines", "cpu", "--no-peers", "--quiet"]) == 0
+    assert "selfcheck PASSED" in capsys.readouterr().out

@@ -6,20 +6,25 @@ computed once per call on the host by :func:`refpool._args.interpolation_taps`
 (the one place the coordinate formulas live for the CPU and CUDA engines) and
 passed in as small ``(K, m)`` tables.
 
-Work is split into chunks of consecutive output rows ``(n, c, od, oh)``, one
-scratch row per chunk (preallocated here, so the kernels allocate nothing).
+Work is split into chunks of consecutive output rows ``(n, c, od, oh)``, with
+one scratch row per chunk (preallocated here, so the kernels allocate nothing).
 For each output row:
 
 1. *vertical pass*: the input rows named by the D and H taps are combined into
-   the scratch row (length W), one vectorised sweep per tap row;
-2. *horizontal pass*: every output pixel of the row gathers its W taps from
-   the scratch row, vectorised across output pixels.
+   the float64 scratch row (length W), one vectorised sweep per pair of rows;
+2. *horizontal pass*: every output pixel of the row sums its W taps from the
+   scratch row, vectorised across output pixels, and is rounded once to the
+   output dtype.
 
-The nearest modes skip the arithmetic: they gather straight from the source
-row, and an output row whose source row equals the previous one's is a copy of
-the previous output row.  Weights and the scratch row are float64, so float32
-results are the float64 sum rounded once (within an ulp or two of the
-reference); the work is bound by memory traffic, not by the arithmetic.
+The horizontal pass is a gather in general.  When the W table is periodic over
+most of the row (``index[P q + p, k] = S q + a[p, k]`` with weights independent
+of ``q``: exact x2 upsampling, x1/2 downsampling, equal sizes) the interior runs
+a specialised loop with contiguous (or stride-2) loads instead; it evaluates the
+same sums in the same order, so the result is bit-identical to the gather.
+
+The nearest modes skip the arithmetic: they gather (or, when periodic, copy)
+straight from the source row, and an output row whose source row equals the
+previous one's is a copy of the previous output row.
 """
 
 from __future__ import annotations
@@ -44,7 +49,7 @@ def _unravel_row(r, C, OD, OH):
     return q // C, q % C, od, oh
 
 
-# --------------------------------------------------------------------------- passes
+# --------------------------------------------------------------------------- vertical
 @njit(**_INLINE)
 def _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn):
     """tmp[:] = sum over the (D, H) taps of weight * input row, first tap first."""
@@ -81,77 +86,122 @@ def _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn):
             first = False
 
 
+# --------------------------------------------------------------------------- horizontal
 @njit(**_INLINE)
-def _horizontal(o, src, xi, xw, xn, fixed):
-    """o[j] = sum over the W taps of output j of weight * src[index]."""
-    OW = o.shape[0]
+def _gather(o, src, xi, xw, xn, fixed, lo, hi):
+    """o[j] = sum over the W taps of output j of weight * src[index], lo <= j < hi."""
     K = xi.shape[0]
     if fixed and K == 2:
         i0, i1 = xi[0], xi[1]
         w0, w1 = xw[0], xw[1]
-        for j in range(OW):
+        for j in range(lo, hi):
             o[j] = w0[j] * src[i0[j]] + w1[j] * src[i1[j]]
     elif fixed and K == 4:
         i0, i1, i2, i3 = xi[0], xi[1], xi[2], xi[3]
         w0, w1, w2, w3 = xw[0], xw[1], xw[2], xw[3]
-        for j in range(OW):
+        for j in range(lo, hi):
             o[j] = (w0[j] * src[i0[j]] + w1[j] * src[i1[j]]) + \
                    (w2[j] * src[i2[j]] + w3[j] * src[i3[j]])
-    elif fixed:
-        i0 = xi[0]
-        w0 = xw[0]
-        for j in range(OW):
-            o[j] = w0[j] * src[i0[j]]
-        for k in range(1, K):
-            ik = xi[k]
-            wk = xw[k]
-            for j in range(OW):
-                o[j] = o[j] + wk[j] * src[ik[j]]
     else:
-        # variable tap counts (antialiasing): taps past count[j] are skipped,
-        # never multiplied (0 * inf would be NaN); their index is a valid 0
-        i0 = xi[0]
-        w0 = xw[0]
-        for j in range(OW):
-            o[j] = w0[j] * src[i0[j]] if xn[j] > 0 else 0.0
-        for k in range(1, K):
-            ik = xi[k]
-            wk = xw[k]
-            for j in range(OW):
-                v = o[j] + wk[j] * src[ik[j]]
-                o[j] = v if k < xn[j] else o[j]
+        # taps past count[j] (antialiasing) are skipped, never multiplied:
+        # 0 * inf would be NaN.  Their index is a valid 0.
+        for j in range(lo, hi):
+            total = xw[0, j] * src[xi[0, j]]
+            for k in range(1, xn[j]):
+                total = total + xw[k, j] * src[xi[k, j]]
+            o[j] = total
 
 
 @njit(**_INLINE)
-def _horizontal_acc(o, acc, src, xi, xw, xn, fixed):
-    """As :func:`_horizontal` into the float64 ``acc``, then rounded into ``o``."""
-    _horizontal(acc, src, xi, xw, xn, fixed)
-    for j in range(o.shape[0]):
-        o[j] = acc[j]
+def _periodic(o, src, K, P, S, q0, q1, a, w):
+    """The interior [P q0, P q1) of a periodic table, same sums as :func:`_gather`."""
+    count = q1 - q0
+    base = S * q0
+    out = o[P * q0:]
+    if P == 2 and K == 2:              # x2 upsampling, linear
+        s00, s01 = src[base + a[0, 0]:], src[base + a[0, 1]:]
+        s10, s11 = src[base + a[1, 0]:], src[base + a[1, 1]:]
+        w00, w01, w10, w11 = w[0, 0], w[0, 1], w[1, 0], w[1, 1]
+        for q in range(count):
+            out[2 * q] = w00 * s00[q] + w01 * s01[q]
+            out[2 * q + 1] = w10 * s10[q] + w11 * s11[q]
+    elif P == 2 and K == 4:            # x2 upsampling, cubic
+        s00, s01 = src[base + a[0, 0]:], src[base + a[0, 1]:]
+        s02, s03 = src[base + a[0, 2]:], src[base + a[0, 3]:]
+        s10, s11 = src[base + a[1, 0]:], src[base + a[1, 1]:]
+        s12, s13 = src[base + a[1, 2]:], src[base + a[1, 3]:]
+        w00, w01, w02, w03 = w[0, 0], w[0, 1], w[0, 2], w[0, 3]
+        w10, w11, w12, w13 = w[1, 0], w[1, 1], w[1, 2], w[1, 3]
+        for q in range(count):
+            out[2 * q] = (w00 * s00[q] + w01 * s01[q]) + (w02 * s02[q] + w03 * s03[q])
+            out[2 * q + 1] = (w10 * s10[q] + w11 * s11[q]) + (w12 * s12[q] + w13 * s13[q])
+    elif P == 2 and K == 1:            # x2 upsampling, nearest
+        s0, s1 = src[base + a[0, 0]:], src[base + a[1, 0]:]
+        for q in range(count):
+            out[2 * q] = s0[q]
+            out[2 * q + 1] = s1[q]
+    elif K == 1:                       # P == 1: a shifted copy or a stride-2 pick
+        s0 = src[base + a[0, 0]:]
+        if S == 1:
+            for q in range(count):
+                out[q] = s0[q]
+        else:
+            for q in range(count):
+                out[q] = s0[2 * q]
+    elif K == 2:
+        s0, s1 = src[base + a[0, 0]:], src[base + a[0, 1]:]
+        w0, w1 = w[0, 0], w[0, 1]
+        if S == 1:
+            for q in range(count):
+                out[q] = w0 * s0[q] + w1 * s1[q]
+        else:
+            for q in range(count):
+                out[q] = w0 * s0[2 * q] + w1 * s1[2 * q]
+    else:                              # K == 4, P == 1
+        s0, s1 = src[base + a[0, 0]:], src[base + a[0, 1]:]
+        s2, s3 = src[base + a[0, 2]:], src[base + a[0, 3]:]
+        w0, w1, w2, w3 = w[0, 0], w[0, 1], w[0, 2], w[0, 3]
+        if S == 1:
+            for q in range(count):
+                out[q] = (w0 * s0[q] + w1 * s1[q]) + (w2 * s2[q] + w3 * s3[q])
+        else:
+            for q in range(count):
+                out[q] = (w0 * s0[2 * q] + w1 * s1[2 * q]) + \
+                         (w2 * s2[2 * q] + w3 * s3[2 * q])
+
+
+@njit(**_INLINE)
+def _horizontal(o, src, xi, xw, xn, fixed, P, S, q0, q1, a, w):
+    OW = o.shape[0]
+    if P == 0:
+        _gather(o, src, xi, xw, xn, fixed, 0, OW)
+        return
+    _gather(o, src, xi, xw, xn, fixed, 0, P * q0)
+    _periodic(o, src, xi.shape[0], P, S, q0, q1, a, w)
+    _gather(o, src, xi, xw, xn, fixed, P * q1, OW)
 
 
 # --------------------------------------------------------------------------- kernels
 @njit(**_PARALLEL)
-def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, tmpbuf, accbuf):
+def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, P, S, q0, q1, a, w,
+                     tmpbuf):
     N, C, D, H, W = x.shape
     OD, OH = out.shape[2], out.shape[3]
     rows = N * C * OD * OH
     chunks = tmpbuf.shape[0]
     for chunk in prange(chunks):
         tmp = tmpbuf[chunk]
-        acc = accbuf[chunk]
         for r in range((chunk * rows) // chunks, ((chunk + 1) * rows) // chunks):
             n, c, od, oh = _unravel_row(r, C, OD, OH)
             _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn)
-            _horizontal_acc(out[n, c, od, oh], acc, tmp, xi, xw, xn, fixed)
+            _horizontal(out[n, c, od, oh], tmp, xi, xw, xn, fixed, P, S, q0, q1, a, w)
 
 
 @njit(**_PARALLEL)
-def _nearest_kernel(x, out, zi, yi, xi, chunks):
+def _nearest_kernel(x, out, zi, yi, xi, xw, xn, P, S, q0, q1, a, w, chunks):
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     rows = N * C * OD * OH
-    ix = xi[0]
     for chunk in prange(chunks):
         start = (chunk * rows) // chunks
         for r in range(start, ((chunk + 1) * rows) // chunks):
@@ -167,26 +217,63 @@ def _nearest_kernel(x, out, zi, yi, xi, chunks):
                         o[j] = p[j]
                     continue
             src = x[n, c, iz, iy]
-            for j in range(OW):
-                o[j] = src[ix[j]]
+            if P == 0:
+                ix = xi[0]
+                for j in range(OW):
+                    o[j] = src[ix[j]]
+            else:
+                ix = xi[0]
+                for j in range(P * q0):
+                    o[j] = src[ix[j]]
+                _periodic(o, src, 1, P, S, q0, q1, a, w)
+                for j in range(P * q1, OW):
+                    o[j] = src[ix[j]]
 
 
-# --------------------------------------------------------------------------- entry points
+# --------------------------------------------------------------------------- host side
+def _periodic_plan(taps):
+    """(P, S, q0, q1, a, w) of the periodic interior of a fixed-tap table, or P = 0.
+
+    Looks for ``index[P q + p, k] = S q + a[p, k]`` and ``weight[P q + p, k] =
+    w[p, k]`` for ``q0 <= q < q1``, the longest such run around the middle of
+    the row, with (P, S) in {(2, 1), (1, 1), (1, 2)}; used when it covers at
+    least half of the row.
+    """
+    index, weight, count = taps
+    m, K = index.shape
+    none = (0, 1, 0, 0, np.zeros((1, 1), np.int64), np.zeros((1, 1)))
+    if K not in (1, 2, 4) or np.any(count != K):
+        return none
+    for P, S in ((2, 1), (1, 1), (1, 2)):
+        Q = m // P
+        if Q < 4:
+            continue
+        a = index[:Q * P].reshape(Q, P, K) - S * np.arange(Q)[:, None, None]
+        w = weight[:Q * P].reshape(Q, P, K)
+        mid = Q // 2
+        same = np.all((a == a[mid]) & (w == w[mid]), axis=(1, 2))
+        breaks_before = np.flatnonzero(~same[:mid])
+        breaks_after = np.flatnonzero(~same[mid:])
+        q0 = int(breaks_before[-1]) + 1 if breaks_before.size else 0
+        q1 = mid + int(breaks_after[0]) if breaks_after.size else Q
+        if 2 * P * (q1 - q0) >= m:
+            return (P, S, q0, q1, np.ascontiguousarray(a[mid]),
+                    np.ascontiguousarray(w[mid], dtype=np.float64))
+    return none
+
+
 def _tables(x, spec, kind):
-    """Per-axis (index, weight, count) tables of the three 5-D axes, as (K, m)."""
+    """Per-axis taps of the three 5-D axes: (index (K, m), weight (K, m), count, plan)."""
     dtype = np.dtype(x.dtype)
     tables = []
-    missing = SPATIAL - len(spec.input_size)
-    for _ in range(missing):
-        tables.append((np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64),
-                       True))
+    for _ in range(SPATIAL - len(spec.input_size)):
+        unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
+        tables.append(unit)
     for n, m, r in zip(spec.input_size, spec.output_size, spec.scale):
-        t = interpolation_taps(kind, n, m, r, spec.align_corners, spec.antialias, dtype,
-                               spec.nearest_rule)
-        fixed = bool(np.all(t.count == t.index.shape[1]))
-        tables.append((np.ascontiguousarray(t.index.T), np.ascontiguousarray(t.weight.T),
-                       t.count, fixed))
-    return tables
+        tables.append(interpolation_taps(kind, n, m, r, spec.align_corners, spec.antialias,
+                                         dtype, spec.nearest_rule))
+    return [(np.ascontiguousarray(t[0].T), np.ascontiguousarray(t[1].T),
+             np.ascontiguousarray(t[2])) for t in tables], tables[-1]
 
 
 def _chunks(out5):
@@ -195,24 +282,26 @@ def _chunks(out5):
 
 
 def nearest(x, out, spec):
-    kind = spec.mode
     x5, out5 = as5d(x), as5d(out)
-    (zi, _, _, _), (yi, _, _, _), (xi, _, _, _) = _tables(x, spec, kind)
-    _nearest_kernel(x5, out5, zi, yi, xi, _chunks(out5))
+    ((zi, _, _), (yi, _, _), (xi, xw, xn)), wtaps = _tables(x, spec, spec.mode)
+    plan = _periodic_plan(wtaps)
+    _nearest_kernel(x5, out5, zi, yi, xi, xw, xn, *plan, _chunks(out5))
 
 
 def _resample(x, out, spec, kind):
     x5, out5 = as5d(x), as5d(out)
-    (zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, fixed) = _tables(x, spec, kind)
-    chunks = _chunks(out5)
-    tmpbuf = np.empty((chunks, x5.shape[4]), dtype=np.float64)
-    accbuf = np.empty((chunks, out5.shape[4]), dtype=np.float64)
-    _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, tmpbuf, accbuf)
+    ((zi, zw, zn), (yi, yw, yn), (xi, xw, xn)), wtaps = _tables(x, spec, kind)
+    fixed = bool(np.all(xn == xi.shape[0]))
+    plan = _periodic_plan(wtaps)
+    tmpbuf = np.empty((_chunks(out5), x5.shape[4]), dtype=np.float64)
+    _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, *plan, tmpbuf)
 
 
 def linear(x, out, spec):
+    """Modes linear, bilinear, trilinear (and antialiased bilinear)."""
     _resample(x, out, spec, "linear")
 
 
 def cubic(x, out, spec):
+    """Mode bicubic (and antialiased bicubic)."""
     _resample(x, out, spec, "cubic")

@@ -1,0 +1,259 @@
+"""CPU engine for the field operators: Numba kernels, parallel over pixel segments.
+
+The fields arrive as plain int64 arrays (``start``, ``size``, ``block`` per field,
+see :class:`refpool._args.FieldTable`); the kernels never see a FieldType.
+
+Pixelwise operators (``group_pool``, ``norm_pool``, ``induced_norm_pool``) view
+the arrays as ``(N, C, R0, R1, P)``: when the spatial block of every ``(n, c)``
+plane is contiguous (the usual case) as one row of all ``P`` pixels, otherwise as
+the 5-D view of :mod:`refpool.engines._layout`.  A task is one segment of at most
+``SEGMENT`` pixels of one row of one field; the loop over the field's channels is
+outside and the loop over the segment's pixels inside, so every pass is a
+vectorisable ``acc[j] = op(acc[j], row[j])``.  Norms accumulate squares in
+float64, in channel order (bitwise the reference's); the float64 accumulators are
+per-chunk scratch rows allocated before the kernel runs (``O(threads x SEGMENT)``).
+
+``norm_max_pool`` parallelises over output rows ``(n, field, od, oh)``.  For each
+input row its window reads, the field's squared norms of that row go into a
+per-chunk scratch row (``W`` float64), then each tap along W is one pass over the
+output columns that keeps the best squared norm and where it was, scanning the
+window in row-major order with max_pool's rule; finally the selected field vectors
+are copied.  Scratch is ``O(chunks x (W + OW))``: no full-size temporary.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+from numba import njit, prange
+
+from .._layout import as5d, window3
+
+_PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
+_INLINE = dict(inline="always", cache=True, nogil=True)
+
+#: pixels per task of the pixelwise kernels (a float64 scratch row stays in L1/L2)
+SEGMENT = 2048
+
+
+@njit(**_INLINE)
+def _vmax(a, v):
+    # max that lets NaN win from either side (compiles to compare + blend)
+    return v if (v > a) | (v != v) else a
+
+
+@njit(**_INLINE)
+def _unravel_task(t, F, R0, R1, nseg):
+    q = t % nseg
+    t //= nseg
+    r1 = t % R1
+    t //= R1
+    r0 = t % R0
+    t //= R0
+    return t // F, t % F, r0, r1, q
+
+
+@njit(**_INLINE)
+def _unravel_row(r, F, OD, OH):
+    oh = r % OH
+    q = r // OH
+    od = q % OD
+    q = q // OD
+    return q // F, q % F, od, oh
+
+
+# --------------------------------------------------------------------------- pixelwise
+@njit(**_PARALLEL)
+def _group_pool_kernel(x, out, start, size, seg):
+    N, C, R0, R1, P = x.shape
+    F = start.shape[0]
+    nseg = (P + seg - 1) // seg
+    for t in prange(N * F * R0 * R1 * nseg):
+        n, f, r0, r1, q = _unravel_task(t, F, R0, R1, nseg)
+        lo = q * seg
+        hi = min(P, lo + seg)
+        acc = out[n, f, r0, r1]
+        c0 = start[f]
+        row = x[n, c0, r0, r1]
+        for j in range(lo, hi):
+            acc[j] = row[j]
+        for c in range(c0 + 1, c0 + size[f]):
+            row = x[n, c, r0, r1]
+            for j in range(lo, hi):
+                acc[j] = _vmax(acc[j], row[j])
+
+
+@njit(**_INLINE)
+def _add_squares(acc, row, lo, hi, first):
+    if first:
+        for j in range(lo, hi):
+            v = np.float64(row[j])
+            acc[j - lo] = v * v
+    else:
+        for j in range(lo, hi):
+            v = np.float64(row[j])
+            acc[j - lo] = acc[j - lo] + v * v
+
+
+@njit(**_PARALLEL)
+def _block_norm_kernel(x, out, start, size, block, acc_rows, best_rows, seg):
+    # out[n, f, pixel] = sqrt(max over the field's blocks of the block's squared norm)
+    N, C, R0, R1, P = x.shape
+    F = start.shape[0]
+    nseg = (P + seg - 1) // seg
+    tasks = N * F * R0 * R1 * nseg
+    chunks = acc_rows.shape[0]
+    for chunk in prange(chunks):
+        acc = acc_rows[chunk]
+        best = best_rows[chunk]
+        for t in range(chunk * tasks // chunks, (chunk + 1) * tasks // chunks):
+            n, f, r0, r1, q = _unravel_task(t, F, R0, R1, nseg)
+            lo = q * seg
+            hi = min(P, lo + seg)
+            c0 = start[f]
+            d = block[f]
+            nb = size[f] // d
+            o = out[n, f, r0, r1]
+            for b in range(nb):
+                cb = c0 + b * d
+                for c in range(d):
+                    _add_squares(acc, x[n, cb + c, r0, r1], lo, hi, c == 0)
+                if nb == 1:
+                    for j in range(lo, hi):
+                        o[j] = math.sqrt(acc[j - lo])
+                elif b == 0:
+                    for j in range(hi - lo):
+                        best[j] = acc[j]
+                else:
+                    for j in range(hi - lo):
+                        best[j] = _vmax(best[j], acc[j])
+            if nb > 1:
+                for j in range(lo, hi):
+                    o[j] = math.sqrt(best[j - lo])
+
+
+# --------------------------------------------------------------------------- norm max
+@njit(**_INLINE)
+def _tap_columns(off, s, n, o):
+    """Output columns j in [lo, hi) whose tap ``j*s + off`` lies inside [0, n)."""
+    lo = 0 if off >= 0 else (-off + s - 1) // s
+    last = n - 1 - off
+    hi = 0 if last < 0 else min(o, last // s + 1)
+    return lo, max(lo, hi)
+
+
+@njit(**_PARALLEL)
+def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows, where_rows):
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    F = start.shape[0]
+    rows = N * F * OD * OH
+    chunks = norm_rows.shape[0]
+    for chunk in prange(chunks):
+        q = norm_rows[chunk]          # squared norms of one input row, (W,)
+        best = best_rows[chunk]       # best squared norm per output column, (OW,)
+        wz = where_rows[chunk, 0]     # where it was: z, y, x (x < 0: nothing yet)
+        wy = where_rows[chunk, 1]
+        wx = where_rows[chunk, 2]
+        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
+            n, f, od, oh = _unravel_row(r, F, OD, OH)
+            c0 = start[f]
+            cs = size[f]
+            for j in range(OW):
+                best[j] = -np.inf
+                wx[j] = -1
+            for a in range(k[0]):
+                iz = od * s[0] - p[0] + a * d[0]
+                if iz < 0 or iz >= D:
+                    continue
+                for b in range(k[1]):
+                    iy = oh * s[1] - p[1] + b * d[1]
+                    if iy < 0 or iy >= H:
+                        continue
+                    for c in range(cs):
+                        _add_squares(q, x[n, c0 + c, iz, iy], 0, W, c == 0)
+                    # taps in row-major window order; "first in-bounds tap, then
+                    # larger or NaN replaces" is max_pool's selection rule
+                    for e in range(k[2]):
+                        off = e * d[2] - p[2]
+                        lo, hi = _tap_columns(off, s[2], W, OW)
+                        for j in range(lo, hi):
+                            col = j * s[2] + off
+                            v = q[col]
+                            if wx[j] < 0 or v > best[j] or v != v:
+                                best[j] = v
+                                wz[j] = iz
+                                wy[j] = iy
+                                wx[j] = col
+            for c in range(c0, c0 + cs):
+                o = out[n, c, od, oh]
+                src = x[n, c]
+                for j in range(OW):
+                    o[j] = src[wz[j], wy[j], wx[j]] if wx[j] >= 0 else 0.0
+
+
+# --------------------------------------------------------------------------- entry points
+def _pixel_rows(a):
+    """``a`` of shape (N, C, *spatial) as a 5-D view (N, C, R0, R1, P), no copy.
+
+    One row of all pixels when the spatial block of each (n, c) plane is
+    contiguous, else the rows of :func:`as5d`.
+    """
+    spatial = a.shape[2:]
+    step = a.itemsize
+    contiguous = True
+    for n, stride in zip(reversed(spatial), reversed(a.strides[2:])):
+        if n != 1 and stride != step:
+            contiguous = False
+            break
+        step *= n
+    if not contiguous:
+        return as5d(a)
+    pixels = int(np.prod(spatial))
+    return np.lib.stride_tricks.as_strided(
+        a, (a.shape[0], a.shape[1], 1, 1, pixels),
+        (a.strides[0], a.strides[1], 0, 0, a.itemsize), writeable=a.flags.writeable)
+
+
+def _segment(x5):
+    return max(1, min(x5.shape[4], SEGMENT))
+
+
+def _chunks(tasks):
+    return max(1, min(tasks, 8 * numba.get_num_threads()))
+
+
+def group_pool(x, out, start, size):
+    x5, o5 = _pixel_rows(x), _pixel_rows(out)
+    _group_pool_kernel(x5, o5, start, size, _segment(x5))
+
+
+def _block_norms(x, out, start, size, block):
+    x5, o5 = _pixel_rows(x), _pixel_rows(out)
+    seg = _segment(x5)
+    n, _, r0, r1, pixels = x5.shape
+    tasks = n * start.shape[0] * r0 * r1 * (-(-pixels // seg))
+    chunks = _chunks(tasks)
+    acc = np.empty((chunks, seg), dtype=np.float64)
+    best = np.empty((chunks, seg), dtype=np.float64)
+    _block_norm_kernel(x5, o5, start, size, block, acc, best, seg)
+
+
+def norm_pool(x, out, start, size, block):
+    _block_norms(x, out, start, size, block)
+
+
+def induced_norm_pool(x, out, start, size, block):
+    _block_norms(x, out, start, size, block)
+
+
+def norm_max_pool(x, out, start, size, spec):
+    x5, o5 = as5d(x), as5d(out)
+    rows = o5.shape[0] * start.shape[0] * o5.shape[2] * o5.shape[3]
+    chunks = _chunks(rows)
+    norms = np.empty((chunks, x5.shape[4]), dtype=np.float64)
+    best = np.empty((chunks, o5.shape[4]), dtype=np.float64)
+    where = np.empty((chunks, 3, o5.shape[4]), dtype=np.int64)
+    _norm_max_pool_kernel(x5, o5, start, size, *window3(spec), norms, best, where)
