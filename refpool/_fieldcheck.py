@@ -37,9 +37,16 @@ def check_field_channels(field_type, channels, op):
             f"{op}: x has {channels} channels but field_type has size {field_type.size}")
 
 
-def _check_field_type_object(field_type, op):
-    if not hasattr(field_type, "representations") or not hasattr(field_type, "size") \
-            or not hasattr(field_type, "fields"):
+def _check_field_type_object(field_type, op, *, strict=True):
+    """``field_type`` must be a FieldType (``strict``), or at least look like one: the
+    optional ``field_type=`` keyword of the pointwise operators only needs
+    ``representations`` (each with ``is_permutation``) and ``size``."""
+    if strict:
+        from .fields import FieldType
+        ok = isinstance(field_type, FieldType)
+    else:
+        ok = hasattr(field_type, "representations") and hasattr(field_type, "size")
+    if not ok:
         raise TypeError(f"{op}: field_type must be a refpool.FieldType, got "
                         f"{type(field_type).__name__}")
 
@@ -67,7 +74,7 @@ def check_pointwise_field_type(field_type, channels, op):
     """
     if field_type is None:
         return
-    _check_field_type_object(field_type, op)
+    _check_field_type_object(field_type, op, strict=False)
     check_field_channels(field_type, channels, op)
     for rep in _unique(field_type.representations):
         if not rep.is_permutation:

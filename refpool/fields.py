@@ -150,6 +150,20 @@ class FieldType:
         g = self.group.element(g)
         return np.ascontiguousarray(self._fibers64(x, g).astype(x.dtype, copy=False))
 
+    def _transform_line(self, x, g):
+        # A 1-D signal lies along X: only the identity and the reflections that
+        # reverse X (and keep Y) map it onto itself.
+        x = self._check_input(x, 1)
+        g = self.group.element(g)
+        reverse = _line_reversal(g)
+        if reverse is None:
+            raise ValueError(f"{g} does not map a 1-D signal (the X axis) onto itself; "
+                             "only the identity and the reflection x -> -x do")
+        y = self._fibers64(x, g)
+        if reverse:
+            y = y[..., ::-1]
+        return np.ascontiguousarray(y.astype(x.dtype, copy=False))
+
     def transform(self, x, g, order: int = 2) -> np.ndarray:
         r"""The transformed field :math:`f'(u) = \rho(g) f(g^{-1} u)`.
 
@@ -174,6 +188,8 @@ class FieldType:
         """
         group = self.group
         acts_trivially = group.is_finite and group.order == 1
+        if not acts_trivially and group.ndim == 2 and np.ndim(x) == 3:
+            return self._transform_line(x, g)
         x = self._check_input(x, 0 if acts_trivially else group.ndim)
         if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral) \
                 or not 0 <= order <= 5:
@@ -183,6 +199,18 @@ class FieldType:
         if not acts_trivially:
             y = _move_grid(y, g, int(order))
         return np.ascontiguousarray(y.astype(x.dtype, copy=False))
+
+
+def _line_reversal(g):
+    """For a planar element acting on a 1-D signal (the X axis of the plane):
+    whether it reverses the line, or None if it does not map the line onto itself."""
+    exact = g.axis_permutation
+    if exact is None:
+        return None
+    perm, reverse = exact
+    if tuple(perm) != (0, 1) or reverse[0]:
+        return None
+    return bool(reverse[1])
 
 
 def _move_grid(y: np.ndarray, g, order: int) -> np.ndarray:

@@ -195,26 +195,31 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows,
 
 
 # --------------------------------------------------------------------------- entry points
-def _pixel_rows(a):
-    """``a`` of shape (N, C, *spatial) as a 5-D view (N, C, R0, R1, P), no copy.
-
-    One row of all pixels when the spatial block of each (n, c) plane is
-    contiguous, else the rows of :func:`as5d`.
-    """
-    spatial = a.shape[2:]
+def _spatially_contiguous(a):
+    """Whether the spatial block of every (n, c) plane of ``a`` is C-contiguous."""
     step = a.itemsize
-    contiguous = True
-    for n, stride in zip(reversed(spatial), reversed(a.strides[2:])):
+    for n, stride in zip(reversed(a.shape[2:]), reversed(a.strides[2:])):
         if n != 1 and stride != step:
-            contiguous = False
-            break
+            return False
         step *= n
-    if not contiguous:
-        return as5d(a)
-    pixels = int(np.prod(spatial))
+    return True
+
+
+def _flat_pixels(a):
+    """``a`` of shape (N, C, *spatial), spatially contiguous, viewed as (N, C, 1, 1, P)."""
+    pixels = int(np.prod(a.shape[2:]))
     return np.lib.stride_tricks.as_strided(
         a, (a.shape[0], a.shape[1], 1, 1, pixels),
         (a.strides[0], a.strides[1], 0, 0, a.itemsize), writeable=a.flags.writeable)
+
+
+def _pixel_rows(x, out):
+    """``x`` and ``out`` as matching 5-D views (N, C, R0, R1, P), no copy: one row of
+    all pixels when the input's spatial blocks are contiguous (the output's always
+    are), else the rows of :func:`as5d`."""
+    if _spatially_contiguous(x):
+        return _flat_pixels(x), _flat_pixels(out)
+    return as5d(x), as5d(out)
 
 
 def _segment(x5):
@@ -226,12 +231,12 @@ def _chunks(tasks):
 
 
 def group_pool(x, out, start, size):
-    x5, o5 = _pixel_rows(x), _pixel_rows(out)
+    x5, o5 = _pixel_rows(x, out)
     _group_pool_kernel(x5, o5, start, size, _segment(x5))
 
 
 def _block_norms(x, out, start, size, block):
-    x5, o5 = _pixel_rows(x), _pixel_rows(out)
+    x5, o5 = _pixel_rows(x, out)
     seg = _segment(x5)
     n, _, r0, r1, pixels = x5.shape
     tasks = n * start.shape[0] * r0 * r1 * (-(-pixels // seg))

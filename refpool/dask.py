@@ -1,0 +1,935 @@
+r"""refpool's spatial operators on Dask arrays, chunked in space, with identical results.
+
+``refpool.dask.max_pool(x, ...)`` takes a :class:`dask.array.Array` of layout
+``(N, C, *spatial)`` and returns one, lazily, with the names, keywords and
+defaults of the top-level operator.  The result equals the in-memory call
+``refpool.max_pool(x.compute(), ...)`` for every chunking of ``x``: bitwise for
+the selection operators (max pooling and its indices, nearest interpolation),
+within the documented tolerance of linear operators otherwise (and usually
+bitwise too).
+
+How a call is cut into blocks (``docs/scaleout.rst`` has the per-operator rules):
+
+1. *Output chunks first.*  Per spatial axis the output is split into contiguous
+   ranges :math:`[a, b)`, one per input chunk, each starting at the first output
+   whose input footprint starts in that chunk (so the chunk boundaries follow
+   the operator's stride).  Batch and channel chunks are kept as they are.
+2. *Exact halos.*  Each output range reads a known input range (the halo rule
+   of the operator, :func:`window_input_range` and friends), clipped to the
+   input; what falls outside is padding.  The input is re-cut into those
+   overlapping regions (slicing, concatenation and one merging rechunk, so a
+   region may span any number of input chunks, including chunks smaller than
+   the halo).
+3. *In-memory call per block.*  Each region goes through the public in-memory
+   operator with arguments adjusted so that its result is the slice
+   :math:`[a, b)` of the whole-array result: the padding is kept only where the
+   region touches the true border, windows are re-aligned by dropping whole
+   leading outputs, divisors are taken from the global geometry, and flat
+   indices are mapped back to the whole array.
+
+``import refpool`` never imports this module (Dask is an optional dependency);
+``import refpool.dask`` imports Dask.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from typing import NamedTuple
+
+import numpy as np
+
+try:
+    import dask.array as da
+    from dask.base import tokenize
+except ImportError as exc:  # pragma: no cover - exercised only without dask
+    raise ImportError(
+        "refpool.dask needs Dask: pip install 'dask[array]' (and 'distributed' for a "
+        "cluster), or pip install 'refpool[dask]'") from exc
+
+from . import _args
+from ._fieldcheck import check_pointwise_field_type
+
+__all__ = [
+    "max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool",
+    "antialiased_avg_pool", "antialiased_max_pool", "blur_pool", "interpolate",
+]
+
+
+# =========================================================================== halo rules
+# What a contiguous range of outputs reads along one axis.  Ranges are half-open
+# and unclipped: positions below 0 or at/after the input length are padding.
+
+def window_input_range(kernel, stride, padding, dilation, start, stop):
+    r"""Input positions read by outputs ``start .. stop-1`` of a window operator.
+
+    Output :math:`i` reads :math:`i s - p + t d`, :math:`t = 0..k-1`, so outputs
+    :math:`[a, b)` read
+
+    .. math:: \big[a s - p,\; (b-1) s - p + d(k-1) + 1\big).
+
+    Filters (Gaussian, binomial) are windows with :math:`d = 1`, :math:`k` the
+    filter size and :math:`p` the padding before the axis.
+    """
+    return start * stride - padding, (stop - 1) * stride - padding + dilation * (kernel - 1) + 1
+
+
+def adaptive_input_range(n, o, start, stop):
+    r"""Input positions read by outputs ``start .. stop-1`` of an adaptive pooling.
+
+    .. math:: \big[\lfloor a n / o \rfloor,\; \lceil b n / o \rceil\big)
+    """
+    lo, hi = _args.adaptive_bounds(n, o)
+    return int(lo[start]), int(hi[stop - 1])
+
+
+def taps_input_range(taps, start, stop):
+    """Input positions read by outputs ``start .. stop-1`` of interpolation taps.
+
+    ``taps`` is an :class:`refpool._args.AxisTaps`; only the first ``count[j]``
+    taps of output ``j`` exist.
+    """
+    index = taps.index[start:stop]
+    live = np.arange(index.shape[1])[None, :] < taps.count[start:stop, None]
+    used = index[live]
+    return int(used.min()), int(used.max()) + 1
+
+
+# =========================================================================== inputs
+def _check_input(x, name="x"):
+    """Validate a Dask array of layout ``(N, C, *spatial)`` with the top-level rules.
+
+    The checks of :func:`refpool._args.check_input` run on a zero-byte NumPy
+    stand-in of the same shape and dtype, so the messages are the top level's.
+    """
+    if not isinstance(x, da.Array):
+        raise TypeError(
+            f"{name} must be a dask.array.Array, got {type(x).__name__}; the top-level "
+            "refpool operators take NumPy and CUDA arrays")
+    if any(math.isnan(c) for chunks in x.chunks for c in chunks):
+        raise ValueError(f"{name} must have known chunk sizes; call "
+                         f"{name}.compute_chunk_sizes() first")
+    stand_in = np.lib.stride_tricks.as_strided(np.zeros(1, x.dtype), shape=x.shape,
+                                               strides=(0,) * x.ndim)
+    _args.check_input(stand_in, name)
+    return x.ndim - 2
+
+
+def _check_out(out):
+    if out is not None:
+        raise TypeError("out= is not supported for Dask arrays (they are immutable); "
+                        "store the result with dask.array.store instead")
+
+
+# =========================================================================== axis rules
+# One rule per operator family and spatial axis.  ``piece(a, b)`` gives the
+# clipped input region [lo, hi) of the outputs [a, b) and the local arguments
+# that make the in-memory operator on that region return exactly those outputs;
+# ``first_output(c)`` says where an output chunk starts for an input chunk that
+# starts at c.  Rules are small tuples of ints: the block function recomputes
+# its piece from its output location, so no per-block table travels with the
+# graph.
+
+class _Piece(NamedTuple):
+    lo: int           # input region [lo, hi)
+    hi: int
+    args: tuple       # local arguments along this axis (operator-specific)
+
+
+def _min_shift(base, stride, *needs):
+    """Smallest m >= 0 with ``base + m*stride >= need`` for every need."""
+    m = 0
+    for need in needs:
+        m = max(m, _args.ceil_div(need - base, stride))
+    return m
+
+
+class _WindowAxis(NamedTuple):
+    """max_pool / avg_pool along one axis.
+
+    The region is the windows' input range clipped to the input.  The part cut
+    off on the left is the true border, so it becomes the local padding
+    (at most ``p``); what the windows read past the right end of the input is
+    ``fill`` explicit padding cells (:math:`-\\infty` or 0) beyond the
+    symmetric local padding.  Local call: floor mode, outputs ``[0, b-a)``.
+    """
+
+    n: int
+    o: int
+    k: int
+    s: int
+    p: int
+    d: int
+
+    def piece(self, a, b):
+        start, stop = window_input_range(self.k, self.s, self.p, self.d, a, b)
+        lo, hi = max(0, start), min(self.n, stop)    # every window meets the input
+        pad = lo - start
+        return _Piece(lo, hi, (pad, max(0, stop - hi - pad)))
+
+    def first_output(self, c):
+        return _args.ceil_div(c + self.p, self.s)
+
+
+class _ZeroFilterAxis(NamedTuple):
+    """A zero-padded filter at a stride (antialiased_avg_pool) along one axis.
+
+    Local padding ``P = lo - start + m s``: the region's left end plays the
+    global padding, shifted by ``m`` whole outputs (dropped) until the padding
+    is non-negative and covers what the outputs read past the region's right
+    end.  Zero padding has no upper limit, so no explicit cells are needed.
+    """
+
+    n: int
+    o: int
+    size: int
+    s: int
+    before: int
+
+    def piece(self, a, b):
+        start, stop = window_input_range(self.size, self.s, self.before, 1, a, b)
+        lo = min(max(0, start), self.n - 1)
+        hi = max(min(self.n, stop), lo + 1)
+        m = _min_shift(lo - start, self.s, 0, stop - hi)
+        return _Piece(lo, hi, (lo - start + m * self.s, m))
+
+    def first_output(self, c):
+        return _args.ceil_div(c + self.before, self.s)
+
+
+class _BlurAxis(NamedTuple):
+    """blur_pool along one axis (padding fixed by the filter size and pad_off).
+
+    The region starts at a multiple ``t s`` of the stride, so local output ``j``
+    is global output ``t + j``; ``t`` is small enough that the needed outputs
+    read no local left padding (or ``t = 0``: the true border).  On the right
+    the region ends where the needed outputs stop reading, or at the true
+    border.  Reflect padding must stay narrower than the region, so a region
+    that is too short grows by whole strides to the left, then to the right.
+    """
+
+    n: int
+    o: int
+    size: int
+    s: int
+    before: int
+    after: int
+    reflect: bool
+
+    def piece(self, a, b):
+        start, stop = window_input_range(self.size, self.s, self.before, 1, a, b)
+        t = min(max(0, a - _args.ceil_div(self.before, self.s)), (self.n - 1) // self.s)
+        lo = t * self.s
+        hi = max(min(self.n, stop), lo + 1)
+        if self.reflect:
+            need = max(self.before, self.after) + 1
+            if hi - lo < need:
+                t -= min(t, _args.ceil_div(need - (hi - lo), self.s))
+                lo = t * self.s
+                hi = max(hi, min(self.n, lo + need))
+        return _Piece(lo, hi, (a - t,))
+
+    def first_output(self, c):
+        return _args.ceil_div(c + self.before, self.s)
+
+
+class _AntialiasedMaxAxis(NamedTuple):
+    """antialiased_max_pool along one axis: a dense max map, then a zero-padded blur.
+
+    The outputs ``[a, b)`` read the dense positions ``[D0, D1)`` (blur halo),
+    clipped to the dense map ``[0, L)`` as ``[lo_d, hi_d)``; those read the
+    input ``[lo_d - p, hi_d - 1 - p + d(k-1) + 1)`` (window halo at stride 1),
+    clipped as in :class:`_WindowAxis` (local max padding ``pad`` plus ``fill``
+    :math:`-\\infty` cells).  The local dense map then starts exactly at global
+    dense position ``lo_d``, and ends exactly at ``L`` when the outputs reach the
+    dense map's right end; the local blur padding ``Q`` plays the global one,
+    shifted by ``m`` dropped outputs as in :class:`_ZeroFilterAxis`.
+    """
+
+    n: int
+    o: int
+    k: int
+    s: int
+    p: int
+    d: int
+    dense: int
+    fs: int
+    q: int
+
+    def piece(self, a, b):
+        d0, d1 = window_input_range(self.fs, self.s, self.q, 1, a, b)
+        lo_d = min(max(0, d0), self.dense - 1)
+        hi_d = max(min(self.dense, d1), lo_d + 1)
+        m = _min_shift(lo_d - d0, self.s, 0, d1 - hi_d)
+        start, stop = window_input_range(self.k, 1, self.p, self.d, lo_d, hi_d)
+        lo, hi = max(0, start), min(self.n, stop)
+        pad = lo - start
+        return _Piece(lo, hi, (pad, max(0, stop - hi - pad), lo_d - d0 + m * self.s, m))
+
+    def first_output(self, c):
+        return _args.ceil_div(c + self.p + self.q, self.s)
+
+
+class _AdaptiveAxis(NamedTuple):
+    """Adaptive pooling along one axis.
+
+    Output ``i`` of ``o`` reads ``[floor(i n/o), ceil((i+1) n/o))``.  A run of
+    outputs ``[u, v)`` with ``u`` and ``v`` multiples of the period
+    ``P = o / gcd(n, o)`` is itself an adaptive pooling of its input range
+    (``u n / o`` is then an integer), so one local call computes it; outputs
+    outside such runs are computed one window at a time (output size 1 on this
+    axis).  ``args`` holds the runs ``(u, v, lo, hi)`` relative to the piece.
+    Output chunk boundaries snap to multiples of ``P`` when ``P`` is no longer
+    than a typical output chunk.
+    """
+
+    n: int
+    o: int
+    unit: int
+
+    def piece(self, a, b):
+        lo, hi = adaptive_input_range(self.n, self.o, a, b)
+        period = self.o // math.gcd(self.n, self.o)
+        cuts = sorted({a, b, *range(_args.ceil_div(a, period) * period, b, period)})
+        runs = []
+        for u, v in zip(cuts[:-1], cuts[1:]):
+            if u % period == 0 and v % period == 0:
+                if runs and runs[-1][2] and runs[-1][1] == u:      # merge aligned runs
+                    runs[-1] = (runs[-1][0], v, True)
+                else:
+                    runs.append((u, v, True))
+            else:
+                runs.extend((i, i + 1, False) for i in range(u, v))
+        out = []
+        for u, v, _ in runs:
+            rlo, rhi = adaptive_input_range(self.n, self.o, u, v)
+            out.append((u - a, v - a, rlo - lo, rhi - lo))
+        return _Piece(lo, hi, tuple(out))
+
+    def first_output(self, c):
+        i = _args.ceil_div(c * self.o, self.n)
+        return int(round(i / self.unit)) * self.unit
+
+
+class _TapsAxis(NamedTuple):
+    """Interpolation along one axis: the global taps of
+    :func:`refpool._args.interpolation_taps`, restricted to the outputs and
+    shifted to the region.  ``args`` is empty; the block recomputes the taps."""
+
+    n: int
+    o: int
+    kind: str
+    r: float
+    align_corners: bool
+    antialias: bool
+    dtype: str
+    rule: str
+
+    def taps(self):
+        return _args.interpolation_taps(self.kind, self.n, self.o, self.r, self.align_corners,
+                                        self.antialias, np.dtype(self.dtype), self.rule)
+
+    def piece(self, a, b):
+        lo, hi = taps_input_range(self.taps(), a, b)
+        return _Piece(lo, hi, ())
+
+    def first_output(self, c):
+        t = self.taps()
+        first = np.where(t.count > 0, t.index[:, 0], self.n)
+        return int(np.searchsorted(np.maximum.accumulate(first), c, side="left"))
+
+
+# =========================================================================== chunking
+def _output_chunks(rule, in_chunks):
+    """Output chunk lengths along one axis: one chunk per input chunk, each starting
+    at ``rule.first_output`` of the input chunk's start, empty chunks dropped, and
+    chunks longer than the longest input chunk split (upsampling)."""
+    o = rule.o
+    starts = np.cumsum((0,) + tuple(in_chunks))[1:-1]
+    cuts = sorted({0, o, *(min(max(int(rule.first_output(int(c))), 0), o) for c in starts)})
+    cap = max(1, max(in_chunks))
+    sizes = []
+    for a, b in zip(cuts[:-1], cuts[1:]):
+        parts = _args.ceil_div(b - a, cap)
+        sizes.extend((b - a) // parts + (i < (b - a) % parts) for i in range(parts))
+    return tuple(sizes)
+
+
+def _bounds(sizes):
+    ends = np.cumsum((0,) + tuple(sizes))
+    return [(int(lo), int(hi)) for lo, hi in zip(ends[:-1], ends[1:])]
+
+
+def _gather(x, regions):
+    """Re-cut ``x`` so that block ``i`` along spatial axis ``a`` is ``regions[a][i]``.
+
+    Regions may overlap and may span several input chunks; the slices of every
+    axis are concatenated (no copy) and one rechunk merges the pieces of each
+    region into a single block (one copy).  Axes already cut that way are left
+    alone.
+    """
+    target = list(x.chunks)
+    changed = False
+    for i, region in enumerate(regions):
+        axis = 2 + i
+        if list(region) == _bounds(x.chunks[axis]):
+            continue
+        index = [slice(None)] * x.ndim
+        pieces = []
+        for lo, hi in region:
+            index[axis] = slice(lo, hi)
+            pieces.append(x[tuple(index)])
+        x = da.concatenate(pieces, axis=axis) if len(pieces) > 1 else pieces[0]
+        target[axis] = tuple(hi - lo for lo, hi in region)
+        changed = True
+    if changed:
+        x = x.rechunk(tuple(target), method="tasks")
+    return x
+
+
+def _apply(x, opname, block, dtype, *, out_channels=None, second_dtype=None):
+    """Build the output array: plan the chunks, gather the regions, map the blocks.
+
+    ``block`` (a :class:`_Block`) is called on every gathered region; with
+    ``second_dtype`` it returns a pair (values, indices) and two arrays come back.
+    """
+    rules = block.rules
+    spatial = [_output_chunks(rule, x.chunks[2 + i]) for i, rule in enumerate(rules)]
+    regions = [[rule.piece(a, b)[:2] for a, b in _bounds(chunks)]
+               for rule, chunks in zip(rules, spatial)]
+    g = _gather(x, regions)
+    chunks = (x.chunks[0], out_channels or x.chunks[1]) + tuple(spatial)
+    name = f"refpool-{opname.replace('_', '-')}-{tokenize(g.name, block.token())}"
+    meta = np.empty((0,) * x.ndim, dtype)
+    if second_dtype is None:
+        return da.map_blocks(block, g, chunks=chunks, dtype=dtype, meta=meta, name=name)
+    # one task computes both outputs; two cheap selections split the pair
+    pair = da.map_blocks(block, g, chunks=chunks, dtype=object,
+                         meta=np.empty((0,) * x.ndim, object), name=name)
+    first = da.map_blocks(operator.itemgetter(0), pair, dtype=dtype, meta=meta,
+                          name=name + "-values")
+    second = da.map_blocks(operator.itemgetter(1), pair, dtype=second_dtype,
+                           meta=np.empty((0,) * x.ndim, second_dtype), name=name + "-indices")
+    return first, second
+
+
+# =========================================================================== blocks
+class _Block:
+    """The computation of one output block.
+
+    Picklable and small: it holds the axis rules and the operator's keywords,
+    and recomputes its pieces from the output location Dask passes in
+    ``block_info``.
+    """
+
+    def __init__(self, rules, **kwargs):
+        self.rules = tuple(rules)
+        self.kwargs = kwargs
+
+    def token(self):
+        return type(self).__name__, self.rules, sorted(self.kwargs.items(), key=str)
+
+    def __call__(self, region, block_info=None):
+        location = block_info[None]["array-location"][2:]
+        pieces = [rule.piece(a, b) for rule, (a, b) in zip(self.rules, location)]
+        return self.compute(region, pieces, location, **self.kwargs)
+
+
+def _pad_after(region, fills, value):
+    """``region`` with ``fills[i]`` cells of ``value`` appended to spatial axis ``i``."""
+    if not any(fills):
+        return region
+    widths = ((0, 0), (0, 0)) + tuple((0, f) for f in fills)
+    return np.pad(region, widths, mode="constant", constant_values=value)
+
+
+def _take(y, starts, location):
+    """Outputs ``[start, start + b - a)`` of every spatial axis of ``y``."""
+    index = (slice(None), slice(None)) + tuple(
+        slice(s, s + b - a) for s, (a, b) in zip(starts, location))
+    return y[index]
+
+
+def _global_indices(idx, local_shape, offsets, global_shape):
+    """Map flat indices into a region (``local_shape``, placed at ``offsets`` in the
+    input) to flat indices into the whole spatial block.  A selection outside
+    the input (an explicit padding cell, chosen only by a window that holds no
+    input element) becomes -1, as in the whole-array call."""
+    valid = idx >= 0
+    coords = np.unravel_index(np.where(valid, idx, 0), local_shape)
+    moved = []
+    for c, off, n in zip(coords, offsets, global_shape):
+        c = c + off
+        valid &= c < n
+        moved.append(np.minimum(c, n - 1))
+    flat = np.ravel_multi_index(tuple(moved), global_shape)
+    return np.where(valid, flat, -1).astype(np.int64)
+
+
+class _MaxPoolBlock(_Block):
+    def compute(self, region, pieces, location, *, kernel, stride, dilation, return_indices,
+                engine):
+        from .pooling import max_pool
+        zeros = (0,) * len(pieces)
+        # -inf cells never win and never start a window's scan (they lie after
+        # every input element of the window in row-major order)
+        local = _pad_after(region, [p.args[1] for p in pieces], -np.inf)
+        pads = tuple(p.args[0] for p in pieces)
+        if not return_indices:
+            return _take(max_pool(local, kernel, stride, pads, dilation, engine=engine),
+                         zeros, location)
+        y, idx = max_pool(local, kernel, stride, pads, dilation, return_indices=True,
+                          engine=engine)
+        idx = _global_indices(_take(idx, zeros, location), local.shape[2:],
+                              [p.lo for p in pieces], [r.n for r in self.rules])
+        return _take(y, zeros, location), idx
+
+
+def _avg_factors(n, k, s, p, ceil_mode, count_include_pad):
+    """Divisor factors of one axis (:func:`refpool._args.avg_divisor_factors`)."""
+    spec = _args.window_spec((n,), k, s, p, 1, ceil_mode, padding_limit="kernel")
+    return _args.avg_divisor_factors(spec, count_include_pad)[0]
+
+
+class _AvgPoolBlock(_Block):
+    def compute(self, region, pieces, location, *, kernel, stride, ceil_mode,
+                count_include_pad, divisor_override, engine):
+        from .pooling import avg_pool
+        zeros = (0,) * len(pieces)
+        local = _pad_after(region, [p.args[1] for p in pieces], 0)
+        pads = tuple(p.args[0] for p in pieces)
+        if divisor_override is None:
+            # the divisor of a window depends on where it sits in the whole input;
+            # the local call gets it right unless the region's ends differ from
+            # the input's in a way the window sees (explicit zero cells, or a
+            # padding that counts differently)
+            wanted, same = [], True
+            for rule, piece, (a, b), m, k, s in zip(self.rules, pieces, location,
+                                                    local.shape[2:], kernel, stride):
+                g = _avg_factors(rule.n, k, s, rule.p, ceil_mode, count_include_pad)[a:b]
+                here = _avg_factors(m, k, s, piece.args[0], False, count_include_pad)
+                same &= bool(np.array_equal(here[:b - a], g))
+                wanted.append(g)
+            if not same:
+                sums = _take(avg_pool(local, kernel, stride, pads, divisor_override=1,
+                                      engine=engine), zeros, location)
+                divisor = wanted[0]
+                for f in wanted[1:]:
+                    divisor = np.multiply.outer(divisor, f)
+                # the engines' last step: the sum in the input dtype, divided by a
+                # float64 divisor, rounded once
+                return (sums / divisor).astype(region.dtype)
+        return _take(avg_pool(local, kernel, stride, pads, False, count_include_pad,
+                              divisor_override, engine=engine), zeros, location)
+
+
+class _AdaptiveBlock(_Block):
+    def compute(self, region, pieces, location, *, op, return_indices, engine):
+        from . import pooling
+        fn = getattr(pooling, op)
+        extra = {"return_indices": True} if return_indices else {}
+        runs = [p.args for p in pieces]
+        if all(len(r) == 1 for r in runs):          # one local call does it all
+            sub = (slice(None), slice(None)) + tuple(slice(r[0][2], r[0][3]) for r in runs)
+            res = fn(region[sub], tuple(r[0][1] - r[0][0] for r in runs), engine=engine,
+                     **extra)
+            if not return_indices:
+                return res
+            offsets = [p.lo + r[0][2] for p, r in zip(pieces, runs)]
+            return res[0], _global_indices(res[1], region[sub].shape[2:], offsets,
+                                           [rule.n for rule in self.rules])
+        shape = region.shape[:2] + tuple(b - a for a, b in location)
+        y = np.empty(shape, region.dtype)
+        idx = np.empty(shape, np.int64) if return_indices else None
+        for combo in _product(runs):
+            sub = (slice(None), slice(None)) + tuple(slice(r[2], r[3]) for r in combo)
+            dst = (slice(None), slice(None)) + tuple(slice(r[0], r[1]) for r in combo)
+            res = fn(region[sub], tuple(r[1] - r[0] for r in combo), engine=engine, **extra)
+            if return_indices:
+                y[dst] = res[0]
+                offsets = [p.lo + r[2] for p, r in zip(pieces, combo)]
+                idx[dst] = _global_indices(res[1], region[sub].shape[2:], offsets,
+                                           [rule.n for rule in self.rules])
+            else:
+                y[dst] = res
+        return (y, idx) if return_indices else y
+
+
+def _product(lists):
+    if not lists:
+        yield ()
+        return
+    for head in lists[0]:
+        for tail in _product(lists[1:]):
+            yield (head,) + tail
+
+
+class _AntialiasedAvgBlock(_Block):
+    def compute(self, region, pieces, location, *, sigma, stride, engine):
+        from .antialiased import antialiased_avg_pool
+        y = antialiased_avg_pool(region, sigma, stride, tuple(p.args[0] for p in pieces),
+                                 engine=engine)
+        return _take(y, [p.args[1] for p in pieces], location)
+
+
+class _AntialiasedMaxBlock(_Block):
+    def compute(self, region, pieces, location, *, kernel, stride, dilation, sigma, engine):
+        from .antialiased import antialiased_max_pool
+        local = _pad_after(region, [p.args[1] for p in pieces], -np.inf)
+        y = antialiased_max_pool(local, kernel, stride, tuple(p.args[0] for p in pieces),
+                                 dilation, False, sigma, tuple(p.args[2] for p in pieces),
+                                 engine=engine)
+        return _take(y, [p.args[3] for p in pieces], location)
+
+
+class _BlurPoolBlock(_Block):
+    def compute(self, region, pieces, location, *, filt_size, stride, pad_type, pad_off,
+                engine):
+        from .antialiased import blur_pool
+        y = blur_pool(region, filt_size, stride, pad_type, pad_off, engine=engine)
+        return _take(y, [p.args[0] for p in pieces], location)
+
+
+class _InterpolateBlock(_Block):
+    def compute(self, region, pieces, location, *, call, engine):
+        whole = all(p.lo == 0 and p.hi == r.n and a == 0 and b == r.o
+                    for p, r, (a, b) in zip(pieces, self.rules, location))
+        if whole:                                    # the whole input: the engine itself
+            from .interpolate import interpolate
+            return interpolate(region, **dict(call), engine=engine)
+        tables = []
+        for rule, piece, (a, b) in zip(self.rules, pieces, location):
+            t = rule.taps()
+            tables.append((t.index[a:b] - piece.lo, t.weight[a:b], t.count[a:b]))
+        return _resample(region, tables, self.rules[0].kind.startswith("nearest"))
+
+
+def _resample(region, tables, nearest):
+    """Evaluate per-axis interpolation taps on a region (indices relative to it).
+
+    Nearest modes gather (bitwise the engines' result).  The others compute in
+    float64 and round once, like every engine: one axis after the other, each
+    output the sum of its live taps (taps past ``count`` are skipped, never
+    multiplied: 0 * inf would be NaN).
+    """
+    if nearest:
+        y = region
+        for axis, (index, _, _) in enumerate(tables):
+            y = np.take(y, index[:, 0], axis=2 + axis)
+        return y
+    a = region.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        for axis in reversed(range(len(tables))):
+            index, weight, count = tables[axis]
+            shape = [1] * a.ndim
+            shape[2 + axis] = -1
+            fixed = bool(np.all(count == index.shape[1]))
+            acc = None
+            for k in range(index.shape[1]):
+                term = np.take(a, np.maximum(index[:, k], 0), axis=2 + axis) \
+                    * weight[:, k].reshape(shape)
+                if fixed:
+                    acc = term if acc is None else acc + term
+                else:
+                    live = (count > k).reshape(shape)
+                    acc = np.where(live, term, 0.0) if acc is None else np.where(
+                        live, acc + term, acc)
+            a = acc
+    return a.astype(region.dtype)
+
+
+# =========================================================================== operators
+def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False, *, field_type=None, engine="auto", out=None):
+    r"""Max pooling of a Dask array (:func:`refpool.max_pool`, chunked in space).
+
+    Outputs :math:`[a, b)` of an axis read the input range
+
+    .. math:: \big[a s - p,\; (b-1) s - p + d(k-1) + 1\big)
+
+    clipped to :math:`[0, n)`.  Each block runs :func:`refpool.max_pool` on its
+    range with the padding kept only at the true left border and
+    :math:`-\infty` cells appended where its windows overhang the input's right
+    end (they never win).  Values and indices are bitwise those of the
+    whole-array call; indices are flat indices into the whole spatial block.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+        Any chunking, along every axis.
+    kernel_size, stride, padding, dilation, ceil_mode, return_indices, field_type
+        As in :func:`refpool.max_pool` (``field_type`` is checked once, for the
+        whole array).
+    engine : {"auto", "cpu", "cuda", "reference"}
+        Engine of every block's in-memory call.
+    out : None
+        Dask arrays are immutable; only ``None`` is accepted.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    indices : dask.array.Array of int64
+        Only with ``return_indices=True``.
+    """
+    _check_input(x)
+    spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode,
+                             padding_limit="dilated")
+    return_indices = _args.check_bool(return_indices, "return_indices")
+    check_pointwise_field_type(field_type, x.shape[1], "max_pool")
+    _args.check_engine(engine)
+    _check_out(out)
+    rules = [_WindowAxis(*a) for a in zip(spec.input_size, spec.output_size, spec.kernel,
+                                           spec.stride, spec.padding, spec.dilation)]
+    block = _MaxPoolBlock(rules, kernel=spec.kernel, stride=spec.stride,
+                          dilation=spec.dilation, return_indices=return_indices, engine=engine)
+    return _apply(x, "max_pool", block, x.dtype,
+                  second_dtype=np.dtype(np.int64) if return_indices else None)
+
+
+def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None, *, engine="auto", out=None):
+    r"""Average pooling of a Dask array (:func:`refpool.avg_pool`, chunked in space).
+
+    Halo as :func:`max_pool` with :math:`d = 1`; explicit cells appended past the
+    input's right end are zeros.  The divisor of every output is the one of the
+    whole-array call (its window's place in the whole input): where a block's
+    local call would count differently, the block sums with divisor 1 and
+    divides by the global divisor, as the engines do (sum in the input dtype,
+    float64 divisor, one rounding).
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        As in :func:`refpool.avg_pool`.
+    engine, out
+        As in :func:`max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    """
+    _check_input(x)
+    spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode,
+                             padding_limit="kernel")
+    count_include_pad = _args.check_bool(count_include_pad, "count_include_pad")
+    divisor_override = _args.check_divisor_override(divisor_override)
+    _args.check_engine(engine)
+    _check_out(out)
+    rules = [_WindowAxis(*a) for a in zip(spec.input_size, spec.output_size, spec.kernel,
+                                           spec.stride, spec.padding, spec.dilation)]
+    block = _AvgPoolBlock(rules, kernel=spec.kernel, stride=spec.stride,
+                          ceil_mode=spec.ceil_mode, count_include_pad=count_include_pad,
+                          divisor_override=divisor_override, engine=engine)
+    return _apply(x, "avg_pool", block, x.dtype)
+
+
+def _adaptive_rules(x, osize):
+    rules = []
+    for n, o, chunks in zip(x.shape[2:], osize, x.chunks[2:]):
+        period = o // math.gcd(n, o)
+        typical = max(1, (max(chunks) * o) // n)
+        rules.append(_AdaptiveAxis(n, o, period if period <= typical else 1))
+    return rules
+
+
+def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
+                      engine="auto", out=None):
+    r"""Adaptive max pooling of a Dask array (:func:`refpool.adaptive_max_pool`).
+
+    Outputs :math:`[a, b)` read :math:`[\lfloor a n/o \rfloor, \lceil b n/o \rceil)`.
+    With the period :math:`P = o / \gcd(n, o)`, a run of outputs between two
+    multiples of :math:`P` is an adaptive pooling of its own input range (its
+    windows start at integer multiples of :math:`n/o`), so each block makes one
+    in-memory call per such run and per leftover output; output chunks snap to
+    multiples of :math:`P` when :math:`P` is short.  Bitwise identical values
+    and indices.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    output_size, return_indices, field_type
+        As in :func:`refpool.adaptive_max_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    _check_input(x)
+    osize = _args.adaptive_output_size(x.shape[2:], output_size)
+    return_indices = _args.check_bool(return_indices, "return_indices")
+    check_pointwise_field_type(field_type, x.shape[1], "adaptive_max_pool")
+    _args.check_engine(engine)
+    _check_out(out)
+    block = _AdaptiveBlock(_adaptive_rules(x, osize), op="adaptive_max_pool",
+                           return_indices=return_indices, engine=engine)
+    return _apply(x, "adaptive_max_pool", block, x.dtype,
+                  second_dtype=np.dtype(np.int64) if return_indices else None)
+
+
+def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
+    r"""Adaptive average pooling of a Dask array (:func:`refpool.adaptive_avg_pool`).
+
+    Chunked as :func:`adaptive_max_pool`; every output is the mean of its global
+    window, computed by an in-memory call over exactly that window.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    output_size
+        As in :func:`refpool.adaptive_avg_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    _check_input(x)
+    osize = _args.adaptive_output_size(x.shape[2:], output_size)
+    _args.check_engine(engine)
+    _check_out(out)
+    block = _AdaptiveBlock(_adaptive_rules(x, osize), op="adaptive_avg_pool",
+                           return_indices=False, engine=engine)
+    return _apply(x, "adaptive_avg_pool", block, x.dtype)
+
+
+def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=None):
+    r"""Gaussian blur and subsample a Dask array (:func:`refpool.antialiased_avg_pool`).
+
+    With filter size :math:`f_s = 2\,\mathrm{round}(3\sigma) + 1`, outputs
+    :math:`[a, b)` read :math:`[a s - p,\; (b-1)s - p + f_s)`.  A block's region
+    is that range clipped to the input; its local zero padding is the part cut
+    off on the left plus :math:`m s`, with :math:`m` leading outputs dropped, so
+    that it also covers what the outputs read past the region's right end.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    sigma, stride, padding
+        As in :func:`refpool.antialiased_avg_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    _check_input(x)
+    sigma, spec = _args.antialiased_avg_spec(x.shape[2:], sigma, stride, padding)
+    _args.check_engine(engine)
+    _check_out(out)
+    rules = [_ZeroFilterAxis(*a) for a in zip(spec.input_size, spec.output_size, spec.size,
+                                               spec.stride, spec.before)]
+    block = _AntialiasedAvgBlock(rules, sigma=sigma, stride=spec.stride, engine=engine)
+    return _apply(x, "antialiased_avg_pool", block, x.dtype)
+
+
+def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                         sigma=0.6, blur_padding=None, *, field_type=None, engine="auto",
+                         out=None):
+    r"""Max pool densely, blur and subsample a Dask array
+    (:func:`refpool.antialiased_max_pool`).
+
+    Outputs :math:`[a, b)` read the dense max map over
+    :math:`[a s - q,\; (b-1)s - q + f_s)` (:math:`f_s = 2\,\mathrm{round}(4\sigma)+1`,
+    blur padding :math:`q`), clipped to :math:`[0, L)`,
+    :math:`L = n + 2p - d(k-1)`; dense positions :math:`[u, v)` read the input
+    :math:`[u - p,\; v - 1 - p + d(k-1) + 1)`.  Each block's local call sees a
+    dense map that starts and ends where the global one does (max padding at the
+    true left border, :math:`-\infty` cells past the right end) and a blur
+    padding shifted by whole dropped outputs.  Identical to the whole-array call
+    within the tolerance of linear operators.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    kernel_size, stride, padding, dilation, ceil_mode, sigma, blur_padding, field_type
+        As in :func:`refpool.antialiased_max_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    _check_input(x)
+    sigma, spec = _args.antialiased_max_spec(x.shape[2:], kernel_size, stride, padding,
+                                             dilation, ceil_mode, sigma, blur_padding)
+    check_pointwise_field_type(field_type, x.shape[1], "antialiased_max_pool")
+    _args.check_engine(engine)
+    _check_out(out)
+    w, b = spec.window, spec.blur
+    rules = [_AntialiasedMaxAxis(*a) for a in zip(
+        w.input_size, b.output_size, w.kernel, w.stride, w.padding, w.dilation,
+        spec.dense_size, b.size, b.before)]
+    block = _AntialiasedMaxBlock(rules, kernel=w.kernel, stride=w.stride, dilation=w.dilation,
+                                 sigma=sigma, engine=engine)
+    return _apply(x, "antialiased_max_pool", block, x.dtype)
+
+
+def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine="auto",
+              out=None):
+    r"""Binomial blur and subsample a Dask array (:func:`refpool.blur_pool`).
+
+    With padding :math:`b` before the axis, outputs :math:`[a, c)` read
+    :math:`[a s - b,\; (c-1)s - b + f_s)` of the padded input.  A block's region
+    starts at a multiple :math:`t s` of the stride (local output :math:`j` is
+    global output :math:`t + j`), early enough that the needed outputs read no
+    local left padding, or at 0; it ends where they stop reading, or at the
+    input's end, so every padding the local call uses (reflect, replicate,
+    zero) is the input's own.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    filt_size, stride, pad_type, pad_off
+        As in :func:`refpool.blur_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    _check_input(x)
+    spec = _args.blur_pool_spec(x.shape[2:], filt_size, stride, pad_type, pad_off)
+    _args.check_engine(engine)
+    _check_out(out)
+    rules = [_BlurAxis(*a, spec.mode == "reflect") for a in zip(
+        spec.input_size, spec.output_size, spec.size, spec.stride, spec.before, spec.after)]
+    block = _BlurPoolBlock(rules, filt_size=spec.size, stride=spec.stride, pad_type=spec.mode,
+                           pad_off=tuple(b - (f - 1) // 2 for b, f in zip(spec.before,
+                                                                          spec.size)),
+                           engine=engine)
+    return _apply(x, "blur_pool", block, x.dtype)
+
+
+#: per-axis rule of the taps of each interpolation mode (:func:`refpool._args.interpolation_taps`)
+_TAPS_KIND = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear",
+              "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}
+
+
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False, *, engine="auto", out=None):
+    r"""Resample a Dask array (:func:`refpool.interpolate`, chunked in space).
+
+    Every output reads the input positions of its taps
+    (:func:`refpool._args.interpolation_taps`), so outputs :math:`[a, b)` read
+    from the smallest to the largest live tap index among them.  A block that
+    holds the whole input runs :func:`refpool.interpolate` itself; the others
+    evaluate the global taps, restricted to their outputs and shifted to their
+    region: a gather for the nearest modes (bitwise identical), float64 sums
+    rounded once otherwise (within the tolerance of linear operators).
+    ``mode="area"`` is :func:`adaptive_avg_pool`.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    size, scale_factor, mode, align_corners, recompute_scale_factor, antialias
+        As in :func:`refpool.interpolate`.
+    engine, out
+        As in :func:`max_pool` (``engine`` runs the whole-input blocks and the
+        area mode).
+    """
+    _check_input(x)
+    spec = _args.interpolation_spec(x.shape[2:], size, scale_factor, mode, align_corners,
+                                    recompute_scale_factor, antialias)
+    _args.check_engine(engine)
+    _check_out(out)
+    if spec.mode == "area":
+        block = _AdaptiveBlock(_adaptive_rules(x, spec.output_size), op="adaptive_avg_pool",
+                               return_indices=False, engine=engine)
+        return _apply(x, "interpolate", block, x.dtype)
+    rules = [_TapsAxis(n, m, _TAPS_KIND[spec.mode], float(r), spec.align_corners,
+                       spec.antialias, np.dtype(x.dtype).name, spec.nearest_rule)
+             for n, m, r in zip(spec.input_size, spec.output_size, spec.scale)]
+    call = (("size", None if size is None else _args.per_axis(size, len(rules), "size")),
+            ("scale_factor", scale_factor if not isinstance(scale_factor, list)
+             else tuple(scale_factor)),
+            ("mode", mode), ("align_corners", align_corners),
+            ("recompute_scale_factor", recompute_scale_factor), ("antialias", antialias))
+    block = _InterpolateBlock(rules, call=call, engine=engine)
+    return _apply(x, "interpolate", block, x.dtype)
