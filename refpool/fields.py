@@ -137,7 +137,7 @@ class FieldType:
 
         Parameters
         ----------
-        x : ndarray, shape (N, C, *spatial)
+        x : ndarray, shape (N, C, \*spatial)
             ``C`` must equal :attr:`size`.
         g : GroupElement or escnn parameter
 
@@ -176,7 +176,7 @@ class FieldType:
 
         Parameters
         ----------
-        x : ndarray, shape (N, C, *spatial)
+        x : ndarray, shape (N, C, \*spatial)
         g : GroupElement or escnn parameter
         order : int
             Spline order 0..5 for elements that are not grid symmetries.

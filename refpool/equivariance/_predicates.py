@@ -202,9 +202,27 @@ class _NormMaxPool(_MaxPool):
 RULES["norm_max_pool"] = _NormMaxPool
 
 
-def register(name, rule):
+#: the documented condition of each operator, in words (shown in the docs table)
+CONDITIONS = {
+    "max_pool": "per reversed axis: (n + 2p - d(k-1) - 1) mod s == 0; per swapped pair of "
+                "axes: equal (k, s, p, d) (or window grids that coincide)",
+    "avg_pool": "as max_pool with d = 1; divisors follow the windows (count_include_pad "
+                "and ceil mode included)",
+    "adaptive_max_pool": "every reversal, every shape; swapped axes need equal output sizes",
+    "adaptive_avg_pool": "every reversal, every shape; swapped axes need equal output sizes",
+    "norm_max_pool": "max_pool's window condition (spatial); orthogonal field representations "
+                     "(fibre); ties between equal norms excepted",
+    "group_pool": "every grid symmetry, every shape (acts on each pixel alone)",
+    "norm_pool": "every grid symmetry, every shape (acts on each pixel alone)",
+    "induced_norm_pool": "every grid symmetry, every shape (acts on each pixel alone)",
+}
+
+
+def register(name, rule, condition=None):
     """Add the predicate of an operator (a :class:`_Rule` subclass)."""
     RULES[name] = rule
+    if condition:
+        CONDITIONS[name] = condition
 
 
 # --------------------------------------------------------------------------- predicate

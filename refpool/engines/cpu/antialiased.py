@@ -39,8 +39,7 @@ from numba import njit, prange
 from .._layout import as5d, pad3
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
-_INLINE = dict(inline="always", cache=True, nogil=True)   # tiny scalar helpers
-_CALLED = dict(cache=True, nogil=True)                    # row passes: own functions
+_INLINE = dict(inline="always", cache=True, nogil=True)
 
 #: FilterSpec.mode -> kernel code
 _MODES = {"zero": 0, "reflect": 1, "replicate": 2}
@@ -74,7 +73,7 @@ def _vmax(a, v):
     return v if (v > a) | (v != v) else a
 
 
-@njit(**_CALLED)
+@njit(**_INLINE)
 def _axpy(dst, src, w, count, merge):
     """dst[j] = w*src[j] (merge False) or dst[j] += w*src[j]."""
     if merge:
@@ -127,25 +126,16 @@ def _strided_taps(o, row, g, s, count):
                     o[j] = o[j] + w0 * a[j * s]
 
 
-@njit(**_CALLED)
-def _strided_taps_1(o, row, g):
-    _strided_taps(o, row, g, 1, o.shape[0])
-
-
-@njit(**_CALLED)
-def _strided_taps_2(o, row, g):
-    _strided_taps(o, row, g, 2, o.shape[0])
-
-
 @njit(**_INLINE)
 def _horizontal(o, row, g, s):
     """Strided horizontal filter pass; strides 1 and 2 get constant-stride loops."""
+    count = o.shape[0]
     if s == 1:
-        _strided_taps_1(o, row, g)
+        _strided_taps(o, row, g, 1, count)
     elif s == 2:
-        _strided_taps_2(o, row, g)
+        _strided_taps(o, row, g, 2, count)
     else:
-        _strided_taps(o, row, g, s, o.shape[0])
+        _strided_taps(o, row, g, s, count)
 
 
 # --------------------------------------------------------------------------- linear
@@ -208,19 +198,19 @@ def blur_pool(x, out, taps, spec):
 
 
 # --------------------------------------------------------------------------- max
-@njit(**_CALLED)
+@njit(**_INLINE)
 def _max2(dst, a, b, count):
     for j in range(count):
         dst[j] = _vmax(a[j], b[j])
 
 
-@njit(**_CALLED)
+@njit(**_INLINE)
 def _max_into(dst, a, count):
     for j in range(count):
         dst[j] = _vmax(dst[j], a[j])
 
 
-@njit(**_CALLED)
+@njit(**_INLINE)
 def _column_max(col, x, n, c, zz, yy, k, p, d, W):
     """col[w] = max over the window rows of dense row (zz, yy); -inf if none.
 
@@ -255,7 +245,7 @@ def _column_max(col, x, n, c, zz, yy, k, p, d, W):
             col[w] = -np.inf
 
 
-@njit(**_CALLED)
+@njit(**_INLINE)
 def _row_max(dm, col, kx, px, dx, count, W):
     """dm[j] = max_e col[j - px + e*dx] over in-bounds taps (-inf if none), j < count.
 
@@ -291,7 +281,7 @@ def _row_max(dm, col, kx, px, dx, count, W):
             _max_into(dst, col[lo - px + t * dx:], m)
 
 
-@njit(**_CALLED)
+@njit(**_INLINE)
 def _row_max_border(dm, col, j, kx, px, dx, W):
     v = -np.inf
     for e in range(kx):
