@@ -10,7 +10,7 @@ import pytest
 import refpool
 from refpool import FieldType
 from refpool.equivariance import EquivarianceReport, check_equivariance
-from refpool.groups import cyclic, dihedral, o2, octahedral, so2
+from refpool.groups import cyclic, dihedral, flip, o2, octahedral, so2
 
 
 def scalars(group, fields=1):
@@ -70,6 +70,18 @@ def test_octahedral_group_on_volumes():
     assert sum(row.flip for row in report) == 24
 
 
+@pytest.mark.parametrize("group", [flip(), dihedral(4)], ids=lambda g: g.name)
+def test_one_dimensional_signals(group):
+    t = scalars(group)
+    x = np.random.default_rng(12).standard_normal((2, 1, 8))
+    report = check_equivariance(lambda a: refpool.max_pool(a, 2), t, t, x)
+    # only the identity and the mirror x -> -x map a line along X onto itself
+    assert [(row.flip, round(row.angle_degrees)) for row in report] == [(False, 0), (True, 0)]
+    assert report.ok and report.max_abs == 0.0
+    odd = check_equivariance(lambda a: refpool.max_pool(a, 2), t, t, x[..., :7], disk=0.5)
+    assert not odd.ok and odd[0].ok
+
+
 # --------------------------------------------------------------------------- violations
 def test_max_pool_on_odd_size_is_not_equivariant():
     x = np.random.default_rng(4).standard_normal((1, 1, 7, 7))
@@ -90,6 +102,8 @@ def test_a_shift_is_detected():
 
     report = check_equivariance(shift, scalars(D4), scalars(D4), x)
     assert report.name == "test_a_shift_is_detected.<locals>.shift"
+    assert check_equivariance(shift, scalars(D4), scalars(D4), x, [(0, 0)],
+                              name="shift by one").name == "shift by one"
     broken = [row for row in report if not row.ok]
     assert len(broken) == 6  # only the identity and the up-down mirror commute with it
     assert min(row.max_rel for row in broken) > 0.1
@@ -244,7 +258,10 @@ def test_bad_inputs_raise():
     with pytest.raises(ValueError, match="share a group"):
         check_equivariance(pool, t, scalars(cyclic(4)), x)
     with pytest.raises(ValueError, match="spatial"):
-        check_equivariance(pool, t, t, np.zeros((1, 1, 8)))
+        check_equivariance(pool, t, t, np.zeros((1, 1)))
+    cube = scalars(octahedral())
+    with pytest.raises(ValueError, match="3 spatial"):
+        check_equivariance(pool, cube, cube, x)
     with pytest.raises(ValueError, match="floating"):
         check_equivariance(pool, t, t, np.zeros((1, 1, 8, 8), dtype=int))
     with pytest.raises(ValueError, match="fn\\(x\\) has 2 channels"):

@@ -160,3 +160,60 @@ def test_bad_arguments():
         exact_symmetries("max_pool", (4, 4), kernel_size=2)
     with pytest.raises(ValueError, match="padding"):
         exact_symmetries("max_pool", (1, 1, 4, 4), kernel_size=2, padding=2)
+
+
+# ------------------------------------------------------------ antialiasing and resampling
+@given(shape=shapes(max_side=10), data=st.data())
+def test_antialiased_avg_pool_predicate_is_tight(shape, data):
+    nd = len(shape) - 2
+    kw = dict(sigma=data.draw(st.sampled_from((0.3, 0.5, 0.6, 2 / 3, 1.0))),
+              stride=_per_axis(data.draw, nd, st.integers(1, 3)))
+    if data.draw(st.booleans()):
+        kw["padding"] = _per_axis(data.draw, nd, st.integers(0, 3))
+    assume(_valid(lambda: exact_symmetries(refpool.antialiased_avg_pool, shape, **kw)))
+    _assert_tight(refpool.antialiased_avg_pool, shape, kw, exact=False)
+
+
+@given(shape=shapes(max_side=10), data=st.data())
+def test_antialiased_max_pool_predicate_is_tight(shape, data):
+    kw = data.draw(window_args(shape))
+    kw["sigma"] = data.draw(st.sampled_from((0.3, 0.6, 1.0)))
+    if data.draw(st.booleans()):
+        kw["blur_padding"] = data.draw(st.integers(0, 4))
+    assume(_valid(lambda: exact_symmetries(refpool.antialiased_max_pool, shape, **kw)))
+    _assert_tight(refpool.antialiased_max_pool, shape, kw, exact=False)
+
+
+@given(shape=shapes(max_side=10), data=st.data())
+def test_blur_pool_predicate_is_tight(shape, data):
+    nd = len(shape) - 2
+    kw = dict(filt_size=_per_axis(data.draw, nd, st.integers(1, 6)),
+              stride=_per_axis(data.draw, nd, st.integers(1, 3)),
+              pad_type=data.draw(st.sampled_from(("reflect", "replicate", "zero"))),
+              pad_off=data.draw(st.integers(0, 1)))
+    assume(_valid(lambda: exact_symmetries(refpool.blur_pool, shape, **kw)))
+    _assert_tight(refpool.blur_pool, shape, kw, exact=False)
+
+
+@given(shape=shapes(max_side=8), data=st.data())
+def test_interpolate_predicate_is_tight(shape, data):
+    nd = len(shape) - 2
+    modes = ["nearest", "nearest-exact", "area", {1: "linear", 2: "bilinear",
+                                                  3: "trilinear"}[nd]]
+    if nd == 2:
+        modes.append("bicubic")
+    mode = data.draw(st.sampled_from(modes))
+    kw = dict(mode=mode)
+    if data.draw(st.booleans()):
+        kw["size"] = _per_axis(data.draw, nd, st.integers(1, 12))
+    else:
+        kw["scale_factor"] = _per_axis(data.draw, nd, st.sampled_from((0.5, 1.0, 1.5, 2.0, 2.5, 3.0,
+                                                                  0.7)))
+        kw["recompute_scale_factor"] = data.draw(st.sampled_from((None, True)))
+    if mode in ("linear", "bilinear", "trilinear", "bicubic"):
+        kw["align_corners"] = data.draw(st.booleans())
+        if mode in ("bilinear", "bicubic") and data.draw(st.booleans()):
+            kw["antialias"] = True
+    assume(_valid(lambda: exact_symmetries(refpool.interpolate, shape, **kw)))
+    exact = mode in ("nearest", "nearest-exact")
+    _assert_tight(refpool.interpolate, shape, kw, exact=exact)

@@ -22,7 +22,8 @@ from typing import Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
-from ..fields import FieldType
+from ..fields import FieldType, _line_reversal
+from ..groups import O2Group
 
 __all__ = ["check_equivariance", "EquivarianceReport", "ElementCheck"]
 
@@ -219,12 +220,12 @@ class EquivarianceReport:
     def summary(self) -> str:
         """One paragraph: what was checked, where, and against which tolerance."""
         worst = self.worst
-        verdict = "all within tolerance" if self.ok else \
-            f"{sum(not r.ok for r in self.rows)} of {len(self.rows)} outside tolerance"
+        verdict = "all within" if self.ok else \
+            f"{sum(not r.ok for r in self.rows)} of {len(self.rows)} outside"
         text = (f"Equivariance of {self.name}: {_type_name(self.in_type)} -> "
                 f"{_type_name(self.out_type)}\n"
-                f"input {self.input_shape}, output {self.output_shape} {self.dtype}; "
-                f"errors over the {self._region()}; spline order {self.order} off the grid\n"
+                f"input {self.input_shape} -> output {self.output_shape} {self.dtype}\n"
+                f"compared over the {self._region()}; spline order {self.order} off the grid\n"
                 f"tolerance max_abs <= {self.atol:g} + {self.rtol:g} * max|T f(x)|: {verdict}")
         if worst is not None:
             text += f"; worst {worst.element!r} (max_rel {worst.max_rel:.3e})"
@@ -306,7 +307,7 @@ class EquivarianceReport:
 def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
                        elements: Optional[Iterable] = None, *, atol: Optional[float] = None,
                        rtol: Optional[float] = None, disk: Optional[float] = None,
-                       order: int = 2) -> EquivarianceReport:
+                       order: int = 2, name: Optional[str] = None) -> EquivarianceReport:
     r"""Measure the equivariance error of ``fn`` under elements of a group.
 
     For every element :math:`g`,
@@ -341,13 +342,14 @@ def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
     in_type, out_type : FieldType
         Field types of the input and the output, of the same group.
     x : ndarray, shape (N, C, \*spatial), floating
-        The input; ``C`` must equal ``in_type.size``.  It must have at least as many spatial
-        axes as the group acts on (2 for planar groups, 3 for the octahedral groups).
+        The input; ``C`` must equal ``in_type.size``.  Planar groups act on the last two
+        spatial axes, or on a 1-D signal along X (identity and the mirror
+        :math:`x \mapsto -x` only); the octahedral groups need three spatial axes.
     elements : iterable, optional
         Group elements (or their escnn parameters) to check.  Default: every element of a
         finite group; for :math:`SO(2)` the 36 rotations by multiples of 10 degrees, and for
         :math:`O(2)` those 36 rotations and the 36 reflections :math:`r_\theta f` at the same
-        angles.
+        angles; on a 1-D signal, those of them that map the line onto itself.
     atol : float, optional
         Absolute tolerance, default 0.
     rtol : float, optional
@@ -362,7 +364,8 @@ def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
         when :math:`\sum_a (u_a - c_a)^2 \le (\mathrm{disk} \cdot h)^2`, with
         :math:`c_a = (n_a - 1)/2` the centre of spatial axis :math:`a` and
         :math:`h = \min_a (n_a - 1)/2` the distance from the centre to the nearest edge
-        pixel, over the axes the group acts on (the last two, or three).  Off-grid rotations
+        pixel, over the axes the group acts on (the last two or three; on a 1-D signal the
+        disk is the central interval).  Off-grid rotations
         move the corners of a square out of the frame and fill them with zeros, so errors
         there say nothing about the function; ``disk=1`` drops the corners, smaller values
         also drop the border band that the function's own padding touches.  Being a
@@ -371,6 +374,8 @@ def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
     order : int
         Spline order (0 to 5) of the off-grid transforms; 2 is the peers' choice.  Grid
         symmetries are exact whatever the order.
+    name : str, optional
+        What the report calls ``fn``; default its qualified name.
 
     Returns
     -------
@@ -418,9 +423,11 @@ def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
             or not 0 <= order <= 5:
         raise ValueError(f"order must be an integer spline order 0..5, got {order!r}")
     order = int(order)
+    if name is not None and not isinstance(name, str):
+        raise ValueError(f"name must be a string or None, got {name!r}")
     disk = _check_disk(disk)
     atol = 0.0 if atol is None else _check_tolerance(atol, "atol")
-    elements = _resolve_elements(group, elements)
+    elements = _resolve_elements(group, elements, line=(x.ndim == 3 and group.ndim == 2))
 
     y = _check_array(_to_host(fn(x)), out_type, "fn(x)", "out_type")
     if rtol is None:
@@ -433,7 +440,7 @@ def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
         expected = out_type.transform(y, g, order=order)
         actual = _to_host(fn(in_type.transform(x, g, order=order)))
         rows.append(_compare(g, actual, expected, group.ndim, disk, atol, rtol))
-    return EquivarianceReport(rows, name=_callable_name(fn), in_type=in_type,
+    return EquivarianceReport(rows, name=name or _callable_name(fn), in_type=in_type,
                               out_type=out_type, input_shape=x.shape, output_shape=y.shape,
                               dtype=y.dtype, atol=atol, rtol=rtol, disk=disk, order=order)
 
@@ -450,10 +457,18 @@ def _to_host(a) -> np.ndarray:
     return np.asarray(a)
 
 
+def _min_spatial_axes(group) -> int:
+    """How many spatial axes an array needs for ``group`` to act on it: none for the trivial
+    group, one for a planar group (a 1-D signal along X), three for the octahedral ones."""
+    if group.is_finite and group.order == 1:
+        return 0
+    return 1 if group.ndim == 2 else group.ndim
+
+
 def _check_array(a, field_type: FieldType, what: str, type_name: str) -> np.ndarray:
     a = np.asarray(a)
     group = field_type.group
-    spatial = 0 if (group.is_finite and group.order == 1) else group.ndim
+    spatial = _min_spatial_axes(group)
     if a.ndim < 2 + spatial:
         raise ValueError(f"{what} must have shape (N, C, *spatial) with at least {spatial} "
                          f"spatial axes for {group.name}, got shape {a.shape}")
@@ -482,15 +497,22 @@ def _check_disk(disk) -> Optional[float]:
     return float(disk)
 
 
-def _resolve_elements(group, elements) -> Tuple:
+def _resolve_elements(group, elements, line: bool) -> Tuple:
     if elements is None:
         if group.is_finite:
-            return group.elements
-        angles = [2.0 * math.pi * i / _CONTINUOUS_SAMPLE_ANGLES
-                  for i in range(_CONTINUOUS_SAMPLE_ANGLES)]
-        if group.name.startswith("O(2)"):
-            return tuple(group.element((j, a)) for j in (0, 1) for a in angles)
-        return tuple(group.element(a) for a in angles)
+            default = group.elements
+        else:
+            angles = [2.0 * math.pi * i / _CONTINUOUS_SAMPLE_ANGLES
+                      for i in range(_CONTINUOUS_SAMPLE_ANGLES)]
+            if isinstance(group, O2Group):
+                default = tuple(group.element((j, a)) for j in (0, 1) for a in angles)
+            else:
+                default = tuple(group.element(a) for a in angles)
+        if line:
+            # A 1-D signal lies along X: only the elements mapping that line onto itself
+            # (the identity and the mirror x -> -x) can act on it.
+            default = tuple(g for g in default if _line_reversal(g) is not None)
+        return default
     if isinstance(elements, (str, bytes)) or not isinstance(elements, Iterable):
         raise ValueError(f"elements must be an iterable of elements of {group.name}, got "
                          f"{elements!r}")
@@ -541,10 +563,12 @@ def _compare(g, actual: np.ndarray, expected: np.ndarray, group_ndim: int,
     a = np.asarray(actual, dtype=np.float64)
     b = np.asarray(expected, dtype=np.float64)
     if disk is not None:
-        if a.ndim - 2 < group_ndim:
-            raise ValueError(f"disk needs {group_ndim} spatial axes in the output, got shape "
-                             f"{a.shape}")
-        mask = np.broadcast_to(_disk_mask(a.shape, group_ndim, disk), a.shape)
+        # The group moves its last ``group_ndim`` axes; a 1-D signal has only one of them,
+        # and the disk becomes a central interval.
+        acted_on = min(group_ndim, a.ndim - 2)
+        if acted_on < 1:
+            raise ValueError(f"disk needs spatial axes in the output, got shape {a.shape}")
+        mask = np.broadcast_to(_disk_mask(a.shape, acted_on, disk), a.shape)
         a, b = a[mask], b[mask]
     with np.errstate(invalid="ignore"):
         same = (a == b) | (np.isnan(a) & np.isnan(b))

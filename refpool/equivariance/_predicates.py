@@ -115,7 +115,8 @@ class _Rule:
     #: all-empty windows make the whole output -inf (max pooling with dilation)
     empty_is_constant = False
 
-    def axis(self, b, n):  # pragma: no cover - interface
+    def axis(self, b, n, shape):  # pragma: no cover - interface
+        """``shape`` is the whole spatial shape of the input the operator sees."""
         raise NotImplementedError
 
 
@@ -127,7 +128,7 @@ class _MaxPool(_Rule):
         self.spec = _args.window_spec(shape, kernel_size, stride, padding, dilation,
                                       ceil_mode, padding_limit="dilated")
 
-    def axis(self, b, n):
+    def axis(self, b, n, shape=None):
         sp = self.spec
         o = _args.pool_output_length(n, sp.kernel[b], sp.stride[b], sp.padding[b],
                                      sp.dilation[b], sp.ceil_mode)
@@ -144,7 +145,7 @@ class _AvgPool(_Rule):
         self.count_include_pad = _args.check_bool(count_include_pad, "count_include_pad")
         self.override = _args.check_divisor_override(divisor_override)
 
-    def axis(self, b, n):
+    def axis(self, b, n, shape=None):
         sp = self.spec
         k, s, p = sp.kernel[b], sp.stride[b], sp.padding[b]
         o = _args.pool_output_length(n, k, s, p, 1, sp.ceil_mode)
@@ -164,7 +165,7 @@ class _Adaptive(_Rule):
                                         allow_none=True)
         _args.adaptive_output_size(shape, output_size)      # validation only
 
-    def axis(self, b, n):
+    def axis(self, b, n, shape=None):
         o = n if self.requested[b] is None else self.requested[b]
         start, end = _args.adaptive_bounds(n, o)
         return tuple(_window((q, 1.0 / (e - s)) for q in range(s, e))
@@ -177,8 +178,144 @@ class _Pointwise(_Rule):
     def __init__(self, shape, *args, **kwargs):
         pass
 
-    def axis(self, b, n):
+    def axis(self, b, n, shape=None):
         return tuple(((q, 1.0),) for q in range(n))
+
+
+def _extend(q, n, mode):
+    """Input position read at ``q`` by a filter whose input is extended by ``mode``
+    (None when it reads zero padding)."""
+    if 0 <= q < n:
+        return q
+    if mode == "zero":
+        return None
+    if mode == "replicate":
+        return min(max(q, 0), n - 1)
+    # reflect, edge not repeated (the padding is narrower than the input)
+    return -q if q < 0 else 2 * (n - 1) - q
+
+
+def _filter_structure(n, taps, stride, before, o, mode):
+    structure = []
+    for i in range(o):
+        pairs = []
+        for u, w in enumerate(taps):
+            q = _extend(i * stride - before + u, n, mode)
+            if q is not None:
+                pairs.append((q, w))
+        structure.append(_window(pairs))
+    return tuple(structure)
+
+
+class _AntialiasedAvg(_Rule):
+    def __init__(self, shape, sigma, stride, padding=None, **_):
+        from ..kernels import _gaussian64
+        sigma, self.spec = _args.antialiased_avg_spec(shape, sigma, stride, padding)
+        self.taps = _gaussian64(sigma, _args.AVG_TRUNCATE).tolist()
+
+    def axis(self, b, n, shape=None):
+        sp = self.spec
+        fs, s, p = sp.size[b], sp.stride[b], sp.before[b]
+        o = _args.pool_output_length(n, fs, s, p)
+        return _filter_structure(n, self.taps, s, p, o, "zero")
+
+
+class _BlurPool(_Rule):
+    def __init__(self, shape, filt_size=4, stride=2, pad_type="reflect", pad_off=0, **_):
+        from ..kernels import _binomial64
+        self.spec = _args.blur_pool_spec(shape, filt_size, stride, pad_type, pad_off)
+        self.taps = [_binomial64(f).tolist() for f in self.spec.size]
+
+    def axis(self, b, n, shape=None):
+        sp = self.spec
+        fs, s, before, after = sp.size[b], sp.stride[b], sp.before[b], sp.after[b]
+        if sp.mode == "reflect" and max(before, after) >= n:
+            return None                       # the operator refuses this line
+        o = (n + before + after - fs) // s + 1
+        return _filter_structure(n, self.taps[b], s, before, o, sp.mode)
+
+
+class _AntialiasedMax(_Rule):
+    empty_is_constant = False
+
+    def __init__(self, shape, kernel_size, stride=None, padding=0, dilation=1,
+                 ceil_mode=False, sigma=0.6, blur_padding=None, field_type=None, **_):
+        from ..kernels import _gaussian64
+        self.args = (kernel_size, stride, padding, dilation, ceil_mode)
+        self.blur_padding = blur_padding
+        sigma, self.spec = _args.antialiased_max_spec(shape, kernel_size, stride, padding,
+                                                      dilation, ceil_mode, sigma, blur_padding)
+        self.sigma = sigma
+        self.taps = _gaussian64(sigma, _args.MAX_TRUNCATE).tolist()
+
+    def axis(self, b, n, shape=None):
+        w = self.spec.window
+        k, s, p, d = w.kernel[b], w.stride[b], w.padding[b], w.dilation[b]
+        try:
+            _, line = _args.antialiased_max_spec(
+                (n,), k, s, p, d, w.ceil_mode, self.sigma,
+                None if self.blur_padding is None else self.spec.blur.before[b])
+        except ValueError:
+            return None
+        dense_len = line.dense_size[0]
+        dense = [tuple(q for q in (j - p + t * d for t in range(k)) if 0 <= q < n)
+                 for j in range(dense_len)]
+        q_before = line.blur.before[0]
+        structure = []
+        for i in range(line.blur.output_size[0]):
+            pairs = []
+            for u, weight in enumerate(self.taps):
+                j = i * s - q_before + u
+                if 0 <= j < dense_len:
+                    pairs.append((dense[j], weight))
+            structure.append(_window(pairs))
+        return tuple(structure)
+
+
+class _Interpolate(_Rule):
+    def __init__(self, shape, size=None, scale_factor=None, mode="nearest",
+                 align_corners=None, recompute_scale_factor=None, antialias=False,
+                 dtype="float64", **_):
+        spec = _args.interpolation_spec(shape, size, scale_factor, mode, align_corners,
+                                        recompute_scale_factor, antialias)
+        nd = len(shape)
+        self.mode = spec.mode
+        self.align_corners = spec.align_corners
+        self.antialias = spec.antialias
+        self.dtype = np.dtype(dtype)
+        self.size = None if size is None else _args.per_axis(size, nd, "size")
+        if scale_factor is None:
+            self.scale = (None,) * nd
+        elif isinstance(scale_factor, (tuple, list)):
+            self.scale = tuple(float(v) for v in scale_factor)
+        else:
+            self.scale = (float(scale_factor),) * nd
+        self.coordinate_from_scale = (scale_factor is not None and not recompute_scale_factor
+                                      and mode != "area")
+
+    def _out_size(self, b, n):
+        if self.size is not None:
+            return self.size[b]
+        return int(np.floor(float(n) * self.scale[b]))
+
+    def axis(self, b, n, shape):
+        m = self._out_size(b, n)
+        if m < 1:
+            return None
+        out_shape = tuple(self._out_size(a, shape[a]) for a in range(len(shape)))
+        if self.mode == "area":
+            start, end = _args.adaptive_bounds(n, m)
+            return tuple(_window((q, 1.0 / (e - s)) for q in range(s, e))
+                         for s, e in zip(start.tolist(), end.tolist()))
+        r = _args.coordinate_scale(n, m, self.scale[b] if self.coordinate_from_scale else None,
+                                   self.align_corners)
+        per_axis = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear",
+                    "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}[self.mode]
+        taps = _args.interpolation_taps(per_axis, n, m, r, self.align_corners, self.antialias,
+                                        self.dtype, _args.nearest_rule(self.mode, out_shape))
+        return tuple(_window((int(q), float(w)) for q, w in zip(idx[:c], wts[:c]) if w != 0.0)
+                     for idx, wts, c in zip(taps.index.tolist(), taps.weight.tolist(),
+                                            taps.count.tolist()))
 
 
 RULES = {
@@ -200,6 +337,10 @@ class _NormMaxPool(_MaxPool):
 
 
 RULES["norm_max_pool"] = _NormMaxPool
+RULES["antialiased_avg_pool"] = _AntialiasedAvg
+RULES["antialiased_max_pool"] = _AntialiasedMax
+RULES["blur_pool"] = _BlurPool
+RULES["interpolate"] = _Interpolate
 
 
 #: the documented condition of each operator, in words (shown in the docs table)
@@ -215,6 +356,18 @@ CONDITIONS = {
     "group_pool": "every grid symmetry, every shape (acts on each pixel alone)",
     "norm_pool": "every grid symmetry, every shape (acts on each pixel alone)",
     "induced_norm_pool": "every grid symmetry, every shape (acts on each pixel alone)",
+    "antialiased_avg_pool": "per reversed axis: (n + 2p - fs) mod s == 0 (the Gaussian is "
+                            "symmetric); per swapped pair: equal stride and padding",
+    "antialiased_max_pool": "per reversed axis: the dense max windows and the blur grid are "
+                            "both mirror-symmetric (with the default blur padding: max_pool's "
+                            "condition); per swapped pair: equal arguments",
+    "blur_pool": "per reversed axis: odd filt_size (even sizes shift by half a pixel) and "
+                 "(n - 1 + 2 pad_off) mod s == 0; per swapped pair: equal arguments",
+    "interpolate": "per reversed axis: the source coordinates are mirror-symmetric, i.e. "
+                   "r m = n for the half-pixel modes (size given, recompute_scale_factor, "
+                   "or n * scale an integer) and align_corners=True always; nearest needs "
+                   "integer-valued index symmetry (e.g. an integer scale); per swapped "
+                   "pair: equal output sizes and scales",
 }
 
 
@@ -229,12 +382,15 @@ def register(name, rule, condition=None):
 def _element_holds(rule, spatial, g):
     nd = len(spatial)
     perm, reverse = axis_action(g, nd)
+    moved = tuple(spatial[perm[b]] for b in range(nd))
     mine, theirs = [], []
     for b in range(nd):
         a = perm[b]
         n = spatial[a]
-        transformed = rule.axis(b, n)          # op applied to the transformed input
-        original = rule.axis(a, n)             # op applied to the input, then moved
+        transformed = rule.axis(b, n, moved)          # op applied to the transformed input
+        original = rule.axis(a, n, tuple(spatial))    # op applied to the input, then moved
+        if transformed is None or original is None:
+            return False
         if reverse[b]:
             original = _mirror(original, n)
         mine.append(transformed)
@@ -258,7 +414,9 @@ def exact_symmetries(op, input_shape, **op_kwargs):
         The full input shape ``(N, C, *spatial)`` with one to three spatial axes.
     **op_kwargs
         The operator's arguments, as they would be passed to it (for operators
-        taking ``field_type`` positionally, pass ``field_type=``).
+        taking ``field_type`` positionally, pass ``field_type=``).  For
+        :func:`refpool.interpolate`, ``dtype=`` (default float64) selects the
+        precision in which the nearest modes compute their source indices.
 
     Returns
     -------

@@ -40,6 +40,7 @@ from .._layout import as5d, pad3
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
+_CALLED = dict(cache=True, nogil=True)      # compiled once, called (not inlined)
 
 #: FilterSpec.mode -> kernel code
 _MODES = {"zero": 0, "reflect": 1, "replicate": 2}
@@ -126,7 +127,7 @@ def _strided_taps(o, row, g, s, count):
                     o[j] = o[j] + w0 * a[j * s]
 
 
-@njit(**_INLINE)
+@njit(**_CALLED)
 def _horizontal(o, row, g, s):
     """Strided horizontal filter pass; strides 1 and 2 get constant-stride loops."""
     count = o.shape[0]

@@ -64,6 +64,64 @@ def _unravel_row(r, F, OD, OH):
     return q // F, q % F, od, oh
 
 
+# --------------------------------------------------------------------------- passes
+# Every pass runs j over range(m) on views sliced to the segment: with a start of 0
+# LLVM proves the indices non-negative (no wraparound check) and vectorises.
+
+@njit(**_INLINE)
+def _copy_into(acc, row, m):
+    for j in range(m):
+        acc[j] = row[j]
+
+
+@njit(**_INLINE)
+def _max_into(acc, row, m):
+    for j in range(m):
+        acc[j] = _vmax(acc[j], row[j])
+
+
+@njit(**_INLINE)
+def _square_into(acc, row, m, first):
+    # acc = row**2 (first) or acc + row**2, in float64
+    if first:
+        for j in range(m):
+            v = np.float64(row[j])
+            acc[j] = v * v
+    else:
+        for j in range(m):
+            v = np.float64(row[j])
+            acc[j] = acc[j] + v * v
+
+
+@njit(**_INLINE)
+def _fold_block(best, acc, row, m, has_acc, merge):
+    # the block's squared norm is (acc +) row**2; best = it (first block) or max(best, it)
+    if has_acc:
+        if merge:
+            for j in range(m):
+                v = np.float64(row[j])
+                best[j] = _vmax(best[j], acc[j] + v * v)
+        else:
+            for j in range(m):
+                v = np.float64(row[j])
+                best[j] = acc[j] + v * v
+    else:
+        if merge:
+            for j in range(m):
+                v = np.float64(row[j])
+                best[j] = _vmax(best[j], v * v)
+        else:
+            for j in range(m):
+                v = np.float64(row[j])
+                best[j] = v * v
+
+
+@njit(**_INLINE)
+def _sqrt_into(out, best, m):
+    for j in range(m):
+        out[j] = math.sqrt(best[j])
+
+
 # --------------------------------------------------------------------------- pixelwise
 @njit(**_PARALLEL)
 def _group_pool_kernel(x, out, start, size, seg):
@@ -74,64 +132,39 @@ def _group_pool_kernel(x, out, start, size, seg):
         n, f, r0, r1, q = _unravel_task(t, F, R0, R1, nseg)
         lo = q * seg
         hi = min(P, lo + seg)
-        acc = out[n, f, r0, r1]
+        m = hi - lo
+        acc = out[n, f, r0, r1][lo:hi]
         c0 = start[f]
-        row = x[n, c0, r0, r1]
-        for j in range(lo, hi):
-            acc[j] = row[j]
+        _copy_into(acc, x[n, c0, r0, r1][lo:hi], m)
         for c in range(c0 + 1, c0 + size[f]):
-            row = x[n, c, r0, r1]
-            for j in range(lo, hi):
-                acc[j] = _vmax(acc[j], row[j])
-
-
-@njit(**_INLINE)
-def _add_squares(acc, row, lo, hi, first):
-    if first:
-        for j in range(lo, hi):
-            v = np.float64(row[j])
-            acc[j - lo] = v * v
-    else:
-        for j in range(lo, hi):
-            v = np.float64(row[j])
-            acc[j - lo] = acc[j - lo] + v * v
+            _max_into(acc, x[n, c, r0, r1][lo:hi], m)
 
 
 @njit(**_PARALLEL)
 def _block_norm_kernel(x, out, start, size, block, acc_rows, best_rows, seg):
-    # out[n, f, pixel] = sqrt(max over the field's blocks of the block's squared norm)
+    # out[n, f, pixel] = sqrt(max over the field's blocks of the block's squared norm);
+    # a block's squared norm is ((x_0**2 + x_1**2) + x_2**2) + ..., in float64
     N, C, R0, R1, P = x.shape
     F = start.shape[0]
     nseg = (P + seg - 1) // seg
     tasks = N * F * R0 * R1 * nseg
     chunks = acc_rows.shape[0]
     for chunk in prange(chunks):
-        acc = acc_rows[chunk]
-        best = best_rows[chunk]
         for t in range(chunk * tasks // chunks, (chunk + 1) * tasks // chunks):
             n, f, r0, r1, q = _unravel_task(t, F, R0, R1, nseg)
             lo = q * seg
             hi = min(P, lo + seg)
+            m = hi - lo
+            acc = acc_rows[chunk, :m]
+            best = best_rows[chunk, :m]
             c0 = start[f]
             d = block[f]
-            nb = size[f] // d
-            o = out[n, f, r0, r1]
-            for b in range(nb):
+            for b in range(size[f] // d):
                 cb = c0 + b * d
-                for c in range(d):
-                    _add_squares(acc, x[n, cb + c, r0, r1], lo, hi, c == 0)
-                if nb == 1:
-                    for j in range(lo, hi):
-                        o[j] = math.sqrt(acc[j - lo])
-                elif b == 0:
-                    for j in range(hi - lo):
-                        best[j] = acc[j]
-                else:
-                    for j in range(hi - lo):
-                        best[j] = _vmax(best[j], acc[j])
-            if nb > 1:
-                for j in range(lo, hi):
-                    o[j] = math.sqrt(best[j - lo])
+                for c in range(d - 1):
+                    _square_into(acc, x[n, cb + c, r0, r1][lo:hi], m, c == 0)
+                _fold_block(best, acc, x[n, cb + d - 1, r0, r1][lo:hi], m, d > 1, b > 0)
+            _sqrt_into(out[n, f, r0, r1][lo:hi], best, m)
 
 
 # --------------------------------------------------------------------------- norm max
@@ -144,6 +177,23 @@ def _tap_columns(off, s, n, o):
     return lo, max(lo, hi)
 
 
+@njit(**_INLINE)
+def _select_pass(best, wz, wy, wx, q, s, count, iz, iy, col):
+    # One window tap for ``count`` output columns: column j reads q[j*s], input
+    # column col + j*s of row (iz, iy).  Squared norms are >= 0 or NaN and best
+    # starts at -1, so the first in-bounds tap always replaces; then "larger or NaN
+    # replaces": max_pool's scan, branch-free.  The position is kept as three
+    # coordinates so that the copy needs no integer division.
+    for j in range(count):
+        v = q[j * s]
+        b = best[j]
+        take = (v > b) | (v != v)
+        best[j] = v if take else b
+        wz[j] = iz if take else wz[j]
+        wy[j] = iy if take else wy[j]
+        wx[j] = col + j * s if take else wx[j]
+
+
 @njit(**_PARALLEL)
 def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows, where_rows):
     N, C, D, H, W = x.shape
@@ -154,7 +204,7 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows,
     for chunk in prange(chunks):
         q = norm_rows[chunk]          # squared norms of one input row, (W,)
         best = best_rows[chunk]       # best squared norm per output column, (OW,)
-        wz = where_rows[chunk, 0]     # where it was: z, y, x (x < 0: nothing yet)
+        wz = where_rows[chunk, 0]     # where it was (x < 0: the window holds no input)
         wy = where_rows[chunk, 1]
         wx = where_rows[chunk, 2]
         for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
@@ -162,8 +212,11 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows,
             c0 = start[f]
             cs = size[f]
             for j in range(OW):
-                best[j] = -np.inf
+                best[j] = -1.0
+                wz[j] = 0
+                wy[j] = 0
                 wx[j] = -1
+            # window rows in row-major order, and the taps along W in order in each
             for a in range(k[0]):
                 iz = od * s[0] - p[0] + a * d[0]
                 if iz < 0 or iz >= D:
@@ -173,20 +226,22 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows,
                     if iy < 0 or iy >= H:
                         continue
                     for c in range(cs):
-                        _add_squares(q, x[n, c0 + c, iz, iy], 0, W, c == 0)
-                    # taps in row-major window order; "first in-bounds tap, then
-                    # larger or NaN replaces" is max_pool's selection rule
+                        _square_into(q, x[n, c0 + c, iz, iy], W, c == 0)
                     for e in range(k[2]):
                         off = e * d[2] - p[2]
                         lo, hi = _tap_columns(off, s[2], W, OW)
-                        for j in range(lo, hi):
-                            col = j * s[2] + off
-                            v = q[col]
-                            if wx[j] < 0 or v > best[j] or v != v:
-                                best[j] = v
-                                wz[j] = iz
-                                wy[j] = iy
-                                wx[j] = col
+                        if hi <= lo:
+                            continue
+                        col = lo * s[2] + off
+                        if s[2] == 1:
+                            _select_pass(best[lo:hi], wz[lo:hi], wy[lo:hi], wx[lo:hi],
+                                         q[col:], 1, hi - lo, iz, iy, col)
+                        elif s[2] == 2:
+                            _select_pass(best[lo:hi], wz[lo:hi], wy[lo:hi], wx[lo:hi],
+                                         q[col:], 2, hi - lo, iz, iy, col)
+                        else:
+                            _select_pass(best[lo:hi], wz[lo:hi], wy[lo:hi], wx[lo:hi],
+                                         q[col:], s[2], hi - lo, iz, iy, col)
             for c in range(c0, c0 + cs):
                 o = out[n, c, od, oh]
                 src = x[n, c]

@@ -25,10 +25,11 @@ def _kernel(taps):
 def _correlate(padded, kernel, stride, output_size):
     """y[..., i] = sum_u K[u] * padded[..., i*s + u] over the spatial axes (float64)."""
     y = np.zeros(padded.shape[:2] + tuple(output_size), dtype=np.float64)
-    for u in np.ndindex(*kernel.shape):
-        window = tuple(slice(ua, ua + (o - 1) * s + 1, s)
-                       for ua, o, s in zip(u, output_size, stride))
-        y += kernel[u] * padded[(slice(None), slice(None)) + window]
+    with np.errstate(invalid="ignore"):           # inf - inf is NaN by definition
+        for u in np.ndindex(*kernel.shape):
+            window = tuple(slice(ua, ua + (o - 1) * s + 1, s)
+                           for ua, o, s in zip(u, output_size, stride))
+            y += kernel[u] * padded[(slice(None), slice(None)) + window]
     return y
 
 
