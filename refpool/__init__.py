@@ -8,7 +8,7 @@ the ``engine=`` keyword.
 from ._version import __version__
 from . import groups
 from .fields import FieldType
-from .equivariance import exact_symmetries
+from .equivariance import check_equivariance, exact_symmetries
 from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
 from .interpolate import interpolate
 from .kernels import binomial_kernel, binomial_taps, gaussian_kernel, gaussian_taps
@@ -16,7 +16,7 @@ from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
 from .invariant import group_pool, induced_norm_pool, invariant_field_type, norm_max_pool, norm_pool
 
 __all__ = [
-    "__version__", "groups", "FieldType", "exact_symmetries",
+    "__version__", "groups", "FieldType", "exact_symmetries", "check_equivariance",
     "max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool",
     "interpolate",
     "gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",

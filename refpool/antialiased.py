@@ -49,7 +49,7 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
         Input with one to three spatial axes.
     sigma : float
         Standard deviation of the Gaussian in pixels (positive, finite).  The same
@@ -66,7 +66,7 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
 
     Returns
     -------
-    y : array, shape (N, C, *o), dtype of ``x``
+    y : array, shape ``(N, C, *o)``, dtype of ``x``
 
     Notes
     -----
@@ -137,7 +137,7 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
     kernel_size, stride, padding, dilation, ceil_mode
         As in :func:`refpool.max_pool` (``stride=None`` means ``kernel_size``;
         :math:`p \le \lfloor (d(k-1)+1)/2 \rfloor`).
@@ -156,7 +156,7 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
 
     Returns
     -------
-    y : array, shape (N, C, *o), dtype of ``x``
+    y : array, shape ``(N, C, *o)``, dtype of ``x``
 
     Notes
     -----
@@ -242,7 +242,7 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
+    x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
         Input with one to three spatial axes (upstream: 1-D ``BlurPool1D`` and
         2-D ``BlurPool``).
     filt_size : int or tuple of int
@@ -257,7 +257,7 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
 
     Returns
     -------
-    y : array, shape (N, C, *o), dtype of ``x``
+    y : array, shape ``(N, C, *o)``, dtype of ``x``
 
     Notes
     -----
@@ -266,14 +266,21 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
 
     **Field types.**  Linear and the same on every channel: all field types.
 
-    **Exact equivariance.**  Odd :math:`f_s` gives a symmetric filter and
-    symmetric padding, and every padding mode is itself mirror-symmetric, so an
-    axis reversal commutes exactly when :math:`(n - 1 + 2r) \bmod s = 0`.  Even
-    :math:`f_s` pads one more pixel after than before: the filter's centre sits
-    half a pixel off the sampling grid, and mirror symmetry is broken for every
-    input size (shift-equivariance up to that half pixel is what the filter is
-    for).  90° rotations also need equal arguments on the swapped axes.
-    Group: :math:`D_4` in 2-D, the octahedral group in 3-D.
+    **Exact equivariance.**  The binomial filter is symmetric and every padding
+    mode is mirror-symmetric; output :math:`i` is centred on input position
+    :math:`i s - r + \delta`, with :math:`\delta = 0` for odd and
+    :math:`\delta = 1/2` for even :math:`f_s`.  Reversing an axis commutes
+    exactly when these centres are symmetric about the middle of the axis:
+
+    - odd :math:`f_s`: :math:`(n - 1 + 2r) \bmod s = 0`;
+    - even :math:`f_s`: the filter sits half a pixel off the input grid, which
+      breaks mirror symmetry at stride 1 for every size; at :math:`s \ge 2` the
+      offset is absorbed exactly when :math:`(n - 2 + 2r) \bmod s = 0` (the
+      default ``filt_size=4, stride=2`` is mirror-exact for even :math:`n`
+      only).
+
+    90° rotations also need equal arguments on the swapped axes.  Group:
+    :math:`D_4` in 2-D, the octahedral group in 3-D.
 
     **Non-finite input.**  As :func:`antialiased_avg_pool`: NaN/inf spread over
     the filter support (through the padding too, for reflect and replicate).

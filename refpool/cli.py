@@ -14,12 +14,19 @@ def _engines_available():
 
 
 def cmd_ops(args):
+    import textwrap
+
     from .conformance.operators import ENGINES, OPERATORS
+    from .equivariance._predicates import CONDITIONS
     available = _engines_available()
-    print(f"{'operator':<24} {'comparison':<10} engines")
+    engines = ", ".join(e if available[e] else f"{e} (unavailable)" for e in ENGINES)
+    print(f"engines: {engines}\n")
     for op in OPERATORS.values():
-        engines = ", ".join(e if available[e] else f"({e}: unavailable)" for e in ENGINES)
-        print(f"{op.name:<24} {'exact' if op.exact else 'tolerance':<10} {engines}")
+        print(f"{op.name}  [{op.comparison} comparison; field_type: {op.field_type}]")
+        condition = CONDITIONS.get(op.name, "")
+        for line in textwrap.wrap("exact grid symmetries: " + condition, 88):
+            print("    " + line)
+    print("\nrefpool.exact_symmetries(op, shape, **kwargs) lists the exact elements of one call.")
     return 0
 
 

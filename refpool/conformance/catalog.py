@@ -217,8 +217,144 @@ def _pooling(b):
                   specials=dtype == "float64")
 
 
+# --------------------------------------------------------------------------- antialiasing
+#: sigmas with t*sigma exactly at a half integer catch round-half-up Gaussians:
+#: 3 * (2.5/3) == 2.5 (avg, t=3) and 4 * 0.625 == 2.5, 4 * 0.125 == 0.5 (max, t=4)
+AVG_SIGMAS = (0.5, 0.6, 2 / 3, 2.5 / 3, 1.0, 1.25)
+MAX_SIGMAS = (0.125, 0.6, 0.625, 1.0)
+
+
+def _antialiased(b):
+    for shape, sigma, stride, padding in itertools.product(
+            ((2, 2, 9), (1, 2, 9, 10), (1, 2, 8, 8)), AVG_SIGMAS, (1, 2, 3), (None, 0, 2)):
+        kw = dict(sigma=sigma, stride=stride)
+        if padding is not None:
+            kw["padding"] = padding
+        if _valid_call(_args.antialiased_avg_spec, shape[2:], sigma, stride, padding):
+            b.add("antialiased_avg_pool", shape, kw, dtype=DTYPES[(stride + len(shape)) % 2],
+                  specials=stride == 3)
+    for shape, sigma, stride in [((1, 2, 5, 6, 7), 0.6, 2), ((1, 1, 6, 6, 6), 1.0, (1, 2, 3))]:
+        for dtype in DTYPES:
+            b.add("antialiased_avg_pool", shape, dict(sigma=sigma, stride=stride), dtype=dtype)
+    for shape, k, s, p, d, ceil, sigma in itertools.product(
+            ((2, 2, 11), (1, 2, 9, 8)), (2, 3), (1, 2, None), (0, 1), (1, 2), (False, True),
+            MAX_SIGMAS):
+        kw = dict(kernel_size=k, stride=s, padding=p, dilation=d, ceil_mode=ceil, sigma=sigma)
+        if _valid_call(_args.antialiased_max_spec, shape[2:], k, s, p, d, ceil, sigma):
+            b.add("antialiased_max_pool", shape, kw, dtype=DTYPES[(k + d) % 2],
+                  specials=p == 1 and d == 1)
+    for shape, kw in [((1, 2, 9, 9), dict(kernel_size=3, stride=2, padding=1, blur_padding=3)),
+                      ((1, 2, 8, 8), dict(kernel_size=2, blur_padding=2)),
+                      ((1, 2, 5, 6, 7), dict(kernel_size=2, stride=(1, 2, 2), sigma=0.6)),
+                      ((1, 1, 6, 6, 6), dict(kernel_size=3, stride=2, padding=1, sigma=1.0))]:
+        for dtype in DTYPES:
+            b.add("antialiased_max_pool", shape, kw, dtype=dtype, tag="edge")
+    for shape, fs, s, pad, off in itertools.product(
+            ((2, 2, 9), (1, 2, 8, 9)), range(1, 8), (1, 2, 3), ("reflect", "replicate", "zero"),
+            (0, 1)):
+        kw = dict(filt_size=fs, stride=s, pad_type=pad, pad_off=off)
+        if _valid_call(_args.blur_pool_spec, shape[2:], fs, s, pad, off):
+            b.add("blur_pool", shape, kw, dtype=DTYPES[(fs + s) % 2], specials=fs == 3)
+    for shape, kw in [((1, 2, 5, 6, 7), dict(filt_size=3, stride=2)),
+                      ((1, 2, 4, 4, 4), dict(filt_size=4, stride=(1, 2, 2), pad_type="zero")),
+                      ((1, 2, 12), dict(filt_size=9, stride=2, pad_type="replicate")),
+                      ((1, 1, 3, 3), dict(filt_size=3, stride=1, pad_type="reflect"))]:
+        for dtype in DTYPES:
+            b.add("blur_pool", shape, kw, dtype=dtype, tag="edge")
+
+
+# --------------------------------------------------------------------------- interpolation
+def _interpolation(b):
+    linear = {1: "linear", 2: "bilinear", 3: "trilinear"}
+    shapes = {1: (2, 2, 7), 2: (1, 2, 6, 5), 3: (1, 2, 4, 3, 5)}
+    for nd, spatial in shapes.items():
+        modes = ["nearest", "nearest-exact", "area", linear[nd]] + (["bicubic"] if nd == 2
+                                                                     else [])
+        for mode in modes:
+            for how, value in [("size", 1), ("size", 9), ("size", 4),
+                               ("scale_factor", 2), ("scale_factor", 0.5),
+                               ("scale_factor", 1.7), ("scale_factor", 3),
+                               ("scale_factor", tuple([2.5, 0.75, 1.25][:nd]))]:
+                for align in ((None,) if mode in ("nearest", "nearest-exact", "area")
+                              else (False, True)):
+                    kw = {how: value, "mode": mode}
+                    if align is not None:
+                        kw["align_corners"] = align
+                    exact = mode in ("nearest", "nearest-exact")
+                    for dtype in DTYPES:
+                        b.add("interpolate", spatial, kw, dtype=dtype, exact=exact,
+                              specials=dtype == "float64" and how == "size")
+                    if how == "scale_factor" and mode != "area":
+                        b.add("interpolate", spatial, dict(kw, recompute_scale_factor=True),
+                              exact=exact)
+            if mode in ("bilinear", "bicubic"):
+                for size in ((3, 2), (2, 4), (5, 3)):
+                    for align in (False, True):
+                        b.add("interpolate", spatial, dict(size=size, mode=mode,
+                                                           align_corners=align,
+                                                           antialias=True))
+                b.add("interpolate", (1, 2, 17, 13), dict(scale_factor=0.3, mode=mode,
+                                                          antialias=True), tag="edge")
+    # larger 2-D nearest outputs take PyTorch's generic index rule (m_H + m_W > 128)
+    for mode in ("nearest", "nearest-exact"):
+        b.add("interpolate", (1, 1, 40, 33), dict(scale_factor=2.1, mode=mode), exact=True,
+              tag="edge")
+        b.add("interpolate", (1, 1, 50, 50), dict(size=(97, 71), mode=mode), exact=True,
+              tag="edge")
+
+
+# --------------------------------------------------------------------------- field operators
+def _fields(b):
+    from .fieldspec import spec
+    c4 = ["cyclic", 4]
+    d4 = ["dihedral", 4]
+    c8 = ["cyclic", 8]
+    pointwise = [spec("C4 regular x2 + trivial", c4, ["regular", "regular", "trivial"]),
+                 spec("D4 regular + quotient", d4, ["regular", ["quotient", [0, 1]]]),
+                 spec("C8 quotient C2", c8, [["quotient", 2], "regular"])]
+    orthogonal = [spec("C8 irreps", c8, [["irrep", 1], ["irrep", 2], ["irrep", 0]]),
+                  spec("D4 irreps", d4, [["irrep", 1, 1], ["irrep", 1, 0], "regular"]),
+                  spec("SO2 irreps", ["so2", 3], [["irrep", 1], ["irrep", 3]])]
+    induced = [spec("C8 induced from C2", c8, [["induced", 2, ["irrep", 1]], ["quotient", 4]]),
+               spec("D4 induced", d4, [["induced", [0, 2], ["irrep", 1, 0]]])]
+
+    def field_shape(ft_spec, spatial):
+        from .fieldspec import field_type_from_spec
+        return (2, field_type_from_spec(ft_spec).size) + spatial
+
+    for i, (ft, spatial) in enumerate(itertools.product(pointwise, ((6, 7), (5,), (3, 4, 5)))):
+        for dtype in DTYPES:
+            b.add("group_pool", field_shape(ft, spatial), dict(field_type=ft), dtype=dtype,
+                  exact=True, specials=dtype == "float32")
+    for ft, spatial in itertools.product(pointwise + orthogonal, ((6, 7), (5,), (3, 4, 5))):
+        for dtype in DTYPES:
+            b.add("norm_pool", field_shape(ft, spatial), dict(field_type=ft), dtype=dtype)
+    for ft, spatial in itertools.product(induced, ((6, 7), (5,), (3, 4, 5))):
+        for dtype in DTYPES:
+            b.add("induced_norm_pool", field_shape(ft, spatial), dict(field_type=ft),
+                  dtype=dtype)
+    for ft, spatial, (k, s, p, d, ceil) in itertools.product(
+            orthogonal + pointwise[:1], ((7, 8), (9,), (4, 5, 5)),
+            ((2, None, 0, 1, False), (3, 2, 1, 1, True), (2, 1, 1, 2, False),
+             (3, 3, 0, 1, True))):
+        if not _valid_call(_args.window_spec, spatial, k, s, p, d, ceil):
+            continue
+        for dtype in DTYPES:
+            b.add("norm_max_pool", field_shape(ft, spatial),
+                  dict(field_type=ft, kernel_size=k, stride=s, padding=p, dilation=d,
+                       ceil_mode=ceil), dtype=dtype, exact=True, specials=dtype == "float64")
+
+
+def _valid_call(check, *args):
+    try:
+        check(*args)
+    except ValueError:
+        return False
+    return True
+
+
 #: generators of the catalogue, one per operator family, in catalogue order
-FAMILIES = [_pooling]
+FAMILIES = [_pooling, _antialiased, _interpolation, _fields]
 
 
 def catalog(ops=None):

@@ -1,13 +1,13 @@
-"""The registry of public operators: what each is, how it is compared, samples.
+"""The registry of public operators.
 
-Every public operator appears here once.  The CLI (``refpool ops``,
-``refpool selfcheck``), the conformance catalogue and the documentation tables
-read this registry, so a new operator becomes visible everywhere by one entry.
+Every public operator appears here once, with the family of its engine modules
+and how its engines are compared.  The CLI (``refpool ops``), the conformance
+catalogue, the engine adapters and the documentation read this registry.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 ENGINES = ("reference", "cpu", "cuda")
 
@@ -20,20 +20,22 @@ class Operator:
     ----------
     name : str
         Public name, ``refpool.<name>``.
-    exact : bool
-        Engines must agree bitwise (selection operators: max, nearest, indices);
-        otherwise within the per-dtype tolerance.
-    samples : tuple of (input shape, kwargs)
-        A few representative calls, used by ``refpool selfcheck``.
-    needs_field_type : bool
-        The operator takes a ``field_type`` positional argument (built by the
-        catalogue from the sample's ``field`` entry).
+    family : str
+        Public module and engine module name (``pooling``, ``antialiased``, ...).
+    comparison : str
+        ``"exact"``: engines agree bitwise (selection operators);
+        ``"tolerance"``: within the per-dtype tolerance (linear operators);
+        ``"mode"``: exact for the nearest modes of :func:`refpool.interpolate`,
+        tolerance otherwise.
+    field_type : str
+        ``"none"``, ``"optional"`` (pointwise operators check permutation fields)
+        or ``"required"`` (field-aware operators).
     """
 
     name: str
-    exact: bool
-    samples: tuple = field(default_factory=tuple)
-    needs_field_type: bool = False
+    family: str
+    comparison: str
+    field_type: str = "none"
 
     @property
     def function(self):
@@ -42,26 +44,16 @@ class Operator:
 
 
 OPERATORS = {op.name: op for op in (
-    Operator("max_pool", True, (
-        ((2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1, return_indices=True)),
-        ((2, 3, 7, 8), dict(kernel_size=2, ceil_mode=True)),
-        ((1, 2, 9), dict(kernel_size=3, stride=2, dilation=2, padding=1, ceil_mode=True)),
-        ((1, 2, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(1, 2, 2))),
-    )),
-    Operator("avg_pool", False, (
-        ((2, 3, 9, 10), dict(kernel_size=3, stride=2, padding=1)),
-        ((2, 3, 7, 8), dict(kernel_size=2, ceil_mode=True, count_include_pad=False)),
-        ((1, 2, 9), dict(kernel_size=3, stride=2, padding=1, divisor_override=2)),
-        ((1, 2, 5, 6, 7), dict(kernel_size=(2, 3, 2), stride=(1, 2, 2), ceil_mode=True)),
-    )),
-    Operator("adaptive_max_pool", True, (
-        ((2, 3, 9, 10), dict(output_size=(4, 3), return_indices=True)),
-        ((1, 2, 7), dict(output_size=5)),
-        ((1, 2, 5, 6, 7), dict(output_size=(2, 3, 4))),
-    )),
-    Operator("adaptive_avg_pool", False, (
-        ((2, 3, 9, 10), dict(output_size=(4, 3))),
-        ((1, 2, 7), dict(output_size=5)),
-        ((1, 2, 5, 6, 7), dict(output_size=(2, 3, 4))),
-    )),
+    Operator("max_pool", "pooling", "exact", "optional"),
+    Operator("avg_pool", "pooling", "tolerance"),
+    Operator("adaptive_max_pool", "pooling", "exact", "optional"),
+    Operator("adaptive_avg_pool", "pooling", "tolerance"),
+    Operator("antialiased_avg_pool", "antialiased", "tolerance"),
+    Operator("antialiased_max_pool", "antialiased", "tolerance", "optional"),
+    Operator("blur_pool", "antialiased", "tolerance"),
+    Operator("interpolate", "interpolate", "mode"),
+    Operator("group_pool", "invariant", "exact", "required"),
+    Operator("norm_pool", "invariant", "tolerance", "required"),
+    Operator("induced_norm_pool", "invariant", "tolerance", "required"),
+    Operator("norm_max_pool", "invariant", "exact", "required"),
 )}

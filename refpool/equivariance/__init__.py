@@ -5,11 +5,8 @@ which grid symmetries it is exactly equivariant for a given input shape.
 :func:`check_equivariance` measures the equivariance error of any callable.
 """
 
+from ._checker import ElementCheck, EquivarianceReport, check_equivariance
 from ._predicates import exact_symmetries, grid_group
 
-try:  # TEMPORARY until the checker lands
-    from ._checker import EquivarianceReport, check_equivariance
-except ImportError:  # pragma: no cover
-    pass
-
-__all__ = ["exact_symmetries", "grid_group", "check_equivariance", "EquivarianceReport"]
+__all__ = ["exact_symmetries", "grid_group", "check_equivariance", "EquivarianceReport",
+           "ElementCheck"]

@@ -361,8 +361,10 @@ CONDITIONS = {
     "antialiased_max_pool": "per reversed axis: the dense max windows and the blur grid are "
                             "both mirror-symmetric (with the default blur padding: max_pool's "
                             "condition); per swapped pair: equal arguments",
-    "blur_pool": "per reversed axis: odd filt_size (even sizes shift by half a pixel) and "
-                 "(n - 1 + 2 pad_off) mod s == 0; per swapped pair: equal arguments",
+    "blur_pool": "per reversed axis: a mirror-symmetric padded window grid: odd filt_size "
+                 "with (n - 1 + 2 pad_off) mod s == 0, or even filt_size (asymmetric "
+                 "padding, a half-pixel shift) with s >= 2 and (n - 2 + 2 pad_off) mod s "
+                 "== 0; per swapped pair: equal arguments",
     "interpolate": "per reversed axis: the source coordinates are mirror-symmetric, i.e. "
                    "r m = n for the half-pixel modes (size given, recompute_scale_factor, "
                    "or n * scale an integer) and align_corners=True always; nearest needs "

@@ -178,44 +178,46 @@ def _tap_columns(off, s, n, o):
 
 
 @njit(**_INLINE)
-def _select_pass(best, wz, wy, wx, q, s, count, iz, iy, col):
-    # One window tap for ``count`` output columns: column j reads q[j*s], input
-    # column col + j*s of row (iz, iy).  Squared norms are >= 0 or NaN and best
+def _select_pass(best, where, q, s, count, key):
+    # One window tap for ``count`` output columns: column j reads q[j*s], the
+    # position packed as ``key + j*s``.  Squared norms are >= 0 or NaN and best
     # starts at -1, so the first in-bounds tap always replaces; then "larger or NaN
-    # replaces": max_pool's scan, branch-free.  The position is kept as three
-    # coordinates so that the copy needs no integer division.
+    # replaces": max_pool's scan.  One packed position array (not three
+    # coordinates) keeps the loop free of branches and vectorisable.
     for j in range(count):
         v = q[j * s]
         b = best[j]
         take = (v > b) | (v != v)
         best[j] = v if take else b
-        wz[j] = iz if take else wz[j]
-        wy[j] = iy if take else wy[j]
-        wx[j] = col + j * s if take else wx[j]
+        where[j] = key + j * s if take else where[j]
 
 
 @njit(**_PARALLEL)
-def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows, where_rows):
+def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, shift_y, shift_z,
+                          norm_rows, best_rows, where_rows):
+    # Positions are packed as (z << shift_z) | (y << shift_y) | x (shifts from the
+    # bit lengths of W and H), so unpacking needs no integer division.
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     F = start.shape[0]
     rows = N * F * OD * OH
     chunks = norm_rows.shape[0]
+    mask_x = (1 << shift_y) - 1
+    mask_y = (1 << (shift_z - shift_y)) - 1
     for chunk in prange(chunks):
         q = norm_rows[chunk]          # squared norms of one input row, (W,)
         best = best_rows[chunk]       # best squared norm per output column, (OW,)
-        wz = where_rows[chunk, 0]     # where it was (x < 0: the window holds no input)
-        wy = where_rows[chunk, 1]
-        wx = where_rows[chunk, 2]
+        where = where_rows[chunk, 0]  # its packed position, -1: the window holds no input
+        wz = where_rows[chunk, 1]
+        wy = where_rows[chunk, 2]
+        wx = where_rows[chunk, 3]
         for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
             n, f, od, oh = _unravel_row(r, F, OD, OH)
             c0 = start[f]
             cs = size[f]
             for j in range(OW):
                 best[j] = -1.0
-                wz[j] = 0
-                wy[j] = 0
-                wx[j] = -1
+                where[j] = -1
             # window rows in row-major order, and the taps along W in order in each
             for a in range(k[0]):
                 iz = od * s[0] - p[0] + a * d[0]
@@ -227,6 +229,7 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows,
                         continue
                     for c in range(cs):
                         _square_into(q, x[n, c0 + c, iz, iy], W, c == 0)
+                    row_key = (iz << shift_z) | (iy << shift_y)
                     for e in range(k[2]):
                         off = e * d[2] - p[2]
                         lo, hi = _tap_columns(off, s[2], W, OW)
@@ -234,19 +237,24 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, norm_rows, best_rows,
                             continue
                         col = lo * s[2] + off
                         if s[2] == 1:
-                            _select_pass(best[lo:hi], wz[lo:hi], wy[lo:hi], wx[lo:hi],
-                                         q[col:], 1, hi - lo, iz, iy, col)
+                            _select_pass(best[lo:hi], where[lo:hi], q[col:], 1, hi - lo,
+                                         row_key + col)
                         elif s[2] == 2:
-                            _select_pass(best[lo:hi], wz[lo:hi], wy[lo:hi], wx[lo:hi],
-                                         q[col:], 2, hi - lo, iz, iy, col)
+                            _select_pass(best[lo:hi], where[lo:hi], q[col:], 2, hi - lo,
+                                         row_key + col)
                         else:
-                            _select_pass(best[lo:hi], wz[lo:hi], wy[lo:hi], wx[lo:hi],
-                                         q[col:], s[2], hi - lo, iz, iy, col)
+                            _select_pass(best[lo:hi], where[lo:hi], q[col:], s[2], hi - lo,
+                                         row_key + col)
+            for j in range(OW):
+                w = where[j]
+                wx[j] = w & mask_x
+                wy[j] = (w >> shift_y) & mask_y
+                wz[j] = w >> shift_z
             for c in range(c0, c0 + cs):
                 o = out[n, c, od, oh]
                 src = x[n, c]
                 for j in range(OW):
-                    o[j] = src[wz[j], wy[j], wx[j]] if wx[j] >= 0 else 0.0
+                    o[j] = src[wz[j], wy[j], wx[j]] if where[j] >= 0 else 0.0
 
 
 # --------------------------------------------------------------------------- entry points
@@ -315,5 +323,8 @@ def norm_max_pool(x, out, start, size, spec):
     chunks = _chunks(rows)
     norms = np.empty((chunks, x5.shape[4]), dtype=np.float64)
     best = np.empty((chunks, o5.shape[4]), dtype=np.float64)
-    where = np.empty((chunks, 3, o5.shape[4]), dtype=np.int64)
-    _norm_max_pool_kernel(x5, o5, start, size, *window3(spec), norms, best, where)
+    where = np.empty((chunks, 4, o5.shape[4]), dtype=np.int64)
+    shift_y = int(x5.shape[4]).bit_length()
+    shift_z = shift_y + int(x5.shape[3]).bit_length()
+    _norm_max_pool_kernel(x5, o5, start, size, *window3(spec), shift_y, shift_z, norms, best,
+                          where)
