@@ -33,6 +33,7 @@ How a call is cut into blocks (``docs/scaleout.rst`` has the per-operator rules)
 
 from __future__ import annotations
 
+import functools
 import math
 import operator
 from typing import NamedTuple
@@ -48,11 +49,13 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
         "cluster), or pip install 'refpool[dask]'") from exc
 
 from . import _args
-from ._fieldcheck import check_pointwise_field_type
+from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
+                          check_orthogonal_field_type, check_pointwise_field_type)
 
 __all__ = [
     "max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool",
     "antialiased_avg_pool", "antialiased_max_pool", "blur_pool", "interpolate",
+    "group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool",
 ]
 
 
@@ -79,8 +82,13 @@ def adaptive_input_range(n, o, start, stop):
 
     .. math:: \big[\lfloor a n / o \rfloor,\; \lceil b n / o \rceil\big)
     """
-    lo, hi = _args.adaptive_bounds(n, o)
+    lo, hi = _adaptive_bounds(n, o)
     return int(lo[start]), int(hi[stop - 1])
+
+
+@functools.lru_cache(maxsize=64)
+def _adaptive_bounds(n, o):
+    return _args.adaptive_bounds(n, o)
 
 
 def taps_input_range(taps, start, stop):
@@ -311,6 +319,12 @@ class _AdaptiveAxis(NamedTuple):
         return int(round(i / self.unit)) * self.unit
 
 
+@functools.lru_cache(maxsize=64)
+def _axis_taps(rule):
+    return _args.interpolation_taps(rule.kind, rule.n, rule.o, rule.r, rule.align_corners,
+                                    rule.antialias, np.dtype(rule.dtype), rule.rule)
+
+
 class _TapsAxis(NamedTuple):
     """Interpolation along one axis: the global taps of
     :func:`refpool._args.interpolation_taps`, restricted to the outputs and
@@ -326,8 +340,7 @@ class _TapsAxis(NamedTuple):
     rule: str
 
     def taps(self):
-        return _args.interpolation_taps(self.kind, self.n, self.o, self.r, self.align_corners,
-                                        self.antialias, np.dtype(self.dtype), self.rule)
+        return _axis_taps(self)
 
     def piece(self, a, b):
         lo, hi = taps_input_range(self.taps(), a, b)
@@ -339,72 +352,151 @@ class _TapsAxis(NamedTuple):
         return int(np.searchsorted(np.maximum.accumulate(first), c, side="left"))
 
 
+class _PointAxis(NamedTuple):
+    """A pixelwise operator along one axis: no halo, the input chunks as they are."""
+
+    n: int
+    o: int
+
+    def piece(self, a, b):
+        return _Piece(a, b, ())
+
+    def first_output(self, c):
+        return c
+
+
 # =========================================================================== chunking
-def _output_chunks(rule, in_chunks):
-    """Output chunk lengths along one axis: one chunk per input chunk, each starting
-    at ``rule.first_output`` of the input chunk's start, empty chunks dropped, and
-    chunks longer than the longest input chunk split (upsampling)."""
-    o = rule.o
-    starts = np.cumsum((0,) + tuple(in_chunks))[1:-1]
-    cuts = sorted({0, o, *(min(max(int(rule.first_output(int(c))), 0), o) for c in starts)})
-    cap = max(1, max(in_chunks))
-    sizes = []
-    for a, b in zip(cuts[:-1], cuts[1:]):
-        parts = _args.ceil_div(b - a, cap)
-        sizes.extend((b - a) // parts + (i < (b - a) % parts) for i in range(parts))
-    return tuple(sizes)
+# An output chunk belongs to one input chunk: output chunk i starts at the first
+# output whose footprint starts in input chunk i, and is computed by one task
+# from input chunk i (a view, never copied) and thin strips of its neighbours
+# i-1 and i+1 (the halo).  Inside the task the outputs are split per axis into
+# the run that reads only chunk i and the seams before and after it; the run is
+# computed on a view of the chunk, each seam on a small assembled region.
+
+class _Run(NamedTuple):
+    start: int        # outputs [start, stop)
+    stop: int
+    piece: _Piece     # their region and local arguments
+
+
+def _axis_runs(rule, a, b, c0, c1):
+    """Split outputs ``[a, b)`` into at most three runs: those reading only the input
+    chunk ``[c0, c1)``, and the seams before and after them."""
+    inside = [c0 <= p.lo and p.hi <= c1 for p in (rule.piece(j, j + 1) for j in range(a, b))]
+    if True in inside:
+        u = inside.index(True)
+        v = len(inside) - inside[::-1].index(True)
+        middle = rule.piece(a + u, a + v)
+        if all(inside[u:v]) and c0 <= middle.lo and middle.hi <= c1:
+            cuts = (a, a + u, a + v, b)
+            return [_Run(s, e, middle if s == a + u else rule.piece(s, e))
+                    for s, e in zip(cuts[:-1], cuts[1:]) if e > s]
+    return [_Run(a, b, rule.piece(a, b))]
+
+
+def _runs_region(runs):
+    return min(r.piece.lo for r in runs), max(r.piece.hi for r in runs)
+
+
+class _AxisPlan(NamedTuple):
+    in_chunks: tuple      # input chunks (the given ones, merged where needed)
+    out_chunks: tuple     # output chunk i belongs to input chunk i
+    regions: tuple        # (lo, hi) read by each output chunk
+
+
+def _plan_axis(rule, in_chunks):
+    """Output chunks of one axis, merging input chunks until every input chunk owns
+    at least one output and its outputs read only from it and its two neighbours
+    (chunks smaller than the halo, or than the stride, get merged)."""
+    chunks = list(in_chunks)
+    while True:
+        ends = np.cumsum([0] + chunks).tolist()
+        k = len(chunks)
+        firsts = [0] + [min(max(int(rule.first_output(c)), 0), rule.o) for c in ends[1:-1]]
+        firsts = np.maximum.accumulate(firsts + [rule.o]).tolist()
+        merge, regions = set(), []
+        for i in range(k):
+            a, b = firsts[i], firsts[i + 1]
+            if b <= a:                              # owns no output
+                merge.add(i + 1 if i + 1 < k else i)
+                continue
+            lo, hi = _runs_region(_axis_runs(rule, a, b, ends[i], ends[i + 1]))
+            if lo < ends[max(i - 1, 0)]:
+                merge.add(i)
+            if hi > ends[min(i + 2, k)]:
+                merge.add(i + 1)
+            regions.append((lo, hi))
+        if not merge:
+            return _AxisPlan(tuple(chunks), tuple(np.diff(firsts).tolist()), tuple(regions))
+        keep = [e for j, e in enumerate(ends) if j not in merge]
+        chunks = np.diff(keep).tolist()
 
 
 def _bounds(sizes):
-    ends = np.cumsum((0,) + tuple(sizes))
-    return [(int(lo), int(hi)) for lo, hi in zip(ends[:-1], ends[1:])]
+    ends = np.cumsum((0,) + tuple(sizes)).tolist()
+    return list(zip(ends[:-1], ends[1:]))
 
 
-def _gather(x, regions):
-    """Re-cut ``x`` so that block ``i`` along spatial axis ``a`` is ``regions[a][i]``.
+def _strips(x, plans):
+    """The halo strips: one array per neighbour direction that some block needs.
 
-    Regions may overlap and may span several input chunks; the slices of every
-    axis are concatenated (no copy) and one rechunk merges the pieces of each
-    region into a single block (one copy).  Axes already cut that way are left
-    alone.
+    Direction ``delta`` (-1, 0 or 1 per spatial axis, not all 0) holds, as block
+    ``i``, the part of block ``i``'s region that lies in input chunk ``i + delta``
+    (the whole chunk extent along axes where ``delta`` is 0).  Slices and
+    concatenations only: views of the neighbours, no copy.  A block that needs
+    no strip in some direction gets a one-cell stand-in it never reads.
     """
-    target = list(x.chunks)
-    changed = False
-    for i, region in enumerate(regions):
-        axis = 2 + i
-        if list(region) == _bounds(x.chunks[axis]):
-            continue
-        index = [slice(None)] * x.ndim
-        pieces = []
-        for lo, hi in region:
-            index[axis] = slice(lo, hi)
-            pieces.append(x[tuple(index)])
-        x = da.concatenate(pieces, axis=axis) if len(pieces) > 1 else pieces[0]
-        target[axis] = tuple(hi - lo for lo, hi in region)
-        changed = True
-    if changed:
-        x = x.rechunk(tuple(target), method="tasks")
-    return x
+    sides = []
+    for plan in plans:
+        ends = np.cumsum((0,) + plan.in_chunks).tolist()
+        side = [0]
+        if any(lo < ends[i] for i, (lo, _) in enumerate(plan.regions)):
+            side.append(-1)
+        if any(hi > ends[i + 1] for i, (_, hi) in enumerate(plan.regions)):
+            side.append(1)
+        sides.append(side)
+    deltas = [d for d in _product(sides) if any(d)]
+    arrays = []
+    for delta in deltas:
+        y = x
+        for axis, (step, plan) in enumerate(zip(delta, plans)):
+            if step == 0:
+                continue
+            ends = np.cumsum((0,) + plan.in_chunks).tolist()
+            index = [slice(None)] * x.ndim
+            pieces = []
+            for i, (lo, hi) in enumerate(plan.regions):
+                s, e = (lo, ends[i]) if step < 0 else (ends[i + 1], hi)
+                if e <= s:
+                    s, e = ends[i], ends[i] + 1
+                index[2 + axis] = slice(s, e)
+                pieces.append(y[tuple(index)])
+            y = da.concatenate(pieces, axis=2 + axis)
+        arrays.append(y)
+    return tuple(deltas), arrays
 
 
 def _apply(x, opname, block, dtype, *, out_channels=None, second_dtype=None):
-    """Build the output array: plan the chunks, gather the regions, map the blocks.
+    """Build the output array: plan the axes, cut the halo strips, map the blocks.
 
-    ``block`` (a :class:`_Block`) is called on every gathered region; with
-    ``second_dtype`` it returns a pair (values, indices) and two arrays come back.
+    ``block`` (a :class:`_Block`) runs once per output block on its input chunk
+    and strips; with ``second_dtype`` it returns a pair (values, indices) and
+    two arrays come back.
     """
-    rules = block.rules
-    spatial = [_output_chunks(rule, x.chunks[2 + i]) for i, rule in enumerate(rules)]
-    regions = [[rule.piece(a, b)[:2] for a, b in _bounds(chunks)]
-               for rule, chunks in zip(rules, spatial)]
-    g = _gather(x, regions)
-    chunks = (x.chunks[0], out_channels or x.chunks[1]) + tuple(spatial)
-    name = f"refpool-{opname.replace('_', '-')}-{tokenize(g.name, block.token())}"
+    plans = [_plan_axis(rule, x.chunks[2 + i]) for i, rule in enumerate(block.rules)]
+    merged = tuple(x.chunks[:2]) + tuple(p.in_chunks for p in plans)
+    if merged != x.chunks:
+        x = x.rechunk(merged, method="tasks")
+    block.deltas, strips = _strips(x, plans)
+    chunks = (x.chunks[0], out_channels or x.chunks[1]) + tuple(p.out_chunks for p in plans)
+    name = f"refpool-{opname.replace('_', '-')}-" \
+        f"{tokenize(x.name, [s.name for s in strips], block.token())}"
     meta = np.empty((0,) * x.ndim, dtype)
     if second_dtype is None:
-        return da.map_blocks(block, g, chunks=chunks, dtype=dtype, meta=meta, name=name)
+        return da.map_blocks(block, x, *strips, chunks=chunks, dtype=dtype, meta=meta,
+                             name=name)
     # one task computes both outputs; two cheap selections split the pair
-    pair = da.map_blocks(block, g, chunks=chunks, dtype=object,
+    pair = da.map_blocks(block, x, *strips, chunks=chunks, dtype=object,
                          meta=np.empty((0,) * x.ndim, object), name=name)
     first = da.map_blocks(operator.itemgetter(0), pair, dtype=dtype, meta=meta,
                           name=name + "-values")
@@ -414,13 +506,51 @@ def _apply(x, opname, block, dtype, *, out_channels=None, second_dtype=None):
 
 
 # =========================================================================== blocks
+class _Sources:
+    """A block's input: its chunk (``center``) and the halo strips, addressed in
+    global input coordinates."""
+
+    def __init__(self, center, strips, deltas, chunk, region):
+        self.arrays = {(0,) * len(chunk): center, **dict(zip(deltas, strips))}
+        self.chunk = chunk
+        # global start and stop of each direction's data, per axis
+        self.spans = [{-1: (lo, c0), 0: (c0, c1), 1: (c1, hi)}
+                      for (c0, c1), (lo, hi) in zip(chunk, region)]
+
+    def fetch(self, ranges):
+        """The input over ``ranges`` (one (lo, hi) per spatial axis): a view of the
+        chunk when it lies inside, else assembled from the strips."""
+        center = self.arrays[(0,) * len(ranges)]
+        if all(c0 <= lo and hi <= c1 for (lo, hi), (c0, c1) in zip(ranges, self.chunk)):
+            return center[(slice(None), slice(None)) + tuple(
+                slice(lo - c0, hi - c0) for (lo, hi), (c0, _) in zip(ranges, self.chunk))]
+        parts = []
+        for (lo, hi), spans in zip(ranges, self.spans):
+            axis = []
+            for step, (s, e) in spans.items():
+                a, b = max(lo, s), min(hi, e)
+                if b > a:
+                    axis.append((step, slice(a - s, b - s), slice(a - lo, b - lo)))
+            parts.append(axis)
+        out = np.empty(center.shape[:2] + tuple(hi - lo for lo, hi in ranges), center.dtype)
+        for combo in _product(parts):
+            src = self.arrays[tuple(c[0] for c in combo)]
+            out[(slice(None), slice(None)) + tuple(c[2] for c in combo)] = \
+                src[(slice(None), slice(None)) + tuple(c[1] for c in combo)]
+        return out
+
+
 class _Block:
     """The computation of one output block.
 
     Picklable and small: it holds the axis rules and the operator's keywords,
-    and recomputes its pieces from the output location Dask passes in
-    ``block_info``.
+    and recomputes its runs and pieces from the locations Dask passes in
+    ``block_info``.  ``compute(region, pieces, location, **kwargs)`` returns the
+    outputs ``location`` (one (start, stop) per spatial axis) from ``region``,
+    the input over ``[piece.lo, piece.hi)`` per axis.
     """
+
+    deltas = ()
 
     def __init__(self, rules, **kwargs):
         self.rules = tuple(rules)
@@ -429,10 +559,45 @@ class _Block:
     def token(self):
         return type(self).__name__, self.rules, sorted(self.kwargs.items(), key=str)
 
-    def __call__(self, region, block_info=None):
-        location = block_info[None]["array-location"][2:]
-        pieces = [rule.piece(a, b) for rule, (a, b) in zip(self.rules, location)]
-        return self.compute(region, pieces, location, **self.kwargs)
+    def kwargs_for(self, location):
+        """The keywords of the block at output ``location`` (all axes)."""
+        return self.kwargs
+
+    def __call__(self, center, *strips, block_info=None):
+        location = block_info[None]["array-location"]
+        kwargs = self.kwargs_for(location)
+        chunk = block_info[0]["array-location"][2:]
+        runs = [_axis_runs(rule, a, b, c0, c1)
+                for rule, (a, b), (c0, c1) in zip(self.rules, location[2:], chunk)]
+        sources = _Sources(center, strips, self.deltas, chunk, [_runs_region(r) for r in runs])
+        combos = list(_product(runs))
+        out = None
+        for combo in combos:
+            pieces = [r.piece for r in combo]
+            res = self.compute(sources.fetch([(p.lo, p.hi) for p in pieces]), pieces,
+                               [(r.start, r.stop) for r in combo], **kwargs)
+            if len(combos) == 1:
+                return res
+            parts = res if isinstance(res, tuple) else (res,)
+            if out is None:
+                shape = tuple(b - a for a, b in location[2:])
+                out = [np.empty(p.shape[:2] + shape, p.dtype) for p in parts]
+            dst = (slice(None), slice(None)) + tuple(
+                slice(r.start - a, r.stop - a) for r, (a, _) in zip(combo, location[2:]))
+            for o, p in zip(out, parts):
+                o[dst] = p
+        return tuple(out) if isinstance(res, tuple) else out[0]
+
+
+def _product(lists):
+    """Cartesian product of a list of lists, as tuples (itertools.product, spelled out
+    so that it also takes an empty list of lists)."""
+    if not lists:
+        yield ()
+        return
+    for head in lists[0]:
+        for tail in _product(lists[1:]):
+            yield (head,) + tail
 
 
 def _pad_after(region, fills, value):
@@ -553,15 +718,6 @@ class _AdaptiveBlock(_Block):
             else:
                 y[dst] = res
         return (y, idx) if return_indices else y
-
-
-def _product(lists):
-    if not lists:
-        yield ()
-        return
-    for head in lists[0]:
-        for tail in _product(lists[1:]):
-            yield (head,) + tail
 
 
 class _AntialiasedAvgBlock(_Block):
@@ -933,3 +1089,165 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
             ("recompute_scale_factor", recompute_scale_factor), ("antialias", antialias))
     block = _InterpolateBlock(rules, call=call, engine=engine)
     return _apply(x, "interpolate", block, x.dtype)
+
+
+# =========================================================================== field operators
+def _field_edges(field_type):
+    """Channel positions where fields start, plus the channel count."""
+    return np.array([f.start for f in field_type.fields] + [field_type.size], dtype=np.int64)
+
+
+def _field_aligned(x, field_type):
+    """``x`` with channel chunks that never split a field: every chunk boundary moves
+    to the nearest field boundary (chunks that vanish are merged away)."""
+    edges = _field_edges(field_type)
+    cuts = {0, int(edges[-1])}
+    for c in np.cumsum(x.chunks[1])[:-1]:
+        i = int(np.searchsorted(edges, c))
+        cuts.add(int(edges[i] if edges[i] - c <= c - edges[i - 1] else edges[i - 1]))
+    cuts = sorted(cuts)
+    chunks = tuple(b - a for a, b in zip(cuts[:-1], cuts[1:]))
+    if chunks != x.chunks[1]:
+        x = x.rechunk({1: chunks})
+    return x
+
+
+class _FieldBlock(_Block):
+    """A block of a field operator: it gets the field type of its channel chunk."""
+
+    def kwargs_for(self, location):
+        field_type = self.kwargs["field_type"]
+        c0, c1 = location[1]
+        if self.kwargs["invariant"]:                 # one output channel per field
+            f0, f1 = c0, c1
+        else:
+            edges = _field_edges(field_type)
+            f0, f1 = int(np.searchsorted(edges, c0)), int(np.searchsorted(edges, c1))
+        from .fields import FieldType
+        kwargs = dict(self.kwargs, field_type=FieldType(field_type.group,
+                                                        field_type.representations[f0:f1]))
+        del kwargs["invariant"]
+        return kwargs
+
+
+class _InvariantBlock(_FieldBlock):
+    def compute(self, region, pieces, location, *, op, field_type, engine):
+        from . import invariant
+        return getattr(invariant, op)(region, field_type, engine=engine)
+
+
+class _NormMaxPoolBlock(_FieldBlock):
+    def compute(self, region, pieces, location, *, field_type, kernel, stride, dilation,
+                engine):
+        from .invariant import norm_max_pool
+        # zero cells have norm 0: never larger than an input position scanned
+        # before them, and a window holding nothing else yields zeros, as one
+        # holding no input position does
+        local = _pad_after(region, [p.args[1] for p in pieces], 0)
+        y = norm_max_pool(local, field_type, kernel, stride, tuple(p.args[0] for p in pieces),
+                          dilation, False, engine=engine)
+        return _take(y, (0,) * len(pieces), location)
+
+
+def _invariant(x, field_type, op, check, engine, out):
+    _check_input(x)
+    check(field_type, x.shape[1], op)
+    _args.check_engine(engine)
+    _check_out(out)
+    x = _field_aligned(x, field_type)
+    edges = _field_edges(field_type)
+    fields = tuple(int(np.searchsorted(edges, b) - np.searchsorted(edges, a))
+                   for a, b in _bounds(x.chunks[1]))
+    rules = [_PointAxis(n, n) for n in x.shape[2:]]
+    block = _InvariantBlock(rules, op=op, field_type=field_type, invariant=True, engine=engine)
+    return _apply(x, op, block, x.dtype, out_channels=fields)
+
+
+def group_pool(x, field_type, *, engine="auto", out=None):
+    r"""Group pooling of a Dask array (:func:`refpool.group_pool`).
+
+    Pixelwise, so there is no halo: batch and spatial chunks are kept, and the
+    channel chunks are moved to field boundaries (a field is never split).  One
+    output channel per field.  Bitwise identical.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type : FieldType
+        As in :func:`refpool.group_pool` (checked once, for the whole array).
+    engine, out
+        As in :func:`max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, F, \*spatial), dtype of ``x``
+    """
+    return _invariant(x, field_type, "group_pool", check_group_pool_field_type, engine, out)
+
+
+def norm_pool(x, field_type, *, engine="auto", out=None):
+    r"""Norm pooling of a Dask array (:func:`refpool.norm_pool`); chunked as
+    :func:`group_pool`.  Bitwise identical (the squared norm of a field is summed
+    in channel order within one block).
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type : FieldType
+        As in :func:`refpool.norm_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    return _invariant(x, field_type, "norm_pool", check_orthogonal_field_type, engine, out)
+
+
+def induced_norm_pool(x, field_type, *, engine="auto", out=None):
+    r"""Induced norm pooling of a Dask array (:func:`refpool.induced_norm_pool`);
+    chunked as :func:`group_pool`.  Bitwise identical.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type : FieldType
+        As in :func:`refpool.induced_norm_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    return _invariant(x, field_type, "induced_norm_pool", check_induced_field_type, engine,
+                      out)
+
+
+def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1,
+                  ceil_mode=False, *, engine="auto", out=None):
+    r"""Norm max pooling of a Dask array (:func:`refpool.norm_max_pool`).
+
+    Channel chunks move to field boundaries (a field is never split); spatial
+    chunks follow :func:`max_pool`'s halo rule, with zero vectors (norm 0) as
+    the explicit cells past the input's right end: they never beat an input
+    position, which is always scanned first.  Bitwise identical.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type, kernel_size, stride, padding, dilation, ceil_mode
+        As in :func:`refpool.norm_max_pool`.
+    engine, out
+        As in :func:`max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    """
+    _check_input(x)
+    spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation, ceil_mode,
+                             padding_limit="dilated")
+    check_orthogonal_field_type(field_type, x.shape[1], "norm_max_pool")
+    _args.check_engine(engine)
+    _check_out(out)
+    x = _field_aligned(x, field_type)
+    rules = [_WindowAxis(*a) for a in zip(spec.input_size, spec.output_size, spec.kernel,
+                                           spec.stride, spec.padding, spec.dilation)]
+    block = _NormMaxPoolBlock(rules, field_type=field_type, invariant=False,
+                              kernel=spec.kernel, stride=spec.stride, dilation=spec.dilation,
+                              engine=engine)
+    return _apply(x, "norm_max_pool", block, x.dtype)

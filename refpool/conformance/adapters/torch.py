@@ -1,4 +1,11 @@
-"""Adapter over ``torch.nn.functional`` (CPU).  Needs torch; import lazily."""
+"""Adapter over ``torch.nn.functional`` (CPU).  Needs torch; import lazily.
+
+Covers what torch offers directly: the windowed and adaptive poolings
+(``max_pool{1,2,3}d``, ``avg_pool{1,2,3}d``, ``adaptive_*_pool{1,2,3}d``) and
+``interpolate``.  The antialiased poolings, ``blur_pool`` and the field
+operators have no torch counterpart and raise ``NotImplementedError`` (their
+peers are the ``e2cnn`` and ``antialiased_cnns`` adapters).
+"""
 
 from __future__ import annotations
 
@@ -51,6 +58,30 @@ def adaptive_max_pool(x, output_size, return_indices=False):
 
 def adaptive_avg_pool(x, output_size):
     return _np(_AAVG[_nd(x)](_t(x), output_size))
+
+
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    return _np(F.interpolate(_t(x), size=size, scale_factor=scale_factor, mode=mode,
+                             align_corners=align_corners,
+                             recompute_scale_factor=recompute_scale_factor,
+                             antialias=antialias))
+
+
+def _lacks(name, instead):
+    def missing(x, *args, **kwargs):
+        raise NotImplementedError(f"torch.nn.functional has no {name}; {instead}")
+    missing.__name__ = name
+    return missing
+
+
+antialiased_avg_pool = _lacks("antialiased_avg_pool", "see the e2cnn adapter")
+antialiased_max_pool = _lacks("antialiased_max_pool", "see the e2cnn adapter")
+blur_pool = _lacks("blur_pool", "see the antialiased_cnns adapter")
+group_pool = _lacks("group_pool", "see the e2cnn adapter")
+norm_pool = _lacks("norm_pool", "see the e2cnn adapter")
+induced_norm_pool = _lacks("induced_norm_pool", "see the e2cnn adapter")
+norm_max_pool = _lacks("norm_max_pool", "see the e2cnn adapter")
 
 
 def _has_empty_window(kwargs, shape):

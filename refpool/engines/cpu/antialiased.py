@@ -32,6 +32,8 @@ cached rows.
 
 from __future__ import annotations
 
+import contextlib
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -186,8 +188,9 @@ def _filter(x, out, taps, spec):
     s, b = pad3(spec.stride, 1), pad3(spec.before, 0)
     W, OW = x5.shape[4], out5.shape[4]
     width = max((OW - 1) * s[2] + gx.shape[0], b[2] + W)
-    scratch = np.empty((_chunks(out5), width), dtype=dtype)
-    _filter_kernel(x5, out5, gz, gy, gx, s, b, _MODES[spec.mode], scratch)
+    with _threads(x5.size + out5.size) as chunks:
+        scratch = np.empty((chunks, width), dtype=dtype)
+        _filter_kernel(x5, out5, gz, gy, gx, s, b, _MODES[spec.mode], scratch)
 
 
 def antialiased_avg_pool(x, out, taps, spec):
@@ -352,16 +355,32 @@ def antialiased_max_pool(x, out, taps, spec):
     gz, gy, gx = (np.ascontiguousarray(t, dtype=dtype)
                   for t in (np.ones(1),) * (3 - len(taps)) + tuple(taps))
     W, OW = x5.shape[4], out5.shape[4]
-    chunks = _chunks(out5)
     slots = gz.shape[0] * gy.shape[0]
-    colbuf = np.empty((chunks, W), dtype=dtype)
-    mbuf = np.empty((chunks, (OW - 1) * s[2] + gx.shape[0]), dtype=dtype)
-    cache = np.empty((chunks, slots, OW), dtype=dtype)
-    keys = np.empty((chunks, slots, 3), dtype=np.int64)
-    _max_blur_kernel(x5, out5, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cache, keys)
+    with _threads(x5.size + out5.size) as chunks:
+        colbuf = np.empty((chunks, W), dtype=dtype)
+        mbuf = np.empty((chunks, (OW - 1) * s[2] + gx.shape[0]), dtype=dtype)
+        cache = np.empty((chunks, slots, OW), dtype=dtype)
+        keys = np.empty((chunks, slots, 3), dtype=np.int64)
+        _max_blur_kernel(x5, out5, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cache,
+                         keys)
 
 
-def _chunks(out5):
-    """Work chunks (each owns its scratch rows): a few per thread for balance."""
-    rows = int(np.prod(out5.shape[:4]))
-    return max(1, min(rows, 8 * numba.get_num_threads()))
+#: below this many input + output elements a call runs on the calling thread only:
+#: waking the worker threads costs more than the work (and a lot more on a busy
+#: machine)
+SERIAL_BELOW = 1 << 15
+
+
+@contextlib.contextmanager
+def _threads(elements):
+    """Thread budget of one call; yields the number of work chunks (each chunk owns
+    its scratch rows): a few per thread for balance, one when the call is tiny."""
+    if elements >= SERIAL_BELOW:
+        yield 8 * numba.get_num_threads()
+        return
+    previous = numba.get_num_threads()
+    numba.set_num_threads(1)           # thread-local in Numba
+    try:
+        yield 1
+    finally:
+        numba.set_num_threads(previous)

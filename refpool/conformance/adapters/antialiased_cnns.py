@@ -1,0 +1,85 @@
+"""Adapter over antialiased-cnns 0.3 (``BlurPool``, ``BlurPool1D``).
+
+Only :func:`refpool.blur_pool` has a counterpart: ``BlurPool`` (2-D) and
+``BlurPool1D`` (1-D) with one int per argument; 3-D inputs and per-axis
+arguments that differ between axes raise ``NotImplementedError``.  Every other
+operator raises ``NotImplementedError``.
+
+Upstream builds its binomial filter in float32 (exact for the sizes it
+supports), so float64 inputs run the module converted with ``.double()``; the
+output keeps the input dtype.
+
+Known divergence (SPEC.md section 8): upstream has filters only for
+``filt_size`` 1 to 7 and fails with ``UnboundLocalError`` for larger ones, where
+refpool computes the binomial filter of any size.  The adapter calls upstream
+anyway and declares those cases, rather than calling them unsupported: the
+constructor accepts any int, so the crash is a bug, not a missing feature.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+import antialiased_cnns  # noqa: F401  (the peer; importing it is the point)
+import torch
+
+NAME = "antialiased_cnns"
+
+#: the reason reported for each kind of divergence (documented in docs/conformance.rst)
+LARGE_FILTER = ("antialiased-cnns has filters only for filt_size 1..7 and fails with "
+                "UnboundLocalError for larger ones; refpool builds any binomial filter")
+
+
+def _one_int(value, name, ndim):
+    """An int argument, or a tuple of ``ndim`` equal ints, as one int."""
+    if isinstance(value, (tuple, list)):
+        if len(set(value)) != 1:
+            raise NotImplementedError(
+                f"antialiased-cnns' BlurPool takes one int {name} for every axis, got {value!r}")
+        value = value[0]
+    return int(value)
+
+
+def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
+    ndim = x.ndim - 2
+    if ndim not in (1, 2):
+        raise NotImplementedError(f"antialiased-cnns has BlurPool1D and BlurPool (2-D) only, "
+                                  f"not {ndim}-D")
+    cls = antialiased_cnns.BlurPool1D if ndim == 1 else antialiased_cnns.BlurPool
+    module = cls(x.shape[1], pad_type=pad_type, filt_size=_one_int(filt_size, "filt_size", ndim),
+                 stride=_one_int(stride, "stride", ndim),
+                 pad_off=_one_int(pad_off, "pad_off", ndim))
+    if x.dtype == np.float64:
+        module = module.double()
+    with torch.no_grad():
+        y = module(torch.from_numpy(np.ascontiguousarray(x)))
+    return np.ascontiguousarray(y.numpy())
+
+
+def _lacks(name):
+    def missing(x, *args, **kwargs):
+        raise NotImplementedError(f"antialiased-cnns has no counterpart of {name}")
+    missing.__name__ = name
+    return missing
+
+
+max_pool = _lacks("max_pool")
+avg_pool = _lacks("avg_pool")
+adaptive_max_pool = _lacks("adaptive_max_pool")
+adaptive_avg_pool = _lacks("adaptive_avg_pool")
+antialiased_avg_pool = _lacks("antialiased_avg_pool")
+antialiased_max_pool = _lacks("antialiased_max_pool")
+interpolate = _lacks("interpolate")
+group_pool = _lacks("group_pool")
+norm_pool = _lacks("norm_pool")
+induced_norm_pool = _lacks("induced_norm_pool")
+norm_max_pool = _lacks("norm_max_pool")
+
+
+def known_divergence(op, kwargs, shape):
+    """Documented differences between antialiased-cnns 0.3 and refpool, or None."""
+    if op == "blur_pool":
+        fs = np.atleast_1d(kwargs.get("filt_size", 4))
+        if np.any(fs >= 8):
+            return LARGE_FILTER
+    return None

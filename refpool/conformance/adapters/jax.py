@@ -1,0 +1,250 @@
+"""Adapter over JAX (CPU): ``jax.lax.reduce_window`` pooling and ``jax.image`` resizing.
+
+Verified against jax/jaxlib 0.10.2 (CPU).  JAX has no PyTorch-style pooling or
+``interpolate``; this adapter spells refpool's (PyTorch's) conventions with
+JAX's primitives, and only where the primitive computes the same thing:
+
+``max_pool``
+    ``lax.reduce_window(x, -inf, lax.max, ...)`` with the window, strides,
+    dilation and explicit ``(p, p')`` padding; ``ceil_mode`` adds the extra
+    right padding ``p'`` its last window needs (computed here from SPEC.md
+    section 1, not by refpool).  No ``return_indices``.
+``avg_pool``
+    a ``reduce_window`` sum divided by a ``reduce_window`` count of a 0/1 mask
+    (zero padding counted for ``count_include_pad``, the ceil-mode overhang
+    not), or by ``divisor_override``.
+``interpolate``
+    ``linear``/``bilinear``/``trilinear`` and ``bicubic`` through
+    ``jax.image.scale_and_translate`` with the scale and translation that give
+    PyTorch's sample positions (``1/scale_factor`` coordinates and
+    ``align_corners`` included; ``bicubic`` uses JAX's ``"cubic-pytorch"``
+    kernel, A = -0.75 with edge padding, and ``antialias=True`` JAX's
+    ``"cubic"``, A = -0.5); ``nearest-exact`` through ``jax.image.resize``'s
+    ``"nearest"`` when the coordinate scale is ``n/m``; ``area`` through
+    ``jax.image.resize``'s ``"area"``.
+
+Unsupported (``NotImplementedError``): indices, adaptive pooling, the
+antialiased poolings, ``blur_pool``, the field operators, ``nearest`` (JAX has
+no ``floor(j * scale)`` rule), ``nearest-exact`` with a ``1/scale_factor``
+coordinate scale other than ``n/m``, and non-finite inputs to the
+``jax.image`` modes: JAX resamples by dense weight-matrix products, so one
+infinity or NaN multiplies every (mostly zero) weight along its axis and
+turns the whole line into NaN, where PyTorch touches only the taps.  That is
+a real divergence, but ``known_divergence`` is not told whether a case's
+input holds NaN/inf, so it is refused instead.
+
+Float64 inputs run inside ``jax.enable_x64(True)`` (JAX computes in float32
+by default); the output keeps the input dtype.
+
+Known divergences (declared exactly when they change the result):
+:data:`AREA_OVERLAP` and :data:`ANTIALIAS_OUTSIDE`.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+NAME = "jax"
+
+AREA_OVERLAP = ("jax.image's 'area' weights each input pixel by its overlap with the output "
+                "pixel; torch/refpool average the whole pixels of the adaptive window")
+ANTIALIAS_OUTSIDE = ("antialias=True with align_corners=True samples past the last input "
+                     "pixel in torch/refpool; jax.image.scale_and_translate zeroes such "
+                     "outputs")
+REASONS = (AREA_OVERLAP, ANTIALIAS_OUTSIDE)
+
+
+def _x64(x):
+    return jax.enable_x64(bool(np.dtype(x.dtype) == np.float64))
+
+
+def _tuple(value, nd):
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return (value,) * nd
+
+
+def _out_len(n, k, s, p, d, ceil_mode):
+    """PyTorch's output length (SPEC.md section 1)."""
+    span = n + 2 * p - d * (k - 1) - 1
+    if not ceil_mode:
+        return span // s + 1
+    o = -(-span // s) + 1
+    if (o - 1) * s >= n + p:
+        o -= 1
+    return o
+
+
+def _geometry(shape, kernel_size, stride, padding, dilation, ceil_mode):
+    nd = len(shape) - 2
+    k = _tuple(kernel_size, nd)
+    s = k if stride is None else _tuple(stride, nd)
+    p, d = _tuple(padding, nd), _tuple(dilation, nd)
+    right = []
+    for n, ki, si, pi, di in zip(shape[2:], k, s, p, d):
+        o = _out_len(n, ki, si, pi, di, ceil_mode)
+        right.append(max((o - 1) * si + di * (ki - 1) + 1 - n - pi, 0))
+    return k, s, p, d, tuple(right)
+
+
+def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False):
+    if return_indices:
+        raise NotImplementedError("lax.reduce_window returns no indices")
+    k, s, p, d, right = _geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+    with _x64(x):
+        y = lax.reduce_window(jnp.asarray(x), -jnp.inf, lax.max, (1, 1) + k, (1, 1) + s,
+                              ((0, 0), (0, 0)) + tuple(zip(p, right)),
+                              window_dilation=(1, 1) + d)
+        return np.asarray(y)
+
+
+def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None):
+    k, s, p, _, right = _geometry(x.shape, kernel_size, stride, padding, 1, ceil_mode)
+    pads = tuple(zip(p, right))
+    with _x64(x):
+        total = lax.reduce_window(jnp.asarray(x), 0.0, lax.add, (1, 1) + k, (1, 1) + s,
+                                  ((0, 0), (0, 0)) + pads)
+        if divisor_override is not None:
+            return np.asarray(total / divisor_override)
+        if count_include_pad:
+            # ones over the input and its zero padding, zeros over the ceil overhang
+            mask = np.ones(tuple(n + 2 * pi for n, pi in zip(x.shape[2:], p)), x.dtype)
+            mask_pads = tuple((0, r - pi) if r >= pi else (0, 0) for pi, r in pads)
+            mask = mask[tuple(slice(0, n + pi + min(r, pi)) for n, (pi, r)
+                              in zip(x.shape[2:], pads))]
+        else:
+            mask = np.ones(x.shape[2:], x.dtype)
+            mask_pads = pads
+        count = lax.reduce_window(jnp.asarray(mask), 0.0, lax.add, k, s, mask_pads)
+        return np.asarray(total / count)
+
+
+# --------------------------------------------------------------------------- interpolate
+def _coordinate_scale(n, m, scale_factor, recompute, align_corners):
+    if align_corners:
+        return (n - 1) / (m - 1) if m > 1 else 0.0
+    if scale_factor is not None and not recompute:
+        return 1.0 / scale_factor
+    return n / m
+
+
+def _output_size(spatial, size, scale_factor):
+    nd = len(spatial)
+    if size is not None:
+        return _tuple(size, nd), (None,) * nd
+    scales = tuple(float(v) for v in _tuple(scale_factor, nd))
+    return tuple(math.floor(float(n) * sc) for n, sc in zip(spatial, scales)), scales
+
+
+def _check_finite(x, mode):
+    if not np.all(np.isfinite(x)):
+        raise NotImplementedError(
+            f"jax.image ({mode}) resamples by dense weight-matrix products: a NaN or infinity "
+            "spreads along its whole axis (torch touches only the taps)")
+
+
+def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    spatial = x.shape[2:]
+    out, scales = _output_size(spatial, size, scale_factor)
+    if mode == "nearest":
+        raise NotImplementedError("JAX has no nearest rule floor(j * scale); jax.image's "
+                                  "'nearest' is torch's 'nearest-exact'")
+    if mode == "nearest-exact":
+        for n, m, sc in zip(spatial, out, scales):
+            if _coordinate_scale(n, m, sc, recompute_scale_factor, False) != n / m:
+                raise NotImplementedError(
+                    "jax.image.resize's nearest maps coordinates with n/m; this case uses "
+                    "1/scale_factor")
+        with _x64(x):
+            return np.asarray(jax.image.resize(jnp.asarray(x), x.shape[:2] + tuple(out),
+                                               "nearest"))
+    _check_finite(x, mode)
+    if mode == "area":
+        with _x64(x):
+            return np.asarray(jax.image.resize(jnp.asarray(x), x.shape[:2] + tuple(out),
+                                               "area", antialias=True))
+    align = bool(align_corners)
+    scale, translation = [], []
+    for n, m, sc in zip(spatial, out, scales):
+        r = _coordinate_scale(n, m, sc, recompute_scale_factor, align)
+        if m == n and mode != "bicubic":
+            scale.append(1.0)                 # torch copies such an axis
+            translation.append(0.0)
+        elif antialias:
+            # torch's antialiased path samples at r*(j + 1/2) - 1/2 with the filter widened
+            # by max(r, 1), even with align_corners
+            scale.append(1.0 / r if r > 0 else 1.0)
+            translation.append(0.0 if r > 0 else 0.5)
+        elif align:
+            scale.append(1.0 / r if r > 0 else 1.0)
+            translation.append(0.5 * (1.0 - 1.0 / r) if r > 0 else 0.0)
+        else:
+            scale.append(1.0 / r)
+            translation.append(0.0)
+    method = ("cubic" if antialias else "cubic-pytorch") if mode == "bicubic" else "linear"
+    with _x64(x):
+        dtype = jnp.float64 if x.dtype == np.float64 else jnp.float32
+        y = jax.image.scale_and_translate(
+            jnp.asarray(x), x.shape[:2] + tuple(out), tuple(range(2, x.ndim)),
+            jnp.asarray(scale, dtype), jnp.asarray(translation, dtype), method,
+            antialias=bool(antialias))
+        return np.asarray(y.astype(dtype))
+
+
+# --------------------------------------------------------------------------- unsupported
+def _lacks(name):
+    def missing(x, *args, **kwargs):
+        raise NotImplementedError(f"JAX has no counterpart of {name}")
+    missing.__name__ = name
+    return missing
+
+
+adaptive_max_pool = _lacks("adaptive_max_pool")
+adaptive_avg_pool = _lacks("adaptive_avg_pool")
+antialiased_avg_pool = _lacks("antialiased_avg_pool")
+antialiased_max_pool = _lacks("antialiased_max_pool")
+blur_pool = _lacks("blur_pool")
+group_pool = _lacks("group_pool")
+norm_pool = _lacks("norm_pool")
+induced_norm_pool = _lacks("induced_norm_pool")
+norm_max_pool = _lacks("norm_max_pool")
+
+
+# --------------------------------------------------------------------------- divergences
+def _area_weights_unequal(n, m):
+    """Whether some output pixel of an n -> m area resize overlaps its input pixels
+    unequally (exact rational arithmetic: pixel j covers [j*m, (j+1)*m) in units of 1/m,
+    output i covers [i*n, (i+1)*n))."""
+    for i in range(m):
+        lo, hi = i * n, (i + 1) * n
+        overlaps = {min(hi, (j + 1) * m) - max(lo, j * m)
+                    for j in range(lo // m, -(-hi // m))}
+        if len(overlaps) > 1:
+            return True
+    return False
+
+
+def known_divergence(op, kwargs, shape):
+    """Documented differences between JAX and refpool's (PyTorch's) conventions, or None."""
+    if op != "interpolate":
+        return None
+    spatial = tuple(shape[2:])
+    out, _ = _output_size(spatial, kwargs.get("size"), kwargs.get("scale_factor"))
+    mode = kwargs.get("mode", "nearest")
+    if mode == "area" and any(_area_weights_unequal(n, m) for n, m in zip(spatial, out)):
+        return AREA_OVERLAP
+    if kwargs.get("antialias") and kwargs.get("align_corners"):
+        # last sample r*(m - 1/2) - 1/2 beyond n - 1/2, r = (n-1)/(m-1): (n-1)(2m-1) > 2n(m-1)
+        if any(m != n and m > 1 and (n - 1) * (2 * m - 1) > 2 * n * (m - 1)
+               for n, m in zip(spatial, out)):
+            return ANTIALIAS_OUTSIDE
+    return None
