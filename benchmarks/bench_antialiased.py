@@ -14,7 +14,8 @@ blur_pool                 antialiased-cnns ``BlurPool`` (reflect pad + conv2d)
 ========================  =====================================================
 
 Each timing is the median of ``--repeat`` calls after one warm-up call (which
-also compiles the Numba kernels).  refpool writes into a preallocated ``out=``
+also compiles the Numba kernels); refpool's and the peer's calls alternate, so
+both see the same background load.  refpool writes into a preallocated ``out=``
 array; the fresh-output time is reported too.  Prints a table of milliseconds
 and speed-ups; ``--json PATH`` also writes the numbers as JSON.
 
@@ -37,14 +38,18 @@ import numpy as np
 SHAPE = (16, 64, 128, 128)
 
 
-def _median_ms(fn, repeat):
-    fn()                                   # warm-up (and JIT compilation)
-    times = []
+def _median_ms(fns, repeat):
+    """Median wall time (ms) of each function; the calls are interleaved so that
+    every function sees the same background load."""
+    for fn in fns:
+        fn()                               # warm-up (and JIT compilation)
+    times = [[] for _ in fns]
     for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+        for fn, t in zip(fns, times):
+            start = time.perf_counter()
+            fn()
+            t.append(time.perf_counter() - start)
+    return [1e3 * statistics.median(t) for t in times]
 
 
 def _cases(x, torch, antialiased_cnns):
@@ -113,9 +118,9 @@ def main(argv=None):
     with torch.no_grad():
         for case in _cases(x, torch, antialiased_cnns):
             out = np.empty_like(case["refpool"](None))
-            ours = _median_ms(lambda c=case: c["refpool"](out), args.repeat)
-            fresh = _median_ms(lambda c=case: c["refpool"](None), args.repeat)
-            peer = _median_ms(case["peer"], args.repeat)
+            ours, fresh, peer = _median_ms(
+                [lambda c=case: c["refpool"](out), lambda c=case: c["refpool"](None),
+                 case["peer"]], args.repeat)
             rows.append(dict(operator=case["operator"], config=case["config"],
                              refpool_ms=ours, refpool_fresh_out_ms=fresh,
                              peer=case["peer_name"], peer_ms=peer, speedup=peer / ours,

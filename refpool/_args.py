@@ -876,3 +876,45 @@ def field_table(field_type, *, induced=False):
 def invariant_output_shape(x_shape, field_type):
     """``(N, number_of_fields, *spatial)``: one invariant channel per field."""
     return (int(x_shape[0]), len(field_type.representations)) + tuple(x_shape[2:])
+
+
+# --- halos (scale-out)
+# What a contiguous range of outputs reads along one axis: the rule refpool.dask
+# uses to cut an input into blocks whose results are slices of the whole-array
+# result.  Ranges are half-open and unclipped: positions below 0 or at/after
+# the input length are padding.
+
+def window_input_range(kernel, stride, padding, dilation, start, stop):
+    r"""Input positions ``[lo, hi)`` read by outputs ``start .. stop-1`` of a window
+    operator along one axis.
+
+    Output :math:`i` reads :math:`i s - p + t d`, :math:`t = 0..k-1`, so outputs
+    :math:`[a, b)` read
+
+    .. math:: \big[a s - p,\; (b-1) s - p + d(k-1) + 1\big).
+
+    This is the halo rule of max/avg pooling and norm max pooling; a filter at a
+    stride (Gaussian, binomial) is a window with :math:`d = 1`, :math:`k` its
+    size and :math:`p` the padding before the axis; the dense max map of
+    antialiased max pooling is a window operator at stride 1.
+    """
+    return start * stride - padding, (stop - 1) * stride - padding + dilation * (kernel - 1) + 1
+
+
+def adaptive_input_range(n, o, start, stop):
+    r"""Input positions ``[lo, hi)`` read by outputs ``start .. stop-1`` of an adaptive
+    pooling of ``n`` positions to ``o``:
+
+    .. math:: \big[\lfloor a n / o \rfloor,\; \lceil b n / o \rceil\big)
+    """
+    return (start * n) // o, -((-stop * n) // o)
+
+
+def taps_input_range(taps, start, stop):
+    """Input positions ``[lo, hi)`` read by outputs ``start .. stop-1`` of per-axis
+    interpolation taps (an :class:`AxisTaps`): from the smallest to the largest
+    index among their live taps (the first ``count[j]`` of output ``j``)."""
+    index = taps.index[start:stop]
+    live = np.arange(index.shape[1])[None, :] < taps.count[start:stop, None]
+    used = index[live]
+    return int(used.min()), int(used.max()) + 1

@@ -4,35 +4,42 @@ r"""refpool's spatial operators on Dask arrays, chunked in space, with identical
 ``(N, C, *spatial)`` and returns one, lazily, with the names, keywords and
 defaults of the top-level operator.  The result equals the in-memory call
 ``refpool.max_pool(x.compute(), ...)`` for every chunking of ``x``: bitwise for
-the selection operators (max pooling and its indices, nearest interpolation),
-within the documented tolerance of linear operators otherwise (and usually
-bitwise too).
+the selection operators (max pooling and its indices, norm max pooling, group
+pooling, nearest interpolation), within the documented tolerance of linear
+operators otherwise (and usually bitwise too).
 
-How a call is cut into blocks (``docs/scaleout.rst`` has the per-operator rules):
+How a call is cut into tasks (``docs/scaleout.rst`` states the rule of every
+operator):
 
-1. *Output chunks first.*  Per spatial axis the output is split into contiguous
-   ranges :math:`[a, b)`, one per input chunk, each starting at the first output
-   whose input footprint starts in that chunk (so the chunk boundaries follow
-   the operator's stride).  Batch and channel chunks are kept as they are.
-2. *Exact halos.*  Each output range reads a known input range (the halo rule
-   of the operator, :func:`window_input_range` and friends), clipped to the
-   input; what falls outside is padding.  The input is re-cut into those
-   overlapping regions (slicing, concatenation and one merging rechunk, so a
-   region may span any number of input chunks, including chunks smaller than
-   the halo).
-3. *In-memory call per block.*  Each region goes through the public in-memory
-   operator with arguments adjusted so that its result is the slice
-   :math:`[a, b)` of the whole-array result: the padding is kept only where the
-   region touches the true border, windows are re-aligned by dropping whole
-   leading outputs, divisors are taken from the global geometry, and flat
-   indices are mapped back to the whole array.
+1. *Output chunks follow input chunks.*  Per spatial axis, output chunk ``i``
+   starts at the first output whose input footprint starts in input chunk ``i``
+   (so output chunk boundaries follow the stride).  Batch and channel chunks
+   are kept (field operators move channel boundaries to field boundaries).
+2. *Exact halos.*  The outputs ``[a, b)`` of an axis read a known input range,
+   the operator's halo rule (:func:`refpool._args.window_input_range`,
+   :func:`~refpool._args.adaptive_input_range`,
+   :func:`~refpool._args.taps_input_range`), clipped to the input; what falls
+   outside is padding.  Each task gets its input chunk and thin strips of the
+   neighbouring chunks (slices: no copy).  Input chunks that own no output, or
+   whose outputs read past a neighbour (chunks smaller than the halo), are
+   merged with a neighbour first: the only rechunking, and only when needed.
+3. *In-memory calls with adjusted arguments.*  Inside a task the outputs of
+   each axis split into the run that reads only the task's chunk and the seams
+   before and after it.  The run is computed by the public in-memory operator
+   on the whole chunk (contiguous, no copy), the seams on small regions
+   assembled from the chunk and the strips; every call gets arguments that make
+   its result an exact slice of the whole-array result (padding only where the
+   region meets the true border, explicit padding cells past the input's right
+   end, whole leading outputs dropped to realign a stride, the divisors of the
+   whole-array geometry, flat indices mapped back to the whole array).
 
-``import refpool`` never imports this module (Dask is an optional dependency);
-``import refpool.dask`` imports Dask.
+``import refpool`` never imports this module: Dask is an optional dependency,
+imported by ``import refpool.dask``.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 import operator
@@ -49,6 +56,7 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
         "cluster), or pip install 'refpool[dask]'") from exc
 
 from . import _args
+from ._args import adaptive_input_range, taps_input_range, window_input_range
 from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                           check_orthogonal_field_type, check_pointwise_field_type)
 
@@ -59,56 +67,12 @@ __all__ = [
 ]
 
 
-# =========================================================================== halo rules
-# What a contiguous range of outputs reads along one axis.  Ranges are half-open
-# and unclipped: positions below 0 or at/after the input length are padding.
-
-def window_input_range(kernel, stride, padding, dilation, start, stop):
-    r"""Input positions read by outputs ``start .. stop-1`` of a window operator.
-
-    Output :math:`i` reads :math:`i s - p + t d`, :math:`t = 0..k-1`, so outputs
-    :math:`[a, b)` read
-
-    .. math:: \big[a s - p,\; (b-1) s - p + d(k-1) + 1\big).
-
-    Filters (Gaussian, binomial) are windows with :math:`d = 1`, :math:`k` the
-    filter size and :math:`p` the padding before the axis.
-    """
-    return start * stride - padding, (stop - 1) * stride - padding + dilation * (kernel - 1) + 1
-
-
-def adaptive_input_range(n, o, start, stop):
-    r"""Input positions read by outputs ``start .. stop-1`` of an adaptive pooling.
-
-    .. math:: \big[\lfloor a n / o \rfloor,\; \lceil b n / o \rceil\big)
-    """
-    lo, hi = _adaptive_bounds(n, o)
-    return int(lo[start]), int(hi[stop - 1])
-
-
-@functools.lru_cache(maxsize=64)
-def _adaptive_bounds(n, o):
-    return _args.adaptive_bounds(n, o)
-
-
-def taps_input_range(taps, start, stop):
-    """Input positions read by outputs ``start .. stop-1`` of interpolation taps.
-
-    ``taps`` is an :class:`refpool._args.AxisTaps`; only the first ``count[j]``
-    taps of output ``j`` exist.
-    """
-    index = taps.index[start:stop]
-    live = np.arange(index.shape[1])[None, :] < taps.count[start:stop, None]
-    used = index[live]
-    return int(used.min()), int(used.max()) + 1
-
-
 # =========================================================================== inputs
 def _check_input(x, name="x"):
     """Validate a Dask array of layout ``(N, C, *spatial)`` with the top-level rules.
 
-    The checks of :func:`refpool._args.check_input` run on a zero-byte NumPy
-    stand-in of the same shape and dtype, so the messages are the top level's.
+    :func:`refpool._args.check_input` runs on a zero-byte NumPy stand-in of the
+    same shape and dtype, so the messages are the top level's.
     """
     if not isinstance(x, da.Array):
         raise TypeError(
@@ -120,46 +84,52 @@ def _check_input(x, name="x"):
     stand_in = np.lib.stride_tricks.as_strided(np.zeros(1, x.dtype), shape=x.shape,
                                                strides=(0,) * x.ndim)
     _args.check_input(stand_in, name)
-    return x.ndim - 2
 
 
 def _check_out(out):
     if out is not None:
         raise TypeError("out= is not supported for Dask arrays (they are immutable); "
-                        "store the result with dask.array.store instead")
+                        "write the result with dask.array.store instead")
 
 
 # =========================================================================== axis rules
-# One rule per operator family and spatial axis.  ``piece(a, b)`` gives the
-# clipped input region [lo, hi) of the outputs [a, b) and the local arguments
-# that make the in-memory operator on that region return exactly those outputs;
-# ``first_output(c)`` says where an output chunk starts for an input chunk that
-# starts at c.  Rules are small tuples of ints: the block function recomputes
-# its piece from its output location, so no per-block table travels with the
-# graph.
+# One rule per operator family and spatial axis (a small tuple of ints).
+#   piece(a, b)         the input region [lo, hi) of outputs [a, b), clipped to the
+#                       input, and the local arguments that make the in-memory
+#                       operator on that region return exactly those outputs
+#                       (after dropping ``drop`` leading ones);
+#   chunk_piece(c0, c1, a, b)
+#                       the same for outputs [a, b) that read only the input chunk
+#                       [c0, c1), with the whole chunk as region (a contiguous
+#                       block: no view, no copy), or None when the operator's
+#                       padding limits forbid it;
+#   first_output(c)     the first output owned by an input chunk starting at c.
+# A task recomputes its pieces from its location, so no per-block table travels
+# with the graph.
 
 class _Piece(NamedTuple):
-    lo: int           # input region [lo, hi)
+    lo: int               # input region [lo, hi)
     hi: int
-    args: tuple       # local arguments along this axis (operator-specific)
+    pad: int = 0          # local padding (both sides, as the operator pads)
+    fill: int = 0         # explicit padding cells appended after the region
+    blur: int = 0         # local blur padding (antialiased_max_pool)
+    drop: int = 0         # leading local outputs that are not ours
+    runs: tuple = ()      # adaptive pooling: (u, v, lo, hi) relative to the piece
 
 
 def _min_shift(base, stride, *needs):
     """Smallest m >= 0 with ``base + m*stride >= need`` for every need."""
-    m = 0
-    for need in needs:
-        m = max(m, _args.ceil_div(need - base, stride))
-    return m
+    return max([0] + [_args.ceil_div(need - base, stride) for need in needs])
 
 
 class _WindowAxis(NamedTuple):
-    """max_pool / avg_pool along one axis.
+    """max_pool, avg_pool, norm_max_pool along one axis.
 
-    The region is the windows' input range clipped to the input.  The part cut
-    off on the left is the true border, so it becomes the local padding
-    (at most ``p``); what the windows read past the right end of the input is
-    ``fill`` explicit padding cells (:math:`-\\infty` or 0) beyond the
-    symmetric local padding.  Local call: floor mode, outputs ``[0, b-a)``.
+    The region is the windows' input range clipped to the input.  What is cut
+    off on the left is the true border, so it becomes the local padding (at
+    most ``p``); what the windows read past the input's right end, beyond that
+    symmetric padding, becomes ``fill`` explicit cells (-inf for max pooling,
+    0 for average and norm max pooling).  Floor mode, no outputs dropped.
     """
 
     n: int
@@ -168,21 +138,34 @@ class _WindowAxis(NamedTuple):
     s: int
     p: int
     d: int
+    limit: int            # largest padding the operator accepts
 
     def piece(self, a, b):
         start, stop = window_input_range(self.k, self.s, self.p, self.d, a, b)
         lo, hi = max(0, start), min(self.n, stop)    # every window meets the input
         pad = lo - start
-        return _Piece(lo, hi, (pad, max(0, stop - hi - pad)))
+        return _Piece(lo, hi, pad=pad, fill=max(0, stop - hi - pad))
+
+    def chunk_piece(self, c0, c1, a, b):
+        # local output j starts at c0 - pad + j s: on the global grid i s - p when
+        # pad = c0 + p (mod s); the local outputs before ``a`` are dropped (at the
+        # true left border the padding must reach the first window)
+        start, stop = window_input_range(self.k, self.s, self.p, self.d, a, b)
+        base = (c0 + self.p) % self.s
+        pad = base + _min_shift(base, self.s, c0 - start) * self.s
+        if pad > self.limit:
+            return None
+        return _Piece(c0, c1, pad=pad, fill=max(0, stop - c1 - pad),
+                      drop=a - (c0 - pad + self.p) // self.s)
 
     def first_output(self, c):
-        return _args.ceil_div(c + self.p, self.s)
+        return _args.ceil_div(c, self.s)
 
 
 class _ZeroFilterAxis(NamedTuple):
     """A zero-padded filter at a stride (antialiased_avg_pool) along one axis.
 
-    Local padding ``P = lo - start + m s``: the region's left end plays the
+    Local padding ``pad = lo - start + m s``: the region's left end plays the
     global padding, shifted by ``m`` whole outputs (dropped) until the padding
     is non-negative and covers what the outputs read past the region's right
     end.  Zero padding has no upper limit, so no explicit cells are needed.
@@ -199,20 +182,27 @@ class _ZeroFilterAxis(NamedTuple):
         lo = min(max(0, start), self.n - 1)
         hi = max(min(self.n, stop), lo + 1)
         m = _min_shift(lo - start, self.s, 0, stop - hi)
-        return _Piece(lo, hi, (lo - start + m * self.s, m))
+        return _Piece(lo, hi, pad=lo - start + m * self.s, drop=m)
+
+    def chunk_piece(self, c0, c1, a, b):
+        start, stop = window_input_range(self.size, self.s, self.before, 1, a, b)
+        base = (c0 + self.before) % self.s
+        pad = base + _min_shift(base, self.s, c0 - start, stop - c1) * self.s
+        return _Piece(c0, c1, pad=pad, drop=a - (c0 - pad + self.before) // self.s)
 
     def first_output(self, c):
-        return _args.ceil_div(c + self.before, self.s)
+        return _args.ceil_div(c, self.s)
 
 
 class _BlurAxis(NamedTuple):
-    """blur_pool along one axis (padding fixed by the filter size and pad_off).
+    """blur_pool along one axis (its padding is fixed by the filter size and pad_off).
 
     The region starts at a multiple ``t s`` of the stride, so local output ``j``
-    is global output ``t + j``; ``t`` is small enough that the needed outputs
-    read no local left padding (or ``t = 0``: the true border).  On the right
-    the region ends where the needed outputs stop reading, or at the true
-    border.  Reflect padding must stay narrower than the region, so a region
+    is global output ``t + j`` (``a - t`` outputs dropped); ``t`` is small
+    enough that the outputs read no local left padding, or 0 (the true border).
+    The region ends where the outputs stop reading, or at the true border, so
+    every padding the local call uses (reflect, replicate, zero) is the
+    input's own.  Reflect padding must stay narrower than the region: a region
     that is too short grows by whole strides to the left, then to the right.
     """
 
@@ -224,34 +214,40 @@ class _BlurAxis(NamedTuple):
     after: int
     reflect: bool
 
+    def _need(self):
+        return max(self.before, self.after) + 1 if self.reflect else 1
+
     def piece(self, a, b):
         start, stop = window_input_range(self.size, self.s, self.before, 1, a, b)
         t = min(max(0, a - _args.ceil_div(self.before, self.s)), (self.n - 1) // self.s)
         lo = t * self.s
         hi = max(min(self.n, stop), lo + 1)
-        if self.reflect:
-            need = max(self.before, self.after) + 1
-            if hi - lo < need:
-                t -= min(t, _args.ceil_div(need - (hi - lo), self.s))
-                lo = t * self.s
-                hi = max(hi, min(self.n, lo + need))
-        return _Piece(lo, hi, (a - t,))
+        if hi - lo < self._need():
+            t -= min(t, _args.ceil_div(self._need() - (hi - lo), self.s))
+            lo = t * self.s
+            hi = max(hi, min(self.n, lo + self._need()))
+        return _Piece(lo, hi, drop=a - t)
+
+    def chunk_piece(self, c0, c1, a, b):
+        if c0 % self.s or c1 - c0 < self._need():
+            return None
+        return _Piece(c0, c1, drop=a - c0 // self.s)
 
     def first_output(self, c):
-        return _args.ceil_div(c + self.before, self.s)
+        return _args.ceil_div(c, self.s)
 
 
 class _AntialiasedMaxAxis(NamedTuple):
     """antialiased_max_pool along one axis: a dense max map, then a zero-padded blur.
 
-    The outputs ``[a, b)`` read the dense positions ``[D0, D1)`` (blur halo),
-    clipped to the dense map ``[0, L)`` as ``[lo_d, hi_d)``; those read the
-    input ``[lo_d - p, hi_d - 1 - p + d(k-1) + 1)`` (window halo at stride 1),
-    clipped as in :class:`_WindowAxis` (local max padding ``pad`` plus ``fill``
-    :math:`-\\infty` cells).  The local dense map then starts exactly at global
-    dense position ``lo_d``, and ends exactly at ``L`` when the outputs reach the
-    dense map's right end; the local blur padding ``Q`` plays the global one,
-    shifted by ``m`` dropped outputs as in :class:`_ZeroFilterAxis`.
+    Outputs ``[a, b)`` read the dense positions ``[D0, D1)`` (the blur's halo),
+    clipped to the dense map ``[0, L)`` as ``[lo_d, hi_d)``; these read the
+    input through the max windows at stride 1, clipped as in
+    :class:`_WindowAxis` (local max padding ``pad``, ``fill`` -inf cells).  The
+    local dense map then starts exactly at global dense position ``lo_d``, and
+    ends exactly at ``L`` when the outputs reach the dense map's right end; the
+    local blur padding ``blur`` plays the global one, shifted by ``drop``
+    whole outputs as in :class:`_ZeroFilterAxis`.
     """
 
     n: int
@@ -264,18 +260,51 @@ class _AntialiasedMaxAxis(NamedTuple):
     fs: int
     q: int
 
+    def _blur(self, a, b, lo_d, hi_d):
+        """Blur padding and dropped outputs for a local dense map over [lo_d, hi_d)."""
+        d0, d1 = window_input_range(self.fs, self.s, self.q, 1, a, b)
+        m = _min_shift(lo_d - d0, self.s, 0, d1 - hi_d)
+        return lo_d - d0 + m * self.s, m
+
     def piece(self, a, b):
         d0, d1 = window_input_range(self.fs, self.s, self.q, 1, a, b)
         lo_d = min(max(0, d0), self.dense - 1)
         hi_d = max(min(self.dense, d1), lo_d + 1)
-        m = _min_shift(lo_d - d0, self.s, 0, d1 - hi_d)
         start, stop = window_input_range(self.k, 1, self.p, self.d, lo_d, hi_d)
         lo, hi = max(0, start), min(self.n, stop)
         pad = lo - start
-        return _Piece(lo, hi, (pad, max(0, stop - hi - pad), lo_d - d0 + m * self.s, m))
+        blur, drop = self._blur(a, b, lo_d, hi_d)
+        return _Piece(lo, hi, pad=pad, fill=max(0, stop - hi - pad), blur=blur, drop=drop)
+
+    def chunk_piece(self, c0, c1, a, b):
+        # The whole chunk with max padding ``pad`` gives the dense positions
+        # [c0 - pad + p, c1 + pad + p - d(k-1)); those reading the local padding
+        # are wrong unless the chunk meets the true border, where pad = p makes
+        # the local dense map start or end exactly where the global one does.
+        pad = self.p if c0 == 0 or c1 == self.n else 0
+        extent = self.d * (self.k - 1)
+        blur, drop = self._blur(a, b, c0 - pad + self.p, c1 + pad + self.p - extent)
+        return _Piece(c0, c1, pad=pad, blur=blur, drop=drop)
 
     def first_output(self, c):
-        return _args.ceil_div(c + self.p + self.q, self.s)
+        return _args.ceil_div(c, self.s)
+
+
+@functools.lru_cache(maxsize=64)
+def _adaptive_runs(n, o, a, b):
+    """Runs of outputs in ``[a, b)`` that one adaptive call computes exactly."""
+    period = o // math.gcd(n, o)
+    cuts = sorted({a, b, *range(_args.ceil_div(a, period) * period, b, period)})
+    runs = []
+    for u, v in zip(cuts[:-1], cuts[1:]):
+        if u % period == 0 and v % period == 0:
+            if runs and runs[-1][2] and runs[-1][1] == u:      # merge aligned runs
+                runs[-1] = (runs[-1][0], v, True)
+            else:
+                runs.append((u, v, True))
+        else:
+            runs.extend((i, i + 1, False) for i in range(u, v))
+    return tuple((u, v) for u, v, _ in runs)
 
 
 class _AdaptiveAxis(NamedTuple):
@@ -286,9 +315,8 @@ class _AdaptiveAxis(NamedTuple):
     ``P = o / gcd(n, o)`` is itself an adaptive pooling of its input range
     (``u n / o`` is then an integer), so one local call computes it; outputs
     outside such runs are computed one window at a time (output size 1 on this
-    axis).  ``args`` holds the runs ``(u, v, lo, hi)`` relative to the piece.
-    Output chunk boundaries snap to multiples of ``P`` when ``P`` is no longer
-    than a typical output chunk.
+    axis).  Output chunk boundaries snap to multiples of ``P`` (``unit``) when
+    ``P`` is no longer than a typical output chunk.
     """
 
     n: int
@@ -297,22 +325,12 @@ class _AdaptiveAxis(NamedTuple):
 
     def piece(self, a, b):
         lo, hi = adaptive_input_range(self.n, self.o, a, b)
-        period = self.o // math.gcd(self.n, self.o)
-        cuts = sorted({a, b, *range(_args.ceil_div(a, period) * period, b, period)})
-        runs = []
-        for u, v in zip(cuts[:-1], cuts[1:]):
-            if u % period == 0 and v % period == 0:
-                if runs and runs[-1][2] and runs[-1][1] == u:      # merge aligned runs
-                    runs[-1] = (runs[-1][0], v, True)
-                else:
-                    runs.append((u, v, True))
-            else:
-                runs.extend((i, i + 1, False) for i in range(u, v))
-        out = []
-        for u, v, _ in runs:
-            rlo, rhi = adaptive_input_range(self.n, self.o, u, v)
-            out.append((u - a, v - a, rlo - lo, rhi - lo))
-        return _Piece(lo, hi, tuple(out))
+        runs = tuple((u - a, v - a) + tuple(r - lo for r in adaptive_input_range(
+            self.n, self.o, u, v)) for u, v in _adaptive_runs(self.n, self.o, a, b))
+        return _Piece(lo, hi, runs=runs)
+
+    def chunk_piece(self, c0, c1, a, b):
+        return None
 
     def first_output(self, c):
         i = _args.ceil_div(c * self.o, self.n)
@@ -328,7 +346,7 @@ def _axis_taps(rule):
 class _TapsAxis(NamedTuple):
     """Interpolation along one axis: the global taps of
     :func:`refpool._args.interpolation_taps`, restricted to the outputs and
-    shifted to the region.  ``args`` is empty; the block recomputes the taps."""
+    shifted to the region (the task recomputes them, cached per process)."""
 
     n: int
     o: int
@@ -343,8 +361,10 @@ class _TapsAxis(NamedTuple):
         return _axis_taps(self)
 
     def piece(self, a, b):
-        lo, hi = taps_input_range(self.taps(), a, b)
-        return _Piece(lo, hi, ())
+        return _Piece(*taps_input_range(self.taps(), a, b))
+
+    def chunk_piece(self, c0, c1, a, b):
+        return None
 
     def first_output(self, c):
         t = self.taps()
@@ -359,20 +379,16 @@ class _PointAxis(NamedTuple):
     o: int
 
     def piece(self, a, b):
-        return _Piece(a, b, ())
+        return _Piece(a, b)
+
+    def chunk_piece(self, c0, c1, a, b):
+        return _Piece(c0, c1, drop=a - c0)
 
     def first_output(self, c):
         return c
 
 
-# =========================================================================== chunking
-# An output chunk belongs to one input chunk: output chunk i starts at the first
-# output whose footprint starts in input chunk i, and is computed by one task
-# from input chunk i (a view, never copied) and thin strips of its neighbours
-# i-1 and i+1 (the halo).  Inside the task the outputs are split per axis into
-# the run that reads only chunk i and the seams before and after it; the run is
-# computed on a view of the chunk, each seam on a small assembled region.
-
+# =========================================================================== planning
 class _Run(NamedTuple):
     start: int        # outputs [start, stop)
     stop: int
@@ -380,17 +396,28 @@ class _Run(NamedTuple):
 
 
 def _axis_runs(rule, a, b, c0, c1):
-    """Split outputs ``[a, b)`` into at most three runs: those reading only the input
-    chunk ``[c0, c1)``, and the seams before and after them."""
-    inside = [c0 <= p.lo and p.hi <= c1 for p in (rule.piece(j, j + 1) for j in range(a, b))]
-    if True in inside:
-        u = inside.index(True)
-        v = len(inside) - inside[::-1].index(True)
-        middle = rule.piece(a + u, a + v)
-        if all(inside[u:v]) and c0 <= middle.lo and middle.hi <= c1:
-            cuts = (a, a + u, a + v, b)
-            return [_Run(s, e, middle if s == a + u else rule.piece(s, e))
-                    for s, e in zip(cuts[:-1], cuts[1:]) if e > s]
+    """Split outputs ``[a, b)`` into at most three runs: the outputs reading only the
+    input chunk ``[c0, c1)`` (``chunk`` True: computed on the whole chunk when
+    the rule allows it), and the seams before and after them.
+
+    Footprints grow with the output index, so two bisections find the run; its
+    piece is checked to lie in the chunk, so a rule whose footprints do not grow
+    is still exact (it just gets a single run, on an assembled region).
+    """
+    outputs = range(a, b)
+    u = a + bisect.bisect_left(outputs, c0, key=lambda j: rule.piece(j, j + 1).lo)
+    v = a + bisect.bisect_right(outputs, c1, key=lambda j: rule.piece(j, j + 1).hi)
+    if u < v:
+        middle = rule.piece(u, v)
+        if c0 <= middle.lo and middle.hi <= c1:
+            whole = rule.chunk_piece(c0, c1, u, v)
+            runs = []
+            if a < u:
+                runs.append(_Run(a, u, rule.piece(a, u)))
+            runs.append(_Run(u, v, whole or middle))
+            if v < b:
+                runs.append(_Run(v, b, rule.piece(v, b)))
+            return runs
     return [_Run(a, b, rule.piece(a, b))]
 
 
@@ -401,13 +428,13 @@ def _runs_region(runs):
 class _AxisPlan(NamedTuple):
     in_chunks: tuple      # input chunks (the given ones, merged where needed)
     out_chunks: tuple     # output chunk i belongs to input chunk i
-    regions: tuple        # (lo, hi) read by each output chunk
+    regions: tuple        # (lo, hi) read by the task of output chunk i
 
 
 def _plan_axis(rule, in_chunks):
     """Output chunks of one axis, merging input chunks until every input chunk owns
-    at least one output and its outputs read only from it and its two neighbours
-    (chunks smaller than the halo, or than the stride, get merged)."""
+    at least one output and its outputs read only from it and its two
+    neighbours (chunks smaller than the halo or the stride get merged)."""
     chunks = list(in_chunks)
     while True:
         ends = np.cumsum([0] + chunks).tolist()
@@ -428,8 +455,13 @@ def _plan_axis(rule, in_chunks):
             regions.append((lo, hi))
         if not merge:
             return _AxisPlan(tuple(chunks), tuple(np.diff(firsts).tolist()), tuple(regions))
-        keep = [e for j, e in enumerate(ends) if j not in merge]
-        chunks = np.diff(keep).tolist()
+        # remove boundaries, the ones joining the smallest chunks first, never two
+        # neighbouring boundaries at once (one of them often suffices)
+        removed = set()
+        for j in sorted(merge, key=lambda j: (ends[j + 1] - ends[j - 1], j)):
+            if j - 1 not in removed and j + 1 not in removed:
+                removed.add(j)
+        chunks = np.diff([e for j, e in enumerate(ends) if j not in removed]).tolist()
 
 
 def _bounds(sizes):
@@ -437,14 +469,25 @@ def _bounds(sizes):
     return list(zip(ends[:-1], ends[1:]))
 
 
+def _product(lists):
+    """Cartesian product of a list of lists, as tuples."""
+    if not lists:
+        yield ()
+        return
+    for head in lists[0]:
+        for tail in _product(lists[1:]):
+            yield (head,) + tail
+
+
 def _strips(x, plans):
-    """The halo strips: one array per neighbour direction that some block needs.
+    """The halo strips: one array per neighbour direction that some task needs.
 
     Direction ``delta`` (-1, 0 or 1 per spatial axis, not all 0) holds, as block
-    ``i``, the part of block ``i``'s region that lies in input chunk ``i + delta``
-    (the whole chunk extent along axes where ``delta`` is 0).  Slices and
-    concatenations only: views of the neighbours, no copy.  A block that needs
-    no strip in some direction gets a one-cell stand-in it never reads.
+    ``i``, the part of task ``i``'s region that lies in input chunk
+    ``i + delta`` (the whole chunk extent along axes where ``delta`` is 0).
+    Slices and concatenations only: views of the neighbours, no copy.  A task
+    that needs no strip in some direction gets a one-cell stand-in from its own
+    chunk, which it never reads.
     """
     sides = []
     for plan in plans:
@@ -471,7 +514,7 @@ def _strips(x, plans):
                     s, e = ends[i], ends[i] + 1
                 index[2 + axis] = slice(s, e)
                 pieces.append(y[tuple(index)])
-            y = da.concatenate(pieces, axis=2 + axis)
+            y = da.concatenate(pieces, axis=2 + axis) if len(pieces) > 1 else pieces[0]
         arrays.append(y)
     return tuple(deltas), arrays
 
@@ -505,10 +548,10 @@ def _apply(x, opname, block, dtype, *, out_channels=None, second_dtype=None):
     return first, second
 
 
-# =========================================================================== blocks
+# =========================================================================== tasks
 class _Sources:
-    """A block's input: its chunk (``center``) and the halo strips, addressed in
-    global input coordinates."""
+    """A task's input: its chunk and the halo strips, addressed in global input
+    coordinates."""
 
     def __init__(self, center, strips, deltas, chunk, region):
         self.arrays = {(0,) * len(chunk): center, **dict(zip(deltas, strips))}
@@ -518,10 +561,12 @@ class _Sources:
                       for (c0, c1), (lo, hi) in zip(chunk, region)]
 
     def fetch(self, ranges):
-        """The input over ``ranges`` (one (lo, hi) per spatial axis): a view of the
-        chunk when it lies inside, else assembled from the strips."""
+        """The input over ``ranges`` (one (lo, hi) per spatial axis): the chunk itself
+        or a view of it when it lies inside, else assembled from the strips."""
         center = self.arrays[(0,) * len(ranges)]
         if all(c0 <= lo and hi <= c1 for (lo, hi), (c0, c1) in zip(ranges, self.chunk)):
+            if all(r == c for r, c in zip(ranges, self.chunk)):
+                return center
             return center[(slice(None), slice(None)) + tuple(
                 slice(lo - c0, hi - c0) for (lo, hi), (c0, _) in zip(ranges, self.chunk))]
         parts = []
@@ -589,29 +634,18 @@ class _Block:
         return tuple(out) if isinstance(res, tuple) else out[0]
 
 
-def _product(lists):
-    """Cartesian product of a list of lists, as tuples (itertools.product, spelled out
-    so that it also takes an empty list of lists)."""
-    if not lists:
-        yield ()
-        return
-    for head in lists[0]:
-        for tail in _product(lists[1:]):
-            yield (head,) + tail
-
-
-def _pad_after(region, fills, value):
-    """``region`` with ``fills[i]`` cells of ``value`` appended to spatial axis ``i``."""
-    if not any(fills):
+def _pad_after(region, pieces, value):
+    """``region`` with ``piece.fill`` cells of ``value`` appended to each spatial axis."""
+    if not any(p.fill for p in pieces):
         return region
-    widths = ((0, 0), (0, 0)) + tuple((0, f) for f in fills)
+    widths = ((0, 0), (0, 0)) + tuple((0, p.fill) for p in pieces)
     return np.pad(region, widths, mode="constant", constant_values=value)
 
 
-def _take(y, starts, location):
-    """Outputs ``[start, start + b - a)`` of every spatial axis of ``y``."""
+def _take(y, pieces, location):
+    """Our outputs of a local result: ``[drop, drop + b - a)`` on every spatial axis."""
     index = (slice(None), slice(None)) + tuple(
-        slice(s, s + b - a) for s, (a, b) in zip(starts, location))
+        slice(p.drop, p.drop + b - a) for p, (a, b) in zip(pieces, location))
     return y[index]
 
 
@@ -635,19 +669,18 @@ class _MaxPoolBlock(_Block):
     def compute(self, region, pieces, location, *, kernel, stride, dilation, return_indices,
                 engine):
         from .pooling import max_pool
-        zeros = (0,) * len(pieces)
-        # -inf cells never win and never start a window's scan (they lie after
-        # every input element of the window in row-major order)
-        local = _pad_after(region, [p.args[1] for p in pieces], -np.inf)
-        pads = tuple(p.args[0] for p in pieces)
+        # -inf cells never win, and never start a window's scan: they come after
+        # every input position of the window in row-major order
+        local = _pad_after(region, pieces, -np.inf)
+        pads = tuple(p.pad for p in pieces)
         if not return_indices:
             return _take(max_pool(local, kernel, stride, pads, dilation, engine=engine),
-                         zeros, location)
+                         pieces, location)
         y, idx = max_pool(local, kernel, stride, pads, dilation, return_indices=True,
                           engine=engine)
-        idx = _global_indices(_take(idx, zeros, location), local.shape[2:],
+        idx = _global_indices(_take(idx, pieces, location), local.shape[2:],
                               [p.lo for p in pieces], [r.n for r in self.rules])
-        return _take(y, zeros, location), idx
+        return _take(y, pieces, location), idx
 
 
 def _avg_factors(n, k, s, p, ceil_mode, count_include_pad):
@@ -660,32 +693,29 @@ class _AvgPoolBlock(_Block):
     def compute(self, region, pieces, location, *, kernel, stride, ceil_mode,
                 count_include_pad, divisor_override, engine):
         from .pooling import avg_pool
-        zeros = (0,) * len(pieces)
-        local = _pad_after(region, [p.args[1] for p in pieces], 0)
-        pads = tuple(p.args[0] for p in pieces)
+        local = _pad_after(region, pieces, 0)
+        pads = tuple(p.pad for p in pieces)
         if divisor_override is None:
-            # the divisor of a window depends on where it sits in the whole input;
-            # the local call gets it right unless the region's ends differ from
-            # the input's in a way the window sees (explicit zero cells, or a
-            # padding that counts differently)
+            # a window's divisor depends on where it sits in the whole input; the
+            # local call gets it right unless the region's ends differ from the
+            # input's where the window sees them (explicit zero cells, a padding
+            # that counts differently)
             wanted, same = [], True
-            for rule, piece, (a, b), m, k, s in zip(self.rules, pieces, location,
-                                                    local.shape[2:], kernel, stride):
+            for rule, p, (a, b), m, k, s in zip(self.rules, pieces, location,
+                                                local.shape[2:], kernel, stride):
                 g = _avg_factors(rule.n, k, s, rule.p, ceil_mode, count_include_pad)[a:b]
-                here = _avg_factors(m, k, s, piece.args[0], False, count_include_pad)
-                same &= bool(np.array_equal(here[:b - a], g))
+                here = _avg_factors(m, k, s, p.pad, False, count_include_pad)
+                same &= bool(np.array_equal(here[p.drop:p.drop + b - a], g))
                 wanted.append(g)
             if not same:
                 sums = _take(avg_pool(local, kernel, stride, pads, divisor_override=1,
-                                      engine=engine), zeros, location)
-                divisor = wanted[0]
-                for f in wanted[1:]:
-                    divisor = np.multiply.outer(divisor, f)
-                # the engines' last step: the sum in the input dtype, divided by a
+                                      engine=engine), pieces, location)
+                divisor = functools.reduce(np.multiply.outer, wanted)
+                # the engines' last step: the sum in the input dtype divided by a
                 # float64 divisor, rounded once
                 return (sums / divisor).astype(region.dtype)
         return _take(avg_pool(local, kernel, stride, pads, False, count_include_pad,
-                              divisor_override, engine=engine), zeros, location)
+                              divisor_override, engine=engine), pieces, location)
 
 
 class _AdaptiveBlock(_Block):
@@ -693,28 +723,25 @@ class _AdaptiveBlock(_Block):
         from . import pooling
         fn = getattr(pooling, op)
         extra = {"return_indices": True} if return_indices else {}
-        runs = [p.args for p in pieces]
-        if all(len(r) == 1 for r in runs):          # one local call does it all
-            sub = (slice(None), slice(None)) + tuple(slice(r[0][2], r[0][3]) for r in runs)
-            res = fn(region[sub], tuple(r[0][1] - r[0][0] for r in runs), engine=engine,
-                     **extra)
-            if not return_indices:
-                return res
-            offsets = [p.lo + r[0][2] for p, r in zip(pieces, runs)]
-            return res[0], _global_indices(res[1], region[sub].shape[2:], offsets,
-                                           [rule.n for rule in self.rules])
         shape = region.shape[:2] + tuple(b - a for a, b in location)
-        y = np.empty(shape, region.dtype)
-        idx = np.empty(shape, np.int64) if return_indices else None
+        runs = [p.runs for p in pieces]
+        single = all(len(r) == 1 for r in runs)
+        y = idx = None
         for combo in _product(runs):
             sub = (slice(None), slice(None)) + tuple(slice(r[2], r[3]) for r in combo)
-            dst = (slice(None), slice(None)) + tuple(slice(r[0], r[1]) for r in combo)
             res = fn(region[sub], tuple(r[1] - r[0] for r in combo), engine=engine, **extra)
             if return_indices:
-                y[dst] = res[0]
                 offsets = [p.lo + r[2] for p, r in zip(pieces, combo)]
-                idx[dst] = _global_indices(res[1], region[sub].shape[2:], offsets,
-                                           [rule.n for rule in self.rules])
+                res = res[0], _global_indices(res[1], region[sub].shape[2:], offsets,
+                                              [rule.n for rule in self.rules])
+            if single:                               # one local call does it all
+                return res
+            if y is None:
+                y = np.empty(shape, region.dtype)
+                idx = np.empty(shape, np.int64) if return_indices else None
+            dst = (slice(None), slice(None)) + tuple(slice(r[0], r[1]) for r in combo)
+            if return_indices:
+                y[dst], idx[dst] = res
             else:
                 y[dst] = res
         return (y, idx) if return_indices else y
@@ -723,19 +750,19 @@ class _AdaptiveBlock(_Block):
 class _AntialiasedAvgBlock(_Block):
     def compute(self, region, pieces, location, *, sigma, stride, engine):
         from .antialiased import antialiased_avg_pool
-        y = antialiased_avg_pool(region, sigma, stride, tuple(p.args[0] for p in pieces),
+        y = antialiased_avg_pool(region, sigma, stride, tuple(p.pad for p in pieces),
                                  engine=engine)
-        return _take(y, [p.args[1] for p in pieces], location)
+        return _take(y, pieces, location)
 
 
 class _AntialiasedMaxBlock(_Block):
     def compute(self, region, pieces, location, *, kernel, stride, dilation, sigma, engine):
         from .antialiased import antialiased_max_pool
-        local = _pad_after(region, [p.args[1] for p in pieces], -np.inf)
-        y = antialiased_max_pool(local, kernel, stride, tuple(p.args[0] for p in pieces),
-                                 dilation, False, sigma, tuple(p.args[2] for p in pieces),
+        local = _pad_after(region, pieces, -np.inf)
+        y = antialiased_max_pool(local, kernel, stride, tuple(p.pad for p in pieces),
+                                 dilation, False, sigma, tuple(p.blur for p in pieces),
                                  engine=engine)
-        return _take(y, [p.args[3] for p in pieces], location)
+        return _take(y, pieces, location)
 
 
 class _BlurPoolBlock(_Block):
@@ -743,7 +770,7 @@ class _BlurPoolBlock(_Block):
                 engine):
         from .antialiased import blur_pool
         y = blur_pool(region, filt_size, stride, pad_type, pad_off, engine=engine)
-        return _take(y, [p.args[0] for p in pieces], location)
+        return _take(y, pieces, location)
 
 
 class _InterpolateBlock(_Block):
@@ -754,9 +781,9 @@ class _InterpolateBlock(_Block):
             from .interpolate import interpolate
             return interpolate(region, **dict(call), engine=engine)
         tables = []
-        for rule, piece, (a, b) in zip(self.rules, pieces, location):
+        for rule, p, (a, b) in zip(self.rules, pieces, location):
             t = rule.taps()
-            tables.append((t.index[a:b] - piece.lo, t.weight[a:b], t.count[a:b]))
+            tables.append((t.index[a:b] - p.lo, t.weight[a:b], t.count[a:b]))
         return _resample(region, tables, self.rules[0].kind.startswith("nearest"))
 
 
@@ -795,6 +822,15 @@ def _resample(region, tables, nearest):
 
 
 # =========================================================================== operators
+def _window_rules(spec, padding_limit):
+    """The axis rules of a windowed pooling; ``padding_limit`` as in
+    :func:`refpool._args.window_spec` (the largest local padding allowed)."""
+    return [_WindowAxis(n, o, k, s, p, d, (d * (k - 1) + 1) // 2 if padding_limit == "dilated"
+                        else k // 2)
+            for n, o, k, s, p, d in zip(spec.input_size, spec.output_size, spec.kernel,
+                                        spec.stride, spec.padding, spec.dilation)]
+
+
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
              return_indices=False, *, field_type=None, engine="auto", out=None):
     r"""Max pooling of a Dask array (:func:`refpool.max_pool`, chunked in space).
@@ -834,8 +870,7 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     check_pointwise_field_type(field_type, x.shape[1], "max_pool")
     _args.check_engine(engine)
     _check_out(out)
-    rules = [_WindowAxis(*a) for a in zip(spec.input_size, spec.output_size, spec.kernel,
-                                           spec.stride, spec.padding, spec.dilation)]
+    rules = _window_rules(spec, "dilated")
     block = _MaxPoolBlock(rules, kernel=spec.kernel, stride=spec.stride,
                           dilation=spec.dilation, return_indices=return_indices, engine=engine)
     return _apply(x, "max_pool", block, x.dtype,
@@ -872,8 +907,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     divisor_override = _args.check_divisor_override(divisor_override)
     _args.check_engine(engine)
     _check_out(out)
-    rules = [_WindowAxis(*a) for a in zip(spec.input_size, spec.output_size, spec.kernel,
-                                           spec.stride, spec.padding, spec.dilation)]
+    rules = _window_rules(spec, "kernel")
     block = _AvgPoolBlock(rules, kernel=spec.kernel, stride=spec.stride,
                           ceil_mode=spec.ceil_mode, count_include_pad=count_include_pad,
                           divisor_override=divisor_override, engine=engine)
@@ -1143,10 +1177,10 @@ class _NormMaxPoolBlock(_FieldBlock):
         # zero cells have norm 0: never larger than an input position scanned
         # before them, and a window holding nothing else yields zeros, as one
         # holding no input position does
-        local = _pad_after(region, [p.args[1] for p in pieces], 0)
-        y = norm_max_pool(local, field_type, kernel, stride, tuple(p.args[0] for p in pieces),
+        local = _pad_after(region, pieces, 0)
+        y = norm_max_pool(local, field_type, kernel, stride, tuple(p.pad for p in pieces),
                           dilation, False, engine=engine)
-        return _take(y, (0,) * len(pieces), location)
+        return _take(y, pieces, location)
 
 
 def _invariant(x, field_type, op, check, engine, out):
@@ -1245,8 +1279,7 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
     _args.check_engine(engine)
     _check_out(out)
     x = _field_aligned(x, field_type)
-    rules = [_WindowAxis(*a) for a in zip(spec.input_size, spec.output_size, spec.kernel,
-                                           spec.stride, spec.padding, spec.dilation)]
+    rules = _window_rules(spec, "dilated")
     block = _NormMaxPoolBlock(rules, field_type=field_type, invariant=False,
                               kernel=spec.kernel, stride=spec.stride, dilation=spec.dilation,
                               engine=engine)

@@ -157,8 +157,9 @@ class FieldType:
         g = self.group.element(g)
         reverse = _line_reversal(g)
         if reverse is None:
-            raise ValueError(f"{g} does not map a 1-D signal (the X axis) onto itself; "
-                             "only the identity and the reflection x -> -x do")
+            raise ValueError(f"x has one spatial axis, and {g} does not map a 1-D signal "
+                             "(the X axis) onto itself; only the identity and the reflection "
+                             "x -> -x do")
         y = self._fibers64(x, g)
         if reverse:
             y = y[..., ::-1]

@@ -82,12 +82,18 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     **nearest**: one tap, :math:`i = \min(\lfloor j r \rfloor, n-1)`.  The
     product :math:`j r` is computed in the input's precision (:math:`r` rounded
     to float32 for float32 input) and rounded to float32 before the floor, as
-    PyTorch does; the result is therefore bit-identical to PyTorch's.
+    PyTorch does.  **nearest-exact**: :math:`i = \min(\lfloor \max(r(j +
+    \tfrac12) - \tfrac12, 0) + \tfrac12 \rfloor, n-1)`, same precision rules
+    (for float32 the :math:`r(j+\frac12) - \frac12` step is one fused
+    multiply-add, as in PyTorch's AVX2/AVX512 kernels).
 
-    **nearest-exact**: :math:`i = \min(\lfloor \max(r(j + \tfrac12) - \tfrac12,
-    0) + \tfrac12 \rfloor, n-1)`, same precision rules (for float32 the
-    :math:`r(j+\frac12) - \frac12` step is one fused multiply-add, as in
-    PyTorch's AVX2/AVX512 kernels).
+    For 2-D outputs with :math:`m_H + m_W \le 128` PyTorch 2.13 uses another
+    kernel (its channels-last one, even on contiguous input) whose rule is
+    followed here too: :math:`r` is rounded to float32 whatever the dtype,
+    nearest-exact takes :math:`\lfloor (j + \tfrac12) r \rfloor`, and nearest
+    copies an axis with :math:`m = n` and takes :math:`i = \lfloor j/2
+    \rfloor` on an axis with :math:`m = 2n`, whatever the scale factor.  The
+    nearest modes are therefore bit-identical to PyTorch on CPU.
 
     **linear** (linear, bilinear, trilinear): with align_corners=False
     :math:`\sigma = \max(r(j + \tfrac12) - \tfrac12, 0)`, with True
@@ -137,29 +143,35 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     linear axes): an infinity on such a tap gives NaN, as in PyTorch.  The
     nearest modes copy values.
 
-    **Exact equivariance.**  Interpolation is linear and identical on every
-    channel, so it commutes with every representation acting on the channels
-    (all field types).  On the grid, reversing an axis commutes exactly with
+    **Exact equivariance** (each statement verified numerically; the tables
+    are in ``docs/interpolation.rst``).  Interpolation is linear and identical
+    on every channel, so it commutes with every representation acting on the
+    channels: all field types.  Reversing a spatial axis commutes exactly with
+    the interpolation along it when
 
-    - ``nearest`` when :math:`m` is a multiple of :math:`n` and the coordinate
-      scale is exactly :math:`n/m` (an integer scale factor, or any ``size``
-      that is a multiple of :math:`n`), or when :math:`m` divides :math:`n`
-      with :math:`r = n/m` odd; ``nearest-exact`` when :math:`m` is a multiple
-      of :math:`n` or :math:`n/m` is an odd integer, and both whenever
-      :math:`m = n`;
-    - ``linear``/``bicubic`` with align_corners=False when :math:`r = n/m`
-      (``size``, or ``recompute_scale_factor=True``, or a scale factor with
-      :math:`n s` an integer), except that bilinear and bicubic downsampling by
-      a factor greater than 2 (linear) or 4/3 (cubic) breaks the symmetry at
-      the borders through the one-sided clamp of :math:`\sigma`; always with
-      align_corners=True;
-    - ``antialias=True`` when :math:`r = n/m`;
-    - ``area`` for every size.
+    - linear/bilinear/trilinear/bicubic, with or without antialias,
+      align_corners=False: the coordinate scale is :math:`r = n/m` (``size``,
+      ``recompute_scale_factor=True``, or a scale factor with :math:`n s` an
+      integer), for every :math:`n` and :math:`m`, up- and downsampling;
+    - align_corners=True without antialias: always, except an output of
+      length 1 (it takes the first sample); with antialias: in general not
+      (the widened filter is centred at :math:`r(j+\tfrac12)` with
+      :math:`r = (n-1)/(m-1)`);
+    - nearest-exact: :math:`r = n/m` and :math:`n/\gcd(n, m)` odd (every
+      integer upsampling, odd integer downsampling);
+    - nearest: :math:`r = n/m` and :math:`m` a multiple of :math:`n` (integer
+      upsampling).  Exact in float64.  In float32, and for 2-D outputs with
+      :math:`m_H + m_W \le 128` in any dtype, the float32 scale :math:`1/s`
+      falls below :math:`1/s` for some integers and the blocks become uneven:
+      :math:`s = 41, 47, 55, 61, 82, 83, \dots` break it from :math:`n = 2`
+      on, while every :math:`s \le 40` stays exact.  Contrary to the peers'
+      warning, nearest with a small integer scale factor is exactly equivariant;
+    - area: always.
 
-    A non-integer scale factor with :math:`n s` not an integer (so that
-    :math:`r \ne n/m`) shifts the grid and breaks mirror symmetry in every mode.
-    A transpose (and so a 90° rotation) additionally needs equal arguments on
-    the swapped axes.  ``docs/interpolation.rst`` lists the verified cases.
+    A scale factor with :math:`n s` not an integer shifts the sampling grid
+    (:math:`r = 1/s \ne n/m`) and breaks mirror symmetry in every mode.  A
+    transpose, and so a 90° rotation, needs in addition the same
+    :math:`(n, m, r)` on the swapped axes.
     """
     _args.check_input(x)
     spec = _args.interpolation_spec(x.shape[2:], size, scale_factor, mode, align_corners,

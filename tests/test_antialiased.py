@@ -15,6 +15,9 @@ from refpool import _args
 
 OPS = ("antialiased_avg_pool", "antialiased_max_pool", "blur_pool")
 ENGINES = ("reference", "cpu", "cuda")
+#: engine parameters; the CUDA ones (simulator unless a GPU is present) carry the mark
+ENGINE_PARAMS = ["reference", "cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
+FAST_PARAMS = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 
 
 def _call(op, x, kwargs, engine, **extra):
@@ -56,64 +59,65 @@ def _oracle_max_1d(x, k, s, p, d, sigma, q, out_len):
 
 @pytest.mark.parametrize("n, sigma, stride, padding", [
     (9, 0.6, 2, None), (10, 1.0, 3, None), (7, 2 / 3, 1, 0), (8, 0.5, 2, 4), (5, 1.0, 1, 3)])
-def test_avg_matches_definition(n, sigma, stride, padding):
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_avg_matches_definition(n, sigma, stride, padding, engine):
     x = random_input((1, 2, n), np.float64, seed=n)
     fs = 2 * round(3 * sigma) + 1
     p = (fs - 1) // 2 if padding is None else padding
     o = (n + 2 * p - fs) // stride + 1
     g = refpool.gaussian_taps(sigma, 3.0)
-    for engine in ENGINES:
-        y = refpool.antialiased_avg_pool(x, sigma, stride, padding, engine=engine)
-        assert y.shape == (1, 2, o)
-        for c in range(2):
-            np.testing.assert_allclose(y[0, c], _oracle_filter_1d(x[0, c], g, stride, p, o,
-                                                                  "zero"), rtol=1e-13,
-                                       atol=1e-15)
+    y = refpool.antialiased_avg_pool(x, sigma, stride, padding, engine=engine)
+    assert y.shape == (1, 2, o)
+    for c in range(2):
+        np.testing.assert_allclose(y[0, c], _oracle_filter_1d(x[0, c], g, stride, p, o,
+                                                              "zero"), rtol=1e-13,
+                                   atol=1e-15)
 
 
 @pytest.mark.parametrize("n, k, s, p, d, ceil, sigma, q", [
     (9, 2, 2, 0, 1, False, 0.6, None), (10, 3, 2, 1, 1, True, 0.6, None),
     (11, 2, 3, 1, 2, True, 1.0, None), (7, 3, 1, 1, 1, False, 0.6, 3),
     (8, 2, 2, 1, 1, False, 0.6, 3), (6, 3, 2, 0, 1, True, 0.3, 0), (12, 2, 2, 1, 3, False, 0.6, 1)])
-def test_max_matches_definition(n, k, s, p, d, ceil, sigma, q):
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_max_matches_definition(n, k, s, p, d, ceil, sigma, q, engine):
     x = random_input((1, 2, n), np.float64, seed=n + k)
     _, spec = _args.antialiased_max_spec((n,), k, s, p, d, ceil, sigma, q)
     fs = 2 * round(4 * sigma) + 1
     qq = (fs - 1) // 2 if q is None else q
     o = spec.blur.output_size[0]
-    for engine in ENGINES:
-        y = refpool.antialiased_max_pool(x, k, s, p, d, ceil, sigma, q, engine=engine)
-        assert y.shape == (1, 2, o)
-        for c in range(2):
-            np.testing.assert_allclose(y[0, c], _oracle_max_1d(x[0, c], k, s, p, d, sigma, qq, o),
-                                       rtol=1e-13, atol=1e-15)
+    y = refpool.antialiased_max_pool(x, k, s, p, d, ceil, sigma, q, engine=engine)
+    assert y.shape == (1, 2, o)
+    for c in range(2):
+        np.testing.assert_allclose(y[0, c], _oracle_max_1d(x[0, c], k, s, p, d, sigma, qq, o),
+                                   rtol=1e-13, atol=1e-15)
 
 
 @pytest.mark.parametrize("pad_type", ["reflect", "replicate", "zero"])
 @pytest.mark.parametrize("filt_size, stride, pad_off", [(1, 2, 0), (1, 3, 1), (2, 2, 0), (3, 2, 1),
                                                         (4, 3, 2), (7, 1, 0), (9, 2, 1)])
-def test_blur_matches_definition(pad_type, filt_size, stride, pad_off):
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_blur_matches_definition(pad_type, filt_size, stride, pad_off, engine):
     n = 11
     x = random_input((1, 2, n), np.float64, seed=filt_size)
     before = (filt_size - 1) // 2 + pad_off
     o = (n - 1 + 2 * pad_off) // stride + 1
     b = np.array([math.comb(filt_size - 1, i) for i in range(filt_size)]) / 2 ** (filt_size - 1)
-    for engine in ENGINES:
-        y = refpool.blur_pool(x, filt_size, stride, pad_type, pad_off, engine=engine)
-        assert y.shape == (1, 2, o)
-        for c in range(2):
-            np.testing.assert_allclose(
-                y[0, c], _oracle_filter_1d(x[0, c], b, stride, before, o, pad_type),
-                rtol=1e-13, atol=1e-15)
+    y = refpool.blur_pool(x, filt_size, stride, pad_type, pad_off, engine=engine)
+    assert y.shape == (1, 2, o)
+    for c in range(2):
+        np.testing.assert_allclose(
+            y[0, c], _oracle_filter_1d(x[0, c], b, stride, before, o, pad_type),
+            rtol=1e-13, atol=1e-15)
 
 
-def test_blur_filt_size_one_is_subsampling():
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_blur_filt_size_one_is_subsampling(engine):
     x = random_input((2, 3, 9, 10), np.float32)
-    for engine in ENGINES:
-        np.testing.assert_array_equal(refpool.blur_pool(x, 1, 3, engine=engine), x[..., ::3, ::3])
+    np.testing.assert_array_equal(refpool.blur_pool(x, 1, 3, engine=engine), x[..., ::3, ::3])
 
 
-def test_2d_and_3d_are_separable_products():
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_2d_and_3d_are_separable_products(engine):
     """The n-D filter is the outer product: check against an explicit 2-D/3-D sum."""
     for shape in ((1, 1, 7, 8), (1, 1, 5, 6, 7)):
         x = random_input(shape, np.float64, seed=len(shape))
@@ -124,9 +128,8 @@ def test_2d_and_3d_are_separable_products():
         for i in np.ndindex(*o):
             sl = tuple(slice(2 * a, 2 * a + 5) for a in i)
             expect[i] = np.sum(k * xp[sl])
-        for engine in ENGINES:
-            y = refpool.antialiased_avg_pool(x, 0.6, 2, engine=engine)
-            np.testing.assert_allclose(y[0, 0], expect, rtol=1e-13, atol=1e-15)
+        y = refpool.antialiased_avg_pool(x, 0.6, 2, engine=engine)
+        np.testing.assert_allclose(y[0, 0], expect, rtol=1e-13, atol=1e-15)
 
 
 # --------------------------------------------------------------------------- shapes
@@ -150,7 +153,7 @@ def test_max_shape_equals_max_pool_shape(sigma):
     for kw in (dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
                dict(kernel_size=(2, 3), stride=(1, 2), dilation=(2, 1), ceil_mode=True)):
         y = refpool.antialiased_max_pool(x, **kw)
-        assert y.shape == refpool.max_pool(x, **kw).shape
+        assert y.shape == refpool.max_pool(x, **kw, engine="reference").shape
 
 
 def test_max_ceil_mode_extra_output_reads_zero_padding():
@@ -159,9 +162,10 @@ def test_max_ceil_mode_extra_output_reads_zero_padding():
     x = np.array([[[1.0, 2.0, 3.0, 4.0]]])
     y = refpool.antialiased_max_pool(x, 3, 2, ceil_mode=True, sigma=0.6, engine="reference")
     g = refpool.gaussian_taps(0.6, 4.0)
-    dense = [3.0, 4.0]
+    m0, m1 = 3.0, 4.0                      # the dense max map
     assert y.shape == (1, 1, 2)
-    np.testing.assert_allclose(y[0, 0], [g[2] * 3 + g[3] * 4, g[0] * 3 + g[1] * 4], rtol=1e-15)
+    np.testing.assert_allclose(y[0, 0], [g[2] * m0 + g[3] * m1, g[0] * m0 + g[1] * m1],
+                               rtol=1e-15)
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 8, 9])
@@ -309,21 +313,19 @@ ARGS = {"antialiased_avg_pool": dict(sigma=0.6, stride=2),
 
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_dtype_out_and_input_untouched(op, dtype):
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_dtype_out_and_input_untouched(op, dtype, engine):
     x = random_input((2, 3, 9, 8), dtype, specials=True)
     keep = x.copy()
-    results = {}
-    for engine in ENGINES:
-        y = _call(op, x, ARGS[op], engine)
-        assert y.dtype == dtype and y.flags.c_contiguous
-        np.testing.assert_array_equal(x, keep)
-        out = np.full(y.shape, 7, dtype)
-        got = _call(op, x, ARGS[op], engine, out=out)
-        assert got is out
-        np.testing.assert_array_equal(out, y)
-        results[engine] = y
-    for engine in ("cpu", "cuda"):
-        assert_close(results[engine], results["reference"])
+    y = _call(op, x, ARGS[op], engine)
+    assert y.dtype == dtype and y.flags.c_contiguous
+    np.testing.assert_array_equal(x, keep)
+    out = np.full(y.shape, 7, dtype)
+    got = _call(op, x, ARGS[op], engine, out=out)
+    assert got is out
+    np.testing.assert_array_equal(out, y)
+    np.testing.assert_array_equal(x, keep)
+    assert_close(y, _call(op, x, ARGS[op], "reference"))
 
 
 @pytest.mark.parametrize("op", OPS)
@@ -340,18 +342,29 @@ def test_non_contiguous_inputs(op):
 
 
 @pytest.mark.parametrize("op", OPS)
+@pytest.mark.parametrize("shape", [(2, 16, 40, 37), (1, 3, 20, 24, 23), (4, 8, 1100)])
+def test_multithreaded_path_matches_reference(op, shape):
+    """Inputs above the CPU engine's serial threshold run in parallel chunks."""
+    from refpool.engines.cpu.antialiased import SERIAL_BELOW
+    assert np.prod(shape) > SERIAL_BELOW
+    x = random_input(shape, np.float32, seed=len(shape), specials=True)
+    assert_close(_call(op, x, ARGS[op], "cpu"), _call(op, x, ARGS[op], "reference"))
+
+
+@pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("ndim", [1, 2, 3])
-def test_empty_batch_and_channels(op, ndim):
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_empty_batch_and_channels(op, ndim, engine):
     x = np.zeros((0, 3) + (6,) * ndim, np.float32)
-    for engine in ENGINES:
-        y = _call(op, x, ARGS[op], engine)
-        assert y.shape[:2] == (0, 3) and y.dtype == np.float32
+    y = _call(op, x, ARGS[op], engine)
+    assert y.shape[:2] == (0, 3) and y.dtype == np.float32
 
 
 # --------------------------------------------------------------------------- NaN
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("where", [(0, 0), (3, 4), (7, 6)])
-def test_nan_spreads_over_the_filter_support(op, where):
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_nan_spreads_over_the_filter_support(op, where, engine):
     """One NaN poisons exactly the outputs whose support reaches it: those where the
     operator applied to the NaN's indicator is non-zero (all weights are positive)."""
     x = random_input((1, 1, 8, 7), np.float64, seed=5)
@@ -360,13 +373,13 @@ def test_nan_spreads_over_the_filter_support(op, where):
     indicator[(0, 0) + where] = 1.0
     support = _call(op, indicator, ARGS[op], "reference") > 0
     assert support.any()
-    for engine in ENGINES:
-        y = _call(op, x, ARGS[op], engine)
-        np.testing.assert_array_equal(np.isnan(y), support)
+    y = _call(op, x, ARGS[op], engine)
+    np.testing.assert_array_equal(np.isnan(y), support)
 
 
 @pytest.mark.parametrize("op", OPS)
-def test_infinities(op):
+@pytest.mark.parametrize("engine", FAST_PARAMS)
+def test_infinities(op, engine):
     x = random_input((1, 1, 9, 9), np.float64, seed=6)
     x[0, 0, 4, 4] = np.inf
     y = _call(op, x, ARGS[op], "reference")
@@ -377,19 +390,18 @@ def test_infinities(op):
         x[0, 0, 4, 5] = -np.inf
     yy = _call(op, x, ARGS[op], "reference")
     assert np.isnan(yy).any()
-    for engine in ("cpu", "cuda"):
-        assert_close(_call(op, x, ARGS[op], engine), yy)
+    assert_close(_call(op, x, ARGS[op], engine), yy)
 
 
-def test_max_dense_minus_inf_only_without_inputs():
+@pytest.mark.parametrize("engine", FAST_PARAMS)
+def test_max_dense_minus_inf_only_without_inputs(engine):
     # dilation 3, k=2, p=2, n=1: the first dense window (positions -2, 1) holds no input
     x = np.array([[[5.0]]])
     y = refpool.antialiased_max_pool(x, 2, 1, 2, 3, sigma=0.2, engine="reference")
     assert y.shape == (1, 1, 2)
     assert np.isneginf(y[0, 0, 0]) and np.isneginf(y[0, 0, 1])
-    for engine in ("cpu", "cuda"):
-        np.testing.assert_array_equal(
-            refpool.antialiased_max_pool(x, 2, 1, 2, 3, sigma=0.2, engine=engine), y)
+    np.testing.assert_array_equal(
+        refpool.antialiased_max_pool(x, 2, 1, 2, 3, sigma=0.2, engine=engine), y)
 
 
 # --------------------------------------------------------------------------- equivariance

@@ -62,3 +62,83 @@ class FloorAdaptiveWindows(_Delegate):
 
 def _round_half_up(v):
     return math.floor(v + 0.5)
+
+
+class NearestForNearestExact(_Delegate):
+    """interpolate runs ``nearest`` where ``nearest-exact`` was asked (the classic
+    missing half-pixel offset); every other mode is right."""
+
+    NAME = "nearest for nearest-exact"
+
+    def interpolate(self, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                    recompute_scale_factor=None, antialias=False):
+        if mode == "nearest-exact":
+            mode = "nearest"
+        return refpool.interpolate(x, size, scale_factor, mode, align_corners,
+                                   recompute_scale_factor, antialias, engine="reference")
+
+
+def _half_up_taps(sigma, truncate):
+    """SPEC section 2's Gaussian taps, but sized with round-half-up."""
+    fs = 2 * _round_half_up(truncate * sigma) + 1
+    c = (fs - 1) / 2
+    g = np.exp(-(np.arange(fs) - c) ** 2 / (2 * sigma ** 2))
+    return g / g.sum()
+
+
+def _blur(x, taps, stride, before, out_size):
+    """Separable zero-padded cross-correlation with ``taps`` on every spatial axis:
+    ``y[i] = sum_u taps[u] * x[i*stride - before + u]`` (float64 sums)."""
+    y = np.asarray(x, dtype=np.float64)
+    for axis, (s, b, o) in enumerate(zip(stride, before, out_size)):
+        ax = 2 + axis
+        n = y.shape[ax]
+        moved = np.moveaxis(y, ax, -1)
+        acc = np.zeros(moved.shape[:-1] + (o,))
+        with np.errstate(invalid="ignore"):            # inf - inf is NaN, as intended
+            for u, w in enumerate(taps):
+                idx = np.arange(o) * s - b + u
+                inside = (idx >= 0) & (idx < n)
+                acc[..., inside] += w * moved[..., idx[inside]]
+        y = np.moveaxis(acc, -1, ax)
+    return y
+
+
+class RoundHalfUpGaussian(_Delegate):
+    """The antialiased poolings size their Gaussian with round-half-up,
+    ``2*floor(t*sigma + 0.5) + 1``, instead of Python's round-half-to-even (SPEC
+    section 2); the taps are otherwise right, and so is everything else."""
+
+    NAME = "round-half-up Gaussian"
+
+    def antialiased_avg_pool(self, x, sigma, stride, padding=None):
+        nd = x.ndim - 2
+        taps = _half_up_taps(sigma, 3.0)
+        fs = taps.size
+        s = np.broadcast_to(stride, (nd,))
+        p = np.broadcast_to((fs - 1) // 2 if padding is None else padding, (nd,))
+        out = [(n + 2 * pi - fs) // si + 1 for n, pi, si in zip(x.shape[2:], p, s)]
+        return _blur(x, taps, s, p, out).astype(x.dtype)
+
+    def antialiased_max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1,
+                             ceil_mode=False, sigma=0.6, blur_padding=None):
+        nd = x.ndim - 2
+        taps = _half_up_taps(sigma, 4.0)
+        fs = taps.size
+        c = (fs - 1) // 2
+        k = np.broadcast_to(kernel_size, (nd,))
+        s = k if stride is None else np.broadcast_to(stride, (nd,))
+        p = np.broadcast_to(padding, (nd,))
+        q = np.broadcast_to(c if blur_padding is None else blur_padding, (nd,))
+        dense = refpool.max_pool(x, kernel_size, 1, padding, dilation, engine="reference")
+        out = []
+        for n, L, si, pi, qi in zip(x.shape[2:], dense.shape[2:], s, p, q):
+            span = L + 2 * qi - fs
+            if ceil_mode:
+                o = -(-span // si) + 1
+                if (o - 1) * si - qi + c >= n + pi:
+                    o -= 1
+            else:
+                o = span // si + 1
+            out.append(int(o))
+        return _blur(dense, taps, s, q, out).astype(x.dtype)

@@ -44,8 +44,11 @@ are a declared divergence (:data:`FLOAT32_OUTPUT`).  Casting back would hide a
 real loss of precision and still fail the float64 tolerance.
 
 **Known divergences** (SPEC.md sections 3, 4 and 8), each declared exactly when
-it changes the result; the reason strings are the constants below.  e2cnn's
-broken ``evaluate_output_shape`` functions are not called and so not reported.
+it changes the result (:data:`FLOAT32_OUTPUT` needs the case's dtype for that,
+which the runner does not pass: see :func:`E2cnnAdapter.known_divergence`);
+the reason strings are the constants below, several joined with ``" | "``.
+e2cnn's broken ``evaluate_output_shape`` functions are not called and so not
+reported.
 """
 
 from __future__ import annotations
@@ -153,7 +156,9 @@ def field_type(ft):
 def _trivial_type(channels):
     gspace = _GSPACES.get("trivial")
     if gspace is None:
-        gspace = _GSPACES["trivial"] = gspaces.TrivialOnR2()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gspace = _GSPACES["trivial"] = gspaces.TrivialOnR2()
     return enn.FieldType(gspace, [gspace.trivial_repr] * channels)
 
 
@@ -343,7 +348,7 @@ class E2cnnAdapter:
             reasons.append(REGULAR_INDUCED)
         if op == "interpolate" and self.export and kwargs.get("size") is not None:
             reasons.append(EXPORT_SIZE)
-        return "; ".join(reasons) or None
+        return " | ".join(reasons) or None
 
 
 def _ceil_changes_shape(kwargs, spatial):

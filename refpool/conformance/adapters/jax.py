@@ -42,6 +42,7 @@ Known divergences (declared exactly when they change the result):
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -93,38 +94,48 @@ def _geometry(shape, kernel_size, stride, padding, dilation, ceil_mode):
     return k, s, p, d, tuple(right)
 
 
+@functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
+def _max_window(x, window, strides, pads, dilation):
+    return lax.reduce_window(x, -jnp.inf, lax.max, window, strides, pads,
+                             window_dilation=dilation)
+
+
+@functools.partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
+def _avg_window(x, mask, window, strides, pads, mask_pads, divisor_override):
+    total = lax.reduce_window(x, jnp.zeros((), x.dtype), lax.add, (1, 1) + window,
+                              (1, 1) + strides, ((0, 0), (0, 0)) + pads)
+    if divisor_override is not None:
+        return total / divisor_override
+    count = lax.reduce_window(mask, jnp.zeros((), mask.dtype), lax.add, window, strides,
+                              mask_pads)
+    return total / count
+
+
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
              return_indices=False):
     if return_indices:
         raise NotImplementedError("lax.reduce_window returns no indices")
     k, s, p, d, right = _geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
     with _x64(x):
-        y = lax.reduce_window(jnp.asarray(x), -jnp.inf, lax.max, (1, 1) + k, (1, 1) + s,
-                              ((0, 0), (0, 0)) + tuple(zip(p, right)),
-                              window_dilation=(1, 1) + d)
-        return np.asarray(y)
+        return np.asarray(_max_window(jnp.asarray(x), (1, 1) + k, (1, 1) + s,
+                                      ((0, 0), (0, 0)) + tuple(zip(p, right)), (1, 1) + d))
 
 
 def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
              divisor_override=None):
     k, s, p, _, right = _geometry(x.shape, kernel_size, stride, padding, 1, ceil_mode)
     pads = tuple(zip(p, right))
+    if count_include_pad:
+        # ones over the input and its zero padding, zeros over the ceil-mode overhang
+        mask = np.ones(tuple(n + pi + min(r, pi) for n, (pi, r) in zip(x.shape[2:], pads)),
+                       x.dtype)
+        mask_pads = tuple((0, max(r - pi, 0)) for pi, r in pads)
+    else:
+        mask = np.ones(x.shape[2:], x.dtype)      # ones over the input only
+        mask_pads = pads
     with _x64(x):
-        total = lax.reduce_window(jnp.asarray(x), 0.0, lax.add, (1, 1) + k, (1, 1) + s,
-                                  ((0, 0), (0, 0)) + pads)
-        if divisor_override is not None:
-            return np.asarray(total / divisor_override)
-        if count_include_pad:
-            # ones over the input and its zero padding, zeros over the ceil overhang
-            mask = np.ones(tuple(n + 2 * pi for n, pi in zip(x.shape[2:], p)), x.dtype)
-            mask_pads = tuple((0, r - pi) if r >= pi else (0, 0) for pi, r in pads)
-            mask = mask[tuple(slice(0, n + pi + min(r, pi)) for n, (pi, r)
-                              in zip(x.shape[2:], pads))]
-        else:
-            mask = np.ones(x.shape[2:], x.dtype)
-            mask_pads = pads
-        count = lax.reduce_window(jnp.asarray(mask), 0.0, lax.add, k, s, mask_pads)
-        return np.asarray(total / count)
+        return np.asarray(_avg_window(jnp.asarray(x), jnp.asarray(mask), k, s, pads, mask_pads,
+                                      divisor_override))
 
 
 # --------------------------------------------------------------------------- interpolate
@@ -165,13 +176,11 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
                     "jax.image.resize's nearest maps coordinates with n/m; this case uses "
                     "1/scale_factor")
         with _x64(x):
-            return np.asarray(jax.image.resize(jnp.asarray(x), x.shape[:2] + tuple(out),
-                                               "nearest"))
+            return np.asarray(_resize(jnp.asarray(x), x.shape[:2] + tuple(out), "nearest"))
     _check_finite(x, mode)
     if mode == "area":
         with _x64(x):
-            return np.asarray(jax.image.resize(jnp.asarray(x), x.shape[:2] + tuple(out),
-                                               "area", antialias=True))
+            return np.asarray(_resize(jnp.asarray(x), x.shape[:2] + tuple(out), "area"))
     align = bool(align_corners)
     scale, translation = [], []
     for n, m, sc in zip(spatial, out, scales):
@@ -193,11 +202,20 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     method = ("cubic" if antialias else "cubic-pytorch") if mode == "bicubic" else "linear"
     with _x64(x):
         dtype = jnp.float64 if x.dtype == np.float64 else jnp.float32
-        y = jax.image.scale_and_translate(
-            jnp.asarray(x), x.shape[:2] + tuple(out), tuple(range(2, x.ndim)),
-            jnp.asarray(scale, dtype), jnp.asarray(translation, dtype), method,
-            antialias=bool(antialias))
-        return np.asarray(y.astype(dtype))
+        return np.asarray(_resample(jnp.asarray(x), x.shape[:2] + tuple(out),
+                                    jnp.asarray(scale, dtype), jnp.asarray(translation, dtype),
+                                    method, bool(antialias)))
+
+
+@functools.partial(jax.jit, static_argnums=(1, 4, 5))
+def _resample(x, shape, scale, translation, method, antialias):
+    return jax.image.scale_and_translate(x, shape, tuple(range(2, x.ndim)), scale, translation,
+                                         method, antialias=antialias).astype(x.dtype)
+
+
+@functools.partial(jax.jit, static_argnums=(1, 2))
+def _resize(x, shape, method):
+    return jax.image.resize(x, shape, method, antialias=True)
 
 
 # --------------------------------------------------------------------------- unsupported

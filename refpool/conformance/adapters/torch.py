@@ -16,6 +16,13 @@ NAME = "torch"
 import torch  # noqa: E402  (this module is only imported when torch is wanted)
 import torch.nn.functional as F  # noqa: E402
 
+#: the reasons reported for each kind of divergence (documented in docs/conformance.rst)
+PADDING_LIMIT = ("torch 2.13 limits max-pool padding to kernel_size//2; refpool allows "
+                 "up to half the dilated extent")
+EMPTY_WINDOW = ("a dilated window with no input element: torch returns an out-of-range "
+                "index, refpool -1")
+REASONS = (PADDING_LIMIT, EMPTY_WINDOW)
+
 _MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
 _AMAX = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
@@ -105,9 +112,7 @@ def known_divergence(op, kwargs, shape):
         k = np.broadcast_to(kwargs.get("kernel_size"), (nd,))
         p = np.broadcast_to(kwargs.get("padding", 0), (nd,))
         if np.any(p > k // 2):
-            return ("torch 2.13 limits max-pool padding to kernel_size//2; refpool allows "
-                    "up to half the dilated extent")
+            return PADDING_LIMIT
         if kwargs.get("return_indices") and _has_empty_window(kwargs, shape):
-            return ("a dilated window with no input element: torch returns an out-of-range "
-                    "index, refpool -1")
+            return EMPTY_WINDOW
     return None

@@ -11,8 +11,8 @@ separable, so an output row is
 
 1. a *vertical* pass: the weighted sum of the ``fz * fy`` input rows under the
    filter (rows outside the input are skipped for zero padding, mapped for
-   reflect/replicate), written into a scratch row at offset ``bx``, whose
-   margins are then filled by the padding mode;
+   reflect/replicate), folded in two rows per sweep and written into a scratch
+   row at offset ``bx``, whose margins are then filled by the padding mode;
 2. a *horizontal* pass evaluated only at the strided output columns,
    ``out[j] = sum_u gx[u] * row[j*sx + u]``.
 
@@ -28,6 +28,9 @@ dense rows are kept in a small per-chunk cache (one slot per blur tap, keyed
 by plane and dense position), so consecutive output rows reuse them and each
 dense row is computed about once.  The output row is the weighted sum of the
 cached rows.
+
+Calls with fewer than ``SERIAL_BELOW`` input + output elements run on the
+calling thread alone: waking the worker threads costs more than such work.
 """
 
 from __future__ import annotations
@@ -59,6 +62,22 @@ def _unravel_row(r, C, OD, OH):
 
 
 @njit(**_INLINE)
+def _next_row(n, c, od, oh, C, OD, OH):
+    """The row after (n, c, od, oh) in row-major order (no integer division)."""
+    oh += 1
+    if oh == OH:
+        oh = 0
+        od += 1
+        if od == OD:
+            od = 0
+            c += 1
+            if c == C:
+                c = 0
+                n += 1
+    return n, c, od, oh
+
+
+@njit(**_INLINE)
 def _source(i, n, mode):
     """Input index read at padded position ``i`` (-1: a zero)."""
     if 0 <= i < n:
@@ -85,6 +104,18 @@ def _axpy(dst, src, w, count, merge):
     else:
         for j in range(count):
             dst[j] = w * src[j]
+
+
+@njit(**_INLINE)
+def _axpy2(dst, a, b, wa, wb, count, merge):
+    """dst[j] = wa*a[j] + wb*b[j] (merge False) or dst[j] += that: two rows per pass
+    (three loads and a store for two rows; more inputs per pass vectorise worse)."""
+    if merge:
+        for j in range(count):
+            dst[j] = dst[j] + (wa * a[j] + wb * b[j])
+    else:
+        for j in range(count):
+            dst[j] = wa * a[j] + wb * b[j]
 
 
 @njit(**_INLINE)
@@ -153,10 +184,18 @@ def _filter_kernel(x, out, gz, gy, gx, s, b, mode, scratch):
     for chunk in prange(chunks):
         row = scratch[chunk]
         body = row[bx:bx + W]
-        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            n, c, od, oh = _unravel_row(r, C, OD, OH)
-            # vertical pass: weighted sum of the input rows under the filter
+        first = chunk * rows // chunks
+        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        for r in range(first, (chunk + 1) * rows // chunks):
+            if r > first:
+                n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
+            # vertical pass: weighted sum of the input rows under the filter,
+            # folded in two rows at a time
             merge = False
+            pending = False
+            pz = 0
+            py = 0
+            pw = gz[0]
             for a in range(fz):
                 iz = _source(od * s[0] - b[0] + a, D, mode)
                 if iz < 0:
@@ -165,8 +204,19 @@ def _filter_kernel(x, out, gz, gy, gx, s, b, mode, scratch):
                     iy = _source(oh * s[1] - b[1] + e, H, mode)
                     if iy < 0:
                         continue
-                    _axpy(body, x[n, c, iz, iy], gz[a] * gy[e], W, merge)
-                    merge = True
+                    w = gz[a] * gy[e]
+                    if pending:
+                        _axpy2(body, x[n, c, pz, py], x[n, c, iz, iy], pw, w, W, merge)
+                        merge = True
+                        pending = False
+                    else:
+                        pz = iz
+                        py = iy
+                        pw = w
+                        pending = True
+            if pending:
+                _axpy(body, x[n, c, pz, py], pw, W, merge)
+                merge = True
             if not merge:                      # every filter row lies in zero padding
                 body[:] = 0.0
             # horizontal padding of the scratch row
@@ -315,8 +365,11 @@ def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cac
         dm = mrow[qx:]
         for i in range(key.shape[0]):
             key[i, 0] = -1
-        for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            n, c, od, oh = _unravel_row(r, C, OD, OH)
+        first = chunk * rows // chunks
+        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        for r in range(first, (chunk + 1) * rows // chunks):
+            if r > first:
+                n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
             plane = n * C + c
             o = out[n, c, od, oh]
             merge = False

@@ -216,6 +216,20 @@ def _sum_window_row(acc, row, k, s, p, merge):
 
 
 # --------------------------------------------------------------------------- max
+@njit(**_INLINE)
+def _argmax_pass(acc, best, row, lo, hi, s, off, base):
+    # Branch-free select (vectorisable): a tap replaces the running maximum when it
+    # is larger or NaN, or when the window has no in-bounds tap yet (best < 0).
+    for j in range(lo, hi):
+        col = j * s + off
+        v = row[col]
+        a = acc[j]
+        b = best[j]
+        take = (v > a) | (v != v) | (b < 0)
+        acc[j] = v if take else a
+        best[j] = base + col if take else b
+
+
 @njit(**_PARALLEL)
 def _max_pool_kernel(x, out, k, s, p, d):
     N, C, D, H, W = x.shape
@@ -263,12 +277,12 @@ def _max_pool_indices_kernel(x, out, idx, k, s, p, d):
                 for e in range(k[2]):
                     off = e * d[2] - p[2]
                     lo, hi = _tap_columns(off, s[2], W, OW)
-                    for j in range(lo, hi):
-                        col = j * s[2] + off
-                        v = row[col]
-                        if best[j] < 0 or v > acc[j] or v != v:
-                            acc[j] = v
-                            best[j] = base + col
+                    if s[2] == 1:
+                        _argmax_pass(acc, best, row, lo, hi, 1, off, base)
+                    elif s[2] == 2:
+                        _argmax_pass(acc, best, row, lo, hi, 2, off, base)
+                    else:
+                        _argmax_pass(acc, best, row, lo, hi, s[2], off, base)
 
 
 # --------------------------------------------------------------------------- avg

@@ -68,12 +68,17 @@ def _linear_taps(j, n, m, r, align_corners):
 
 
 def _keys(d, a):
-    """Keys' cubic convolution kernel W(d) with parameter a."""
+    """Keys' cubic convolution kernel W(d) with parameter a.
+
+    Evaluated in PyTorch's (Horner) order, so that the weights that are zero in
+    exact arithmetic come out exactly as PyTorch's (0 or a rounding residue):
+    that decides whether an infinity on such a tap turns into NaN.
+    """
     d = abs(d)
     if d < 1:
-        return (a + 2) * d ** 3 - (a + 3) * d ** 2 + 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
     if d < 2:
-        return a * d ** 3 - 5 * a * d ** 2 + 8 * a * d - 4 * a
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
     return 0.0
 
 
