@@ -102,8 +102,15 @@ def _stop_sampler(dask_worker=None):
     return state["peak"]
 
 
-def in_memory_rate(op, args, shape, chunks, threads, repeat):
-    """The in-memory CPU engine on a size that fits: GB/s of input, median of runs."""
+def _cpu_seconds():
+    """User + system CPU time of this process so far (all its threads)."""
+    import psutil
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
+
+
+def in_memory(op, args, shape, chunks, threads, repeat):
+    """The in-memory CPU engine on a size that fits: (wall s, CPU s, input) per call."""
     import numba
 
     import refpool
@@ -111,19 +118,20 @@ def in_memory_rate(op, args, shape, chunks, threads, repeat):
     x = lazy_input(shape, chunks).compute(scheduler="threads")
     fn = getattr(refpool, op)
     fn(x, *args)                                      # compile / warm up
-    times = []
+    walls, cpus = [], []
     for _ in range(repeat):
-        t = time.perf_counter()
+        c, t = _cpu_seconds(), time.perf_counter()
         fn(x, *args)
-        times.append(time.perf_counter() - t)
-    return x.nbytes / float(np.median(times)) / 1e9, x
+        walls.append(time.perf_counter() - t)
+        cpus.append(_cpu_seconds() - c)
+    return float(np.median(walls)), float(np.median(cpus)), x
 
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--shape", type=int, nargs="+", default=[17, 16, 2048, 2048])
-    ap.add_argument("--chunks", type=int, nargs="+", default=[1, 4, 1024, 1024],
-                    help="input chunk shape (default 16 MiB)")
+    ap.add_argument("--chunks", type=int, nargs="+", default=[1, 16, 1024, 1024],
+                    help="input chunk shape (default 64 MiB)")
     ap.add_argument("--baseline-shape", type=int, nargs="+", default=[2, 16, 2048, 2048],
                     help="in-memory comparison size (default 512 MiB)")
     ap.add_argument("--op", default="max_pool")
@@ -140,81 +148,94 @@ def main(argv=None):
     import dask.array as da
     from distributed import Client, LocalCluster
 
+    import refpool
     import refpool.dask as rd
 
-    shape, chunks = tuple(a.shape), tuple(a.chunks)
+    shape, chunks, base_shape = tuple(a.shape), tuple(a.chunks), tuple(a.baseline_shape)
     nbytes = int(np.prod(shape)) * 4
+    base_bytes = int(np.prod(base_shape)) * 4
     chunk_bytes = int(np.prod(chunks)) * 4
+    # one Numba thread per worker; freed chunks reused rather than unmapped and
+    # faulted in again (glibc caps the mmap threshold at 32 MiB: larger chunks
+    # stay mmapped)
     env = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
-           "MALLOC_MMAP_THRESHOLD_": str(max(chunk_bytes + 4096, 1 << 17)),
+           "MALLOC_MMAP_THRESHOLD_": str(min(chunk_bytes + 4096, 1 << 25)),
            "MALLOC_TRIM_THRESHOLD_": str(4 * chunk_bytes)}
     print(f"input {shape} float32 = {nbytes / 2**30:.2f} GiB, chunks {chunks} "
           f"({chunk_bytes / 2**20:.0f} MiB), {a.op}{tuple(a.args)}, "
           f"{a.workers} workers x 1 thread", flush=True)
 
-    # in-memory reference on a size that fits, same number of threads as workers
-    base_rate, x_small = in_memory_rate(a.op, a.args, tuple(a.baseline_shape), chunks,
-                                        a.workers, a.repeat)
-    print(f"in-memory CPU engine, {a.workers} threads, {tuple(a.baseline_shape)}: "
-          f"{base_rate:.2f} GB/s", flush=True)
+    # the in-memory CPU engine on a size that fits, as many threads as workers
+    base_wall, base_cpu, x_small = in_memory(a.op, a.args, base_shape, chunks, a.workers,
+                                             a.repeat)
+    print(f"in-memory CPU engine, {a.workers} threads, {base_shape}: "
+          f"{base_bytes / base_wall / 1e9:.2f} GB/s ({base_cpu / base_bytes * 1e9:.3f} "
+          f"CPU s per GB)", flush=True)
 
-    with dask.config.set({"distributed.worker.memory.spill": 0.6,
-                          "distributed.worker.memory.target": 0.5}), \
+    with dask.config.set({"distributed.worker.memory.target": 0.5,
+                          "distributed.worker.memory.spill": 0.6}), \
             LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
                          memory_limit=a.memory_limit, dashboard_address=None,
                          env=env) as cluster, Client(cluster) as client:
         fn = getattr(rd, a.op)
         # the Dask result on the in-memory size is the in-memory result, bitwise
-        small = fn(lazy_input(tuple(a.baseline_shape), chunks), *a.args).compute()
-        import refpool
+        small = fn(lazy_input(base_shape, chunks), *a.args).compute()
         same = bool(np.array_equal(small, getattr(refpool, a.op)(x_small, *a.args),
                                    equal_nan=True))
         del small, x_small
 
         x = lazy_input(shape, chunks)
-        # the same pipeline without the pooling: every input block is built and
-        # dropped
+        # the same pipeline without the pooling: every input block built and dropped
         gen = da.map_blocks(_discard, x, chunks=tuple((1,) * len(c) for c in x.chunks),
                             dtype=np.float64).sum()
         pooled = fn(x, *a.args).sum(dtype=np.float64)
         rows = []
-        for label, graph in (("generate", gen), (f"generate + {a.op} + checksum", pooled)):
-            times = []
-            peaks = {}
+        for label, graph in (("generate", gen), (f"generate + {a.op} + sum", pooled)):
+            walls, cpus, peaks = [], [], {}
             for _ in range(a.repeat):
                 client.run(_start_sampler)
+                cpu0 = sum(client.run(_cpu_seconds).values())
                 t = time.perf_counter()
                 graph.compute()
-                times.append(time.perf_counter() - t)
-                sampled = client.run(_stop_sampler)
-                for w, v in sampled.items():
+                walls.append(time.perf_counter() - t)
+                cpus.append(sum(client.run(_cpu_seconds).values()) - cpu0)
+                for w, v in client.run(_stop_sampler).items():
                     peaks[w] = max(peaks.get(w, 0), v)
-            seconds = float(np.median(times))
-            rows.append({"pipeline": label, "seconds": round(seconds, 2),
-                         "GB/s": round(nbytes / seconds / 1e9, 2),
-                         "peak RSS sampled (MiB)": " ".join(
+            wall, cpu = float(np.median(walls)), float(np.median(cpus))
+            rows.append({"pipeline": label, "wall s": round(wall, 2),
+                         "GB/s": round(nbytes / wall / 1e9, 2),
+                         "worker CPU s": round(cpu, 2),
+                         "peak RSS per worker (MiB)": " ".join(
                              f"{v / 2**20:.0f}" for v in peaks.values())})
             print(rows[-1], flush=True)
         lifetime = client.run(_worker_peak)
 
-    pool_rate = rows[1]["GB/s"]
-    gen_s, all_s = rows[0]["seconds"], rows[1]["seconds"]
-    pool_only = nbytes / max(all_s - gen_s, 1e-9) / 1e9
+    base_rate = base_bytes / base_wall / 1e9
+    end_rate = nbytes / (rows[1]["wall s"]) / 1e9
+    pool_wall = rows[1]["wall s"] - rows[0]["wall s"]
+    pool_rate = nbytes / max(pool_wall, 1e-9) / 1e9
+    # CPU seconds per GB: robust to other load on the machine
+    base_cpu_gb = base_cpu / base_bytes * 1e9
+    pool_cpu_gb = (rows[1]["worker CPU s"] - rows[0]["worker CPU s"]) / nbytes * 1e9
     print()
-    print_table(rows, ["pipeline", "seconds", "GB/s", "peak RSS sampled (MiB)"])
+    print_table(rows, ["pipeline", "wall s", "GB/s", "worker CPU s",
+                       "peak RSS per worker (MiB)"])
     print()
-    print(f"in-memory CPU engine ({a.workers} threads): {base_rate:.2f} GB/s")
-    print(f"Dask end to end (incl. generating the input): {pool_rate:.2f} GB/s = "
-          f"{100 * pool_rate / base_rate:.0f} % of in-memory")
-    print(f"Dask pooling alone (end to end minus generate): {pool_only:.2f} GB/s = "
-          f"{100 * pool_only / base_rate:.0f} % of in-memory")
-    print("worker peak RSS over the whole run (ru_maxrss): " + ", ".join(
+    print(f"in-memory CPU engine ({a.workers} threads): {base_rate:.2f} GB/s, "
+          f"{base_cpu_gb:.3f} CPU s/GB")
+    print(f"Dask end to end (input generated on the fly): {end_rate:.2f} GB/s = "
+          f"{100 * end_rate / base_rate:.0f} % of in-memory")
+    print(f"Dask pooling alone (end to end minus generate): {pool_rate:.2f} GB/s = "
+          f"{100 * pool_rate / base_rate:.0f} % of in-memory; {pool_cpu_gb:.3f} CPU s/GB = "
+          f"{100 * base_cpu_gb / pool_cpu_gb:.0f} % of in-memory CPU efficiency")
+    print("worker peak RSS over its whole life (ru_maxrss): " + ", ".join(
         f"{v / 2**20:.0f} MiB" for v in lifetime.values()))
-    print(f"Dask result on {tuple(a.baseline_shape)} equals the in-memory call bitwise: {same}")
+    print(f"Dask result on {base_shape} equals the in-memory call bitwise: {same}")
     write_json(a.json, rows, {
         "shape": shape, "chunks": chunks, "op": a.op, "args": a.args, "workers": a.workers,
         "input_GiB": nbytes / 2**30, "in_memory_GBps": base_rate,
-        "end_to_end_GBps": pool_rate, "pooling_only_GBps": pool_only,
+        "in_memory_cpu_s_per_GB": base_cpu_gb, "end_to_end_GBps": end_rate,
+        "pooling_only_GBps": pool_rate, "pooling_only_cpu_s_per_GB": pool_cpu_gb,
         "worker_peak_rss_MiB": [v / 2**20 for v in lifetime.values()],
         "bitwise_equal_small": same})
     return 0 if same else 1

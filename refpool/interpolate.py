@@ -37,8 +37,9 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, *spatial), float32 or float64
-        Input with one to three spatial axes.
+    x : ndarray or CUDA array
+        Input of shape ``(N, C, *spatial)`` with one to three spatial axes,
+        float32 or float64.
     size : int or tuple of int, optional
         Output size :math:`m` per axis (>= 1).
     scale_factor : float or tuple of float, optional
@@ -64,7 +65,9 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
 
     Returns
     -------
-    y : array, shape (N, C, *m), dtype of ``x``
+    y : array
+        Shape ``(N, C, *m)``, dtype of ``x``; a host array for host input, a
+        numba device array for CUDA input.
 
     Notes
     -----

@@ -14,7 +14,6 @@ from helpers import assert_close, random_input
 from refpool import _args
 
 OPS = ("antialiased_avg_pool", "antialiased_max_pool", "blur_pool")
-ENGINES = ("reference", "cpu", "cuda")
 #: engine parameters; the CUDA ones (simulator unless a GPU is present) carry the mark
 ENGINE_PARAMS = ["reference", "cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 FAST_PARAMS = ["cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
@@ -329,16 +328,18 @@ def test_dtype_out_and_input_untouched(op, dtype, engine):
 
 
 @pytest.mark.parametrize("op", OPS)
-def test_non_contiguous_inputs(op):
+@pytest.mark.parametrize("engine", ENGINE_PARAMS)
+def test_non_contiguous_inputs(op, engine):
     base = random_input((3, 4, 12, 14), np.float64, seed=3)
     views = [base[::2, 1:3, ::2, 1::2], base[..., ::-1, :], np.asfortranarray(base),
              base.transpose(0, 1, 3, 2)]
+    if engine == "cuda":
+        views = views[:1]                   # keep the simulator cheap
     for v in views:
+        keep = v.copy()
         expect = _call(op, np.ascontiguousarray(v), ARGS[op], "reference")
-        for engine in ("reference", "cpu"):
-            assert_close(_call(op, v, ARGS[op], engine), expect)
-    v = views[0]
-    assert_close(_call(op, v, ARGS[op], "cuda"), _call(op, v.copy(), ARGS[op], "reference"))
+        assert_close(_call(op, v, ARGS[op], engine), expect)
+        np.testing.assert_array_equal(v, keep)
 
 
 @pytest.mark.parametrize("op", OPS)
