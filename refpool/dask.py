@@ -50,6 +50,7 @@ import numpy as np
 try:
     import dask.array as da
     from dask.base import tokenize
+    from dask.highlevelgraph import HighLevelGraph
 except ImportError as exc:  # pragma: no cover - exercised only without dask
     raise ImportError(
         "refpool.dask needs Dask: pip install 'dask[array]' (and 'distributed' for a "
@@ -59,6 +60,10 @@ from . import _args
 from ._args import adaptive_input_range, taps_input_range, window_input_range
 from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                           check_orthogonal_field_type, check_pointwise_field_type)
+
+#: build the halo strips as one low-level graph layer (one slicing task per strip);
+#: Dask's array-expression mode (opt-in in Dask 2026) gets the public slicing API
+_LOW_LEVEL = not getattr(da, "_array_expr_enabled", lambda: False)()
 
 __all__ = [
     "max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool",
@@ -479,40 +484,61 @@ def _product(lists):
             yield (head,) + tail
 
 
+def _axis_sources(plan):
+    """Where each task's strips come from along one axis, per direction: a list of
+    (source chunk, slice of it) per task.  A task that needs no strip in that
+    direction gets a one-cell stand-in from its own chunk, which it never reads."""
+    ends = np.cumsum((0,) + plan.in_chunks).tolist()
+    sides = {0: [(i, slice(None)) for i in range(len(plan.in_chunks))], -1: [], 1: []}
+    for i, (lo, hi) in enumerate(plan.regions):
+        sides[-1].append((i - 1, slice(lo - ends[i - 1], ends[i] - ends[i - 1]))
+                         if lo < ends[i] else None)
+        sides[1].append((i + 1, slice(0, hi - ends[i + 1])) if hi > ends[i + 1] else None)
+    for step in (-1, 1):
+        if any(sides[step]):
+            sides[step] = [s or (i, slice(0, 1)) for i, s in enumerate(sides[step])]
+        else:
+            del sides[step]
+    return sides
+
+
 def _strips(x, plans):
     """The halo strips: one array per neighbour direction that some task needs.
 
     Direction ``delta`` (-1, 0 or 1 per spatial axis, not all 0) holds, as block
-    ``i``, the part of task ``i``'s region that lies in input chunk
-    ``i + delta`` (the whole chunk extent along axes where ``delta`` is 0).
-    Slices and concatenations only: views of the neighbours, no copy.  A task
-    that needs no strip in some direction gets a one-cell stand-in from its own
-    chunk, which it never reads.
+    ``i``, the part of task ``i``'s region that lies in input chunk ``i + delta``
+    (the whole chunk extent along axes where ``delta`` is 0): one slicing task
+    per block, run where the neighbour chunk lives, giving a view (no copy).
     """
-    sides = []
-    for plan in plans:
-        ends = np.cumsum((0,) + plan.in_chunks).tolist()
-        side = [0]
-        if any(lo < ends[i] for i, (lo, _) in enumerate(plan.regions)):
-            side.append(-1)
-        if any(hi > ends[i + 1] for i, (_, hi) in enumerate(plan.regions)):
-            side.append(1)
-        sides.append(side)
-    deltas = [d for d in _product(sides) if any(d)]
+    sources = [_axis_sources(plan) for plan in plans]
+    deltas = [d for d in _product([sorted(s) for s in sources]) if any(d)]
     arrays = []
     for delta in deltas:
-        y = x
-        for axis, (step, plan) in enumerate(zip(delta, plans)):
+        per_axis = [s[step] for s, step in zip(sources, delta)]
+        chunks = tuple(x.chunks[:2]) + tuple(
+            x.chunks[2 + a] if step == 0 else tuple(
+                (sl.stop - sl.start) for _, sl in per_axis[a])
+            for a, step in enumerate(delta))
+        if _LOW_LEVEL:
+            name = f"refpool-halo-{tokenize(x.name, delta, per_axis)}"
+            dsk = {}
+            for index in np.ndindex(*x.numblocks):
+                src = index[:2] + tuple(per_axis[a][i][0] for a, i in enumerate(index[2:]))
+                slices = (slice(None), slice(None)) + tuple(
+                    per_axis[a][i][1] for a, i in enumerate(index[2:]))
+                dsk[(name,) + index] = (operator.getitem, (x.name,) + src, slices)
+            graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
+            arrays.append(da.Array(graph, name, chunks, meta=x._meta))
+            continue
+        y = x            # public slicing API (for Dask's array-expression mode)
+        for axis, step in enumerate(delta):
             if step == 0:
                 continue
-            ends = np.cumsum((0,) + plan.in_chunks).tolist()
+            ends = np.cumsum((0,) + tuple(x.chunks[2 + axis])).tolist()
             index = [slice(None)] * x.ndim
             pieces = []
-            for i, (lo, hi) in enumerate(plan.regions):
-                s, e = (lo, ends[i]) if step < 0 else (ends[i + 1], hi)
-                if e <= s:
-                    s, e = ends[i], ends[i] + 1
-                index[2 + axis] = slice(s, e)
+            for i, sl in per_axis[axis]:
+                index[2 + axis] = slice(ends[i] + sl.start, ends[i] + sl.stop)
                 pieces.append(y[tuple(index)])
             y = da.concatenate(pieces, axis=2 + axis) if len(pieces) > 1 else pieces[0]
         arrays.append(y)
@@ -615,7 +641,10 @@ class _Block:
         runs = [_axis_runs(rule, a, b, c0, c1)
                 for rule, (a, b), (c0, c1) in zip(self.rules, location[2:], chunk)]
         sources = _Sources(center, strips, self.deltas, chunk, [_runs_region(r) for r in runs])
-        combos = list(_product(runs))
+        # the largest run (the one reading only the chunk) first: its result may
+        # already be laid out as the whole block, and then the seams go into it
+        combos = sorted(_product(runs), key=lambda c: -math.prod(r.stop - r.start for r in c))
+        shape = tuple(b - a for a, b in location[2:])
         out = None
         for combo in combos:
             pieces = [r.piece for r in combo]
@@ -624,14 +653,35 @@ class _Block:
             if len(combos) == 1:
                 return res
             parts = res if isinstance(res, tuple) else (res,)
+            offset = tuple(r.start - a for r, (a, _) in zip(combo, location[2:]))
             if out is None:
-                shape = tuple(b - a for a, b in location[2:])
+                out = [_enclosing(p, offset, shape, center) for p in parts]
+                if all(o is not None for o in out):
+                    continue                        # already in place
                 out = [np.empty(p.shape[:2] + shape, p.dtype) for p in parts]
             dst = (slice(None), slice(None)) + tuple(
-                slice(r.start - a, r.stop - a) for r, (a, _) in zip(combo, location[2:]))
+                slice(o, o + r.stop - r.start) for o, r in zip(offset, combo))
             for o, p in zip(out, parts):
                 o[dst] = p
         return tuple(out) if isinstance(res, tuple) else out[0]
+
+
+def _enclosing(part, offset, shape, center):
+    """The array ``part`` is a slice of, when that array has the block's spatial
+    ``shape`` and holds ``part`` at ``offset``: the whole-chunk call computed the
+    entire block (its seams wrongly, to be overwritten), so no new block is
+    needed.  None otherwise (and never the input chunk itself)."""
+    base = part if part.base is None else part.base
+    if not (isinstance(base, np.ndarray) and base.shape[:2] == part.shape[:2]
+            and not np.may_share_memory(base, center)
+            and base.shape[2:] == shape and base.dtype == part.dtype
+            and base.flags.c_contiguous and base.flags.writeable):
+        return None
+    start = part.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+    if part.strides != base.strides or start != sum(
+            o * s for o, s in zip(offset, base.strides[2:])):
+        return None
+    return base
 
 
 def _pad_after(region, pieces, value):

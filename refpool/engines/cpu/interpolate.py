@@ -11,10 +11,12 @@ one scratch row per chunk (preallocated here, so the kernels allocate nothing).
 For each output row:
 
 1. *vertical pass*: the input rows named by the D and H taps are combined into
-   the float64 scratch row (length W), one vectorised sweep per pair of rows;
+   the scratch row (length W), one vectorised sweep per pair of rows;
 2. *horizontal pass*: every output pixel of the row sums its W taps from the
-   scratch row, vectorised across output pixels, and is rounded once to the
-   output dtype.
+   scratch row, vectorised across output pixels.
+
+Arithmetic is in the input dtype (float32 input: float32 weights and sums, as
+PyTorch does; the documented float32 tolerance covers it).
 
 The horizontal pass is a gather in general.  When the W table is periodic over
 most of the row (``index[P q + p, k] = S q + a[p, k]`` with weights independent
@@ -23,8 +25,7 @@ a specialised loop with contiguous (or stride-2) loads instead; it evaluates the
 same sums in the same order, so the result is bit-identical to the gather.
 
 The nearest modes skip the arithmetic: they gather (or, when periodic, copy)
-straight from the source row, and an output row whose source row equals the
-previous one's is a copy of the previous output row.
+straight from the source row.
 """
 
 from __future__ import annotations
@@ -137,9 +138,15 @@ def _periodic(o, src, K, P, S, q0, q1, a, w):
             out[2 * q + 1] = (w10 * s10[q] + w11 * s11[q]) + (w12 * s12[q] + w13 * s13[q])
     elif P == 2 and K == 1:            # x2 upsampling, nearest
         s0, s1 = src[base + a[0, 0]:], src[base + a[1, 0]:]
-        for q in range(count):
-            out[2 * q] = s0[q]
-            out[2 * q + 1] = s1[q]
+        if a[0, 0] == a[1, 0]:         # each sample twice
+            for q in range(count):
+                v = s0[q]
+                out[2 * q] = v
+                out[2 * q + 1] = v
+        else:
+            for q in range(count):
+                out[2 * q] = s0[q]
+                out[2 * q + 1] = s1[q]
     elif K == 1:                       # P == 1: a shifted copy or a stride-2 pick
         s0 = src[base + a[0, 0]:]
         if S == 1:
@@ -198,31 +205,20 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, P, S, q0
 
 
 @njit(**_PARALLEL)
-def _nearest_kernel(x, out, zi, yi, xi, xw, xn, P, S, q0, q1, a, w, chunks):
+def _nearest_kernel(x, out, zi, yi, xi, P, S, q0, q1, a, w, chunks):
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     rows = N * C * OD * OH
+    ix = xi[0]
     for chunk in prange(chunks):
-        start = (chunk * rows) // chunks
-        for r in range(start, ((chunk + 1) * rows) // chunks):
+        for r in range((chunk * rows) // chunks, ((chunk + 1) * rows) // chunks):
             n, c, od, oh = _unravel_row(r, C, OD, OH)
             o = out[n, c, od, oh]
-            iz = zi[0, od]
-            iy = yi[0, oh]
-            if r > start:
-                pn, pc, pd, ph = _unravel_row(r - 1, C, OD, OH)
-                if pn == n and pc == c and zi[0, pd] == iz and yi[0, ph] == iy:
-                    p = out[pn, pc, pd, ph]
-                    for j in range(OW):       # same source row: copy the output row
-                        o[j] = p[j]
-                    continue
-            src = x[n, c, iz, iy]
+            src = x[n, c, zi[0, od], yi[0, oh]]
             if P == 0:
-                ix = xi[0]
                 for j in range(OW):
                     o[j] = src[ix[j]]
             else:
-                ix = xi[0]
                 for j in range(P * q0):
                     o[j] = src[ix[j]]
                 _periodic(o, src, 1, P, S, q0, q1, a, w)
@@ -231,7 +227,7 @@ def _nearest_kernel(x, out, zi, yi, xi, xw, xn, P, S, q0, q1, a, w, chunks):
 
 
 # --------------------------------------------------------------------------- host side
-def _periodic_plan(taps):
+def _periodic_plan(taps, dtype):
     """(P, S, q0, q1, a, w) of the periodic interior of a fixed-tap table, or P = 0.
 
     Looks for ``index[P q + p, k] = S q + a[p, k]`` and ``weight[P q + p, k] =
@@ -241,7 +237,7 @@ def _periodic_plan(taps):
     """
     index, weight, count = taps
     m, K = index.shape
-    none = (0, 1, 0, 0, np.zeros((1, 1), np.int64), np.zeros((1, 1)))
+    none = (0, 1, 0, 0, np.zeros((1, 1), np.int64), np.zeros((1, 1), dtype))
     if K not in (1, 2, 4) or np.any(count != K):
         return none
     for P, S in ((2, 1), (1, 1), (1, 2)):
@@ -258,7 +254,7 @@ def _periodic_plan(taps):
         q1 = mid + int(breaks_after[0]) if breaks_after.size else Q
         if 2 * P * (q1 - q0) >= m:
             return (P, S, q0, q1, np.ascontiguousarray(a[mid]),
-                    np.ascontiguousarray(w[mid], dtype=np.float64))
+                    np.ascontiguousarray(w[mid], dtype=dtype))
     return none
 
 
@@ -272,7 +268,8 @@ def _tables(x, spec, kind):
     for n, m, r in zip(spec.input_size, spec.output_size, spec.scale):
         tables.append(interpolation_taps(kind, n, m, r, spec.align_corners, spec.antialias,
                                          dtype, spec.nearest_rule))
-    return [(np.ascontiguousarray(t[0].T), np.ascontiguousarray(t[1].T),
+    # the kernels compute in the input dtype: weights are rounded to it once
+    return [(np.ascontiguousarray(t[0].T), np.ascontiguousarray(t[1].T, dtype=dtype),
              np.ascontiguousarray(t[2])) for t in tables], tables[-1]
 
 
@@ -284,16 +281,16 @@ def _chunks(out5):
 def nearest(x, out, spec):
     x5, out5 = as5d(x), as5d(out)
     ((zi, _, _), (yi, _, _), (xi, xw, xn)), wtaps = _tables(x, spec, spec.mode)
-    plan = _periodic_plan(wtaps)
-    _nearest_kernel(x5, out5, zi, yi, xi, xw, xn, *plan, _chunks(out5))
+    plan = _periodic_plan(wtaps, x.dtype)
+    _nearest_kernel(x5, out5, zi, yi, xi, *plan, _chunks(out5))
 
 
 def _resample(x, out, spec, kind):
     x5, out5 = as5d(x), as5d(out)
     ((zi, zw, zn), (yi, yw, yn), (xi, xw, xn)), wtaps = _tables(x, spec, kind)
     fixed = bool(np.all(xn == xi.shape[0]))
-    plan = _periodic_plan(wtaps)
-    tmpbuf = np.empty((_chunks(out5), x5.shape[4]), dtype=np.float64)
+    plan = _periodic_plan(wtaps, x.dtype)
+    tmpbuf = np.empty((_chunks(out5), x5.shape[4]), dtype=x.dtype)
     _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, *plan, tmpbuf)
 
 
