@@ -346,3 +346,29 @@ def test_errors_match_the_top_level():
 def test_import_refpool_does_not_import_dask():
     code = "import sys, refpool; assert 'dask' not in sys.modules, 'dask imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_public_slicing_path_gives_the_same_results(monkeypatch):
+    """The halo strips built with Dask's public slicing API (used under Dask's
+    array-expression mode) instead of one low-level layer."""
+    monkeypatch.setattr(rd, "_LOW_LEVEL", False)
+    x = random_input((2, 2, 23, 17), np.float32, seed=9, specials=True)
+    xd = da.from_array(x, chunks=(1, 2, (5, 1, 9, 8), (4, 13)))
+    kw = dict(kernel_size=3, stride=2, padding=1, return_indices=True)
+    compare(rd.max_pool(xd, **kw), refpool.max_pool(x, **kw), True)
+    compare(rd.adaptive_avg_pool(xd, 5), refpool.adaptive_avg_pool(x, 5), False)
+    compare(rd.interpolate(xd, scale_factor=1.5, mode="bilinear"),
+            refpool.interpolate(x, scale_factor=1.5, mode="bilinear"), False)
+
+
+def test_halo_rules():
+    from refpool import _args
+    # max_pool(k=3, s=2, p=1): outputs [8, 16) read [15, 32)
+    assert _args.window_input_range(3, 2, 1, 1, 8, 16) == (15, 32)
+    # dilation widens the window to d(k-1)+1
+    assert _args.window_input_range(3, 1, 0, 4, 0, 1) == (0, 9)
+    # adaptive 10 -> 4: windows [0,3) [2,5) [5,8) [7,10)
+    assert _args.adaptive_input_range(10, 4, 1, 3) == (2, 8)
+    taps = _args.interpolation_taps("linear", 8, 16, 0.5)
+    assert _args.taps_input_range(taps, 0, 1) == (0, 2)     # (0, w=1), (1, w=0): both read
+    assert _args.taps_input_range(taps, 15, 16) == (7, 8)

@@ -89,9 +89,8 @@ def _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn):
 
 # --------------------------------------------------------------------------- horizontal
 @njit(**_INLINE)
-def _gather(o, src, xi, xw, xn, fixed, lo, hi):
+def _gather(o, src, xi, xw, xn, K, fixed, lo, hi):
     """o[j] = sum over the W taps of output j of weight * src[index], lo <= j < hi."""
-    K = xi.shape[0]
     if fixed and K == 2:
         i0, i1 = xi[0], xi[1]
         w0, w1 = xw[0], xw[1]
@@ -178,19 +177,19 @@ def _periodic(o, src, K, P, S, q0, q1, a, w):
 
 
 @njit(**_INLINE)
-def _horizontal(o, src, xi, xw, xn, fixed, P, S, q0, q1, a, w):
+def _horizontal(o, src, xi, xw, xn, K, fixed, P, S, q0, q1, a, w):
     OW = o.shape[0]
     if P == 0:
-        _gather(o, src, xi, xw, xn, fixed, 0, OW)
+        _gather(o, src, xi, xw, xn, K, fixed, 0, OW)
         return
-    _gather(o, src, xi, xw, xn, fixed, 0, P * q0)
-    _periodic(o, src, xi.shape[0], P, S, q0, q1, a, w)
-    _gather(o, src, xi, xw, xn, fixed, P * q1, OW)
+    _gather(o, src, xi, xw, xn, K, fixed, 0, P * q0)
+    _periodic(o, src, K, P, S, q0, q1, a, w)
+    _gather(o, src, xi, xw, xn, K, fixed, P * q1, OW)
 
 
 # --------------------------------------------------------------------------- kernels
 @njit(**_PARALLEL)
-def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, P, S, q0, q1, a, w,
+def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, P, S, q0, q1, a, w,
                      tmpbuf):
     N, C, D, H, W = x.shape
     OD, OH = out.shape[2], out.shape[3]
@@ -201,7 +200,7 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, P, S, q0
         for r in range((chunk * rows) // chunks, ((chunk + 1) * rows) // chunks):
             n, c, od, oh = _unravel_row(r, C, OD, OH)
             _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn)
-            _horizontal(out[n, c, od, oh], tmp, xi, xw, xn, fixed, P, S, q0, q1, a, w)
+            _horizontal(out[n, c, od, oh], tmp, xi, xw, xn, K, fixed, P, S, q0, q1, a, w)
 
 
 @njit(**_PARALLEL)
@@ -227,17 +226,31 @@ def _nearest_kernel(x, out, zi, yi, xi, P, S, q0, q1, a, w, chunks):
 
 
 # --------------------------------------------------------------------------- host side
+# Numba's parallel lowering may hoist loop-invariant reads (such as ``xw[3]`` or
+# ``a[1, 0]`` of a branch that does not run) out of the prange loop, so every
+# table is padded to the largest shape any branch reads: 4 tap rows, and a
+# (2, 4) periodic pattern.  The real tap count travels separately.
+_TAP_ROWS = 4
+
+
+def _pad_rows(a, rows):
+    if a.shape[0] >= rows:
+        return np.ascontiguousarray(a)
+    pad = np.zeros((rows - a.shape[0],) + a.shape[1:], dtype=a.dtype)
+    return np.ascontiguousarray(np.concatenate([a, pad]))
+
+
 def _periodic_plan(taps, dtype):
     """(P, S, q0, q1, a, w) of the periodic interior of a fixed-tap table, or P = 0.
 
     Looks for ``index[P q + p, k] = S q + a[p, k]`` and ``weight[P q + p, k] =
     w[p, k]`` for ``q0 <= q < q1``, the longest such run around the middle of
     the row, with (P, S) in {(2, 1), (1, 1), (1, 2)}; used when it covers at
-    least half of the row.
+    least half of the row.  ``a`` and ``w`` come back padded to (2, 4).
     """
     index, weight, count = taps
     m, K = index.shape
-    none = (0, 1, 0, 0, np.zeros((1, 1), np.int64), np.zeros((1, 1), dtype))
+    none = (0, 1, 0, 0, np.zeros((2, _TAP_ROWS), np.int64), np.zeros((2, _TAP_ROWS), dtype))
     if K not in (1, 2, 4) or np.any(count != K):
         return none
     for P, S in ((2, 1), (1, 1), (1, 2)):
@@ -253,13 +266,17 @@ def _periodic_plan(taps, dtype):
         q0 = int(breaks_before[-1]) + 1 if breaks_before.size else 0
         q1 = mid + int(breaks_after[0]) if breaks_after.size else Q
         if 2 * P * (q1 - q0) >= m:
-            return (P, S, q0, q1, np.ascontiguousarray(a[mid]),
-                    np.ascontiguousarray(w[mid], dtype=dtype))
+            pa = np.zeros((2, _TAP_ROWS), np.int64)
+            pw = np.zeros((2, _TAP_ROWS), dtype)
+            pa[:P, :K] = a[mid]
+            pw[:P, :K] = w[mid]
+            return P, S, q0, q1, pa, pw
     return none
 
 
 def _tables(x, spec, kind):
-    """Per-axis taps of the three 5-D axes: (index (K, m), weight (K, m), count, plan)."""
+    """Per-axis taps of the three 5-D axes, as (index (4+, m), weight (4+, m), count, K),
+    the weights in the input dtype (the kernels compute in it), and the W axis' taps."""
     dtype = np.dtype(x.dtype)
     tables = []
     for _ in range(SPATIAL - len(spec.input_size)):
@@ -268,9 +285,8 @@ def _tables(x, spec, kind):
     for n, m, r in zip(spec.input_size, spec.output_size, spec.scale):
         tables.append(interpolation_taps(kind, n, m, r, spec.align_corners, spec.antialias,
                                          dtype, spec.nearest_rule))
-    # the kernels compute in the input dtype: weights are rounded to it once
-    return [(np.ascontiguousarray(t[0].T), np.ascontiguousarray(t[1].T, dtype=dtype),
-             np.ascontiguousarray(t[2])) for t in tables], tables[-1]
+    return [(_pad_rows(t[0].T, _TAP_ROWS), _pad_rows(t[1].T.astype(dtype), _TAP_ROWS),
+             np.ascontiguousarray(t[2]), t[0].shape[1]) for t in tables], tables[-1]
 
 
 def _chunks(out5):
@@ -279,19 +295,20 @@ def _chunks(out5):
 
 
 def nearest(x, out, spec):
+    """Modes nearest and nearest-exact."""
     x5, out5 = as5d(x), as5d(out)
-    ((zi, _, _), (yi, _, _), (xi, xw, xn)), wtaps = _tables(x, spec, spec.mode)
+    ((zi, _, _, _), (yi, _, _, _), (xi, _, _, _)), wtaps = _tables(x, spec, spec.mode)
     plan = _periodic_plan(wtaps, x.dtype)
     _nearest_kernel(x5, out5, zi, yi, xi, *plan, _chunks(out5))
 
 
 def _resample(x, out, spec, kind):
     x5, out5 = as5d(x), as5d(out)
-    ((zi, zw, zn), (yi, yw, yn), (xi, xw, xn)), wtaps = _tables(x, spec, kind)
-    fixed = bool(np.all(xn == xi.shape[0]))
+    ((zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K)), wtaps = _tables(x, spec, kind)
+    fixed = bool(np.all(xn == K))
     plan = _periodic_plan(wtaps, x.dtype)
     tmpbuf = np.empty((_chunks(out5), x5.shape[4]), dtype=x.dtype)
-    _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, fixed, *plan, tmpbuf)
+    _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, *plan, tmpbuf)
 
 
 def linear(x, out, spec):
