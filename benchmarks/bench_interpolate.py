@@ -5,7 +5,8 @@
 Input float32 (16, 64, 128, 128), output (16, 64, 256, 256) = 256 MiB.  For each
 mode: refpool with a preallocated output (``out=``) and with a fresh one, torch
 with a preallocated output (its ``out=`` overloads) and with a fresh one (plain
-``F.interpolate``), the speed-ups (like for like), the effective bandwidth
+``F.interpolate``), medians and (with ``out=``) best runs, which are the least
+disturbed on a shared machine, the speed-ups (like for like), the effective bandwidth
 (input + output bytes / time) and its fraction of NumPy's copy bandwidth on
 the output's bytes.  A fresh 256 MiB output costs page faults (about 1.3 us
 per 4 KiB page here), which can exceed the kernel itself.
@@ -14,15 +15,27 @@ per 4 KiB page here), which can exceed the kernel itself.
 from __future__ import annotations
 
 import argparse
+import time
 
 import numpy as np
 
 import refpool
-from _harness import copy_ms, gbps, meta, print_table, set_threads, timeit, torch_or_none, \
-    write_json
+from _harness import copy_ms, gbps, meta, print_table, set_threads, torch_or_none, write_json
 
 SHAPE = (16, 64, 128, 128)
 MODES = ("nearest", "bilinear", "bicubic")
+
+
+def _times(fn, repeat, warmup=2):
+    """(median, best) in ms; the best is the least disturbed run on a shared machine."""
+    for _ in range(warmup):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - t)
+    return float(np.median(samples)) * 1e3, float(np.min(samples)) * 1e3
 
 
 def _torch_calls(torch, t, mode, size):
@@ -65,28 +78,31 @@ def main(argv=None):
         out = np.empty_like(y)
         copy = copy_ms(out, args.repeat)
         copy_bw = gbps(2 * out.nbytes, copy)
-        ms = timeit(lambda: refpool.interpolate(x, scale_factor=2, mode=mode, out=out, **kw),
-                    args.repeat)
-        fresh = timeit(lambda: refpool.interpolate(x, scale_factor=2, mode=mode, **kw),
-                       max(3, args.repeat // 2))
+        ms, best = _times(
+            lambda: refpool.interpolate(x, scale_factor=2, mode=mode, out=out, **kw),
+            args.repeat)
+        fresh, _ = _times(lambda: refpool.interpolate(x, scale_factor=2, mode=mode, **kw),
+                          max(3, args.repeat // 2))
         bw = gbps(x.nbytes + y.nbytes, ms)
         row = {"mode": mode, "shape": "x".join(map(str, SHAPE)), "refpool_ms": ms,
-               "fresh_out_ms": fresh, "GB/s": bw, "copy_GB/s": copy_bw,
-               "of_copy_bw": bw / copy_bw}
+               "refpool_best_ms": best, "fresh_out_ms": fresh, "GB/s": bw,
+               "copy_GB/s": copy_bw, "of_copy_bw": bw / copy_bw}
         if torch is not None:
             t = torch.from_numpy(x)
             t_fresh, t_into = _torch_calls(torch, t, mode, y.shape[2:])
             np.testing.assert_allclose(t_fresh().numpy(), y, rtol=1e-5, atol=1e-5)
             reps = max(3, args.repeat // 2)
-            tms = timeit(t_into, reps)
-            tfresh = timeit(t_fresh, reps)
-            row.update({"torch_out_ms": tms, "torch_fresh_ms": tfresh,
-                        "speedup_out": tms / ms, "speedup_fresh": tfresh / fresh})
+            tms, tbest = _times(t_into, reps)
+            tfresh, _ = _times(t_fresh, reps)
+            row.update({"torch_out_ms": tms, "torch_best_ms": tbest, "torch_fresh_ms": tfresh,
+                        "speedup_out": tms / ms, "speedup_best": tbest / best,
+                        "speedup_fresh": tfresh / fresh})
         rows.append(row)
     print(f"threads={args.threads}  x2 upsampling, float32 {SHAPE} -> "
           f"{SHAPE[:2] + (2 * SHAPE[2], 2 * SHAPE[3])}")
-    print_table(rows, ["mode", "refpool_ms", "torch_out_ms", "speedup_out", "fresh_out_ms",
-                       "torch_fresh_ms", "speedup_fresh", "GB/s", "copy_GB/s", "of_copy_bw"])
+    print_table(rows, ["mode", "refpool_ms", "torch_out_ms", "speedup_out", "refpool_best_ms",
+                       "torch_best_ms", "speedup_best", "fresh_out_ms", "torch_fresh_ms",
+                       "speedup_fresh", "GB/s", "of_copy_bw"])
     write_json(args.json, rows, meta(args.threads))
 
 

@@ -30,3 +30,6 @@ exclude_patterns = ["_build"]
 html_theme = "alabaster"
 html_static_path = []
 nitpicky = False
+# numpydoc types such as "shape (size,)" can name attributes of several classes;
+# an ambiguous cross-reference there is harmless
+suppress_warnings = ["ref.python"]

@@ -561,9 +561,9 @@ def check_interpolation_mode(mode, ndim):
     if rank is not None and rank != ndim:
         fitting = {1: "'linear'", 2: "'bilinear' or 'bicubic'", 3: "'trilinear'"}[ndim]
         raise ValueError(
-            f"mode={mode!r} needs {rank} spatial axis{'es' if rank > 1 else ''} "
+            f"mode={mode!r} needs {rank} spatial {'axes' if rank > 1 else 'axis'} "
             f"(x of shape (N, C, {_spatial_names(rank)})), got {ndim}; "
-            f"with {ndim} spatial axis{'es' if ndim > 1 else ''} use {fitting}, "
+            f"with {ndim} spatial {'axes' if ndim > 1 else 'axis'} use {fitting}, "
             "'nearest', 'nearest-exact' or 'area'")
     return mode
 

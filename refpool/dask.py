@@ -402,8 +402,9 @@ class _Run(NamedTuple):
 
 def _axis_runs(rule, a, b, c0, c1):
     """Split outputs ``[a, b)`` into at most three runs: the outputs reading only the
-    input chunk ``[c0, c1)`` (``chunk`` True: computed on the whole chunk when
-    the rule allows it), and the seams before and after them.
+    input chunk ``[c0, c1)`` (their piece is the whole chunk when the rule's
+    ``chunk_piece`` allows it, else a view of the chunk), and the seams before
+    and after them.
 
     Footprints grow with the output index, so two bisections find the run; its
     piece is checked to lie in the chunk, so a rule whose footprints do not grow
@@ -416,6 +417,17 @@ def _axis_runs(rule, a, b, c0, c1):
         middle = rule.piece(u, v)
         if c0 <= middle.lo and middle.hi <= c1:
             whole = rule.chunk_piece(c0, c1, u, v)
+            if whole is not None and whole.fill:
+                # windows overhanging the input's end by more than the local
+                # padding would need explicit cells, a copy of the whole chunk:
+                # they go to the seam instead
+                w = u + bisect.bisect_left(
+                    range(u, v), 1, key=lambda j: rule.chunk_piece(c0, c1, u, j + 1).fill)
+                if w > u:
+                    v, middle = w, rule.piece(u, w)
+                    whole = rule.chunk_piece(c0, c1, u, v)
+                else:
+                    whole = None
             runs = []
             if a < u:
                 runs.append(_Run(a, u, rule.piece(a, u)))
@@ -889,11 +901,15 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
     .. math:: \big[a s - p,\; (b-1) s - p + d(k-1) + 1\big)
 
-    clipped to :math:`[0, n)`.  Each block runs :func:`refpool.max_pool` on its
-    range with the padding kept only at the true left border and
-    :math:`-\infty` cells appended where its windows overhang the input's right
-    end (they never win).  Values and indices are bitwise those of the
-    whole-array call; indices are flat indices into the whole spatial block.
+    clipped to :math:`[0, n)`.  Each task runs :func:`refpool.max_pool` on its
+    whole chunk, with a padding :math:`\equiv c_0 + p \pmod s` that puts the
+    local windows on the global grid, for the outputs that read only the chunk,
+    and on small regions assembled from the chunk and its neighbours' strips for
+    the seams; padding stands for the input's border only where a region meets
+    it, and :math:`-\infty` cells are appended where windows overhang the
+    input's right end (they never win, and never start a window's scan).  Values
+    and indices are bitwise those of the whole-array call; indices are flat
+    indices into the whole spatial block.
 
     Parameters
     ----------
