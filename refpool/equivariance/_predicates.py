@@ -365,11 +365,12 @@ CONDITIONS = {
                  "with (n - 1 + 2 pad_off) mod s == 0, or even filt_size (asymmetric "
                  "padding, a half-pixel shift) with s >= 2 and (n - 2 + 2 pad_off) mod s "
                  "== 0; per swapped pair: equal arguments",
-    "interpolate": "per reversed axis: the source coordinates are mirror-symmetric, i.e. "
-                   "r m = n for the half-pixel modes (size given, recompute_scale_factor, "
-                   "or n * scale an integer) and align_corners=True always; nearest needs "
-                   "integer-valued index symmetry (e.g. an integer scale); per swapped "
-                   "pair: equal output sizes and scales",
+    "interpolate": "per reversed axis: mirror-symmetric source coordinates and weights: for "
+                   "the half-pixel modes r m = n (size given, recompute_scale_factor, or "
+                   "n * scale an integer); align_corners=True unless the output has length "
+                   "1 or antialias is on; nearest needs a symmetric index table (integer "
+                   "scales up to 40 in float32); per swapped pair: equal output sizes and "
+                   "scales",
 }
 
 
