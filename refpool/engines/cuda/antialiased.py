@@ -16,23 +16,12 @@ import numpy as np
 from numba import cuda
 
 from .._layout import as5d, pad3
-from ._launch import grid
+from ._launch import grid, unravel_output
 
 _DEVICE = dict(device=True, inline=True)
 
 #: FilterSpec.mode -> kernel code
 _MODES = {"zero": 0, "reflect": 1, "replicate": 2}
-
-
-@cuda.jit(**_DEVICE)
-def _unravel(t, C, OD, OH, OW):
-    ow = t % OW
-    t //= OW
-    oh = t % OH
-    t //= OH
-    od = t % OD
-    t //= OD
-    return t // C, t % C, od, oh, ow
 
 
 @cuda.jit(**_DEVICE)
@@ -54,7 +43,7 @@ def _filter_kernel(x, out, gz, gy, gx, sd, sh, sw, bd, bh, bw, mode):
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     if t >= N * C * OD * OH * OW:
         return
-    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     total = 0.0
     for a in range(gz.shape[0]):
         iz = _source(od * sd - bd + a, D, mode)
@@ -80,7 +69,7 @@ def _max_blur_kernel(x, out, kd, kh, kw, pd, ph, pw, dd, dh, dw, LD, LH, LW,
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     if t >= N * C * OD * OH * OW:
         return
-    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     total = 0.0
     for a in range(gz.shape[0]):
         jz = od * sd - qd + a

@@ -15,18 +15,7 @@ from numba import cuda
 
 from ..._args import interpolation_taps
 from .._layout import SPATIAL, as5d
-from ._launch import grid
-
-
-@cuda.jit(device=True, inline=True)
-def _unravel(t, C, OD, OH, OW):
-    ow = t % OW
-    t //= OW
-    oh = t % OH
-    t //= OH
-    od = t % OD
-    t //= OD
-    return t // C, t % C, od, oh, ow
+from ._launch import grid, unravel_output
 
 
 @cuda.jit
@@ -36,7 +25,7 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, copy):
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     if t >= N * C * OD * OH * OW:
         return
-    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     if copy:                          # nearest modes: no arithmetic
         out[n, c, od, oh, ow] = x[n, c, zi[0, od], yi[0, oh], xi[0, ow]]
         return

@@ -16,20 +16,7 @@ from numba import cuda
 
 from ..._args import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
-from ._launch import grid
-
-_DEVICE = dict(device=True, inline=True)
-
-
-@cuda.jit(**_DEVICE)
-def _unravel(t, C, OD, OH, OW):
-    ow = t % OW
-    t //= OW
-    oh = t % OH
-    t //= OH
-    od = t % OD
-    t //= OD
-    return t // C, t % C, od, oh, ow
+from ._launch import grid, unravel_output
 
 
 @cuda.jit
@@ -39,7 +26,7 @@ def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, 
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     if t >= N * C * OD * OH * OW:
         return
-    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     best = -math.inf
     where = -1
     for a in range(kd):
@@ -71,7 +58,7 @@ def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, ove
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     if t >= N * C * OD * OH * OW:
         return
-    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     total = 0.0          # float64 accumulator: cheap here, and closer to the reference
     for a in range(kd):
         iz = od * sd - pd + a
@@ -99,7 +86,7 @@ def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe):
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     if t >= N * C * OD * OH * OW:
         return
-    n, c, od, oh, ow = _unravel(t, C, OD, OH, OW)
+    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     if mode == 0:
         total = 0.0
         for iz in range(zs[od], ze[od]):
