@@ -34,6 +34,10 @@ __all__ = ["antialiased_avg_pool", "antialiased_max_pool", "blur_pool"]
 def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=None):
     r"""Gaussian blur and subsample (e2cnn/escnn ``PointwiseAvgPoolAntialiased``).
 
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
+
     Depthwise cross-correlation with the truncated Gaussian of
     :func:`refpool.gaussian_kernel` (:math:`t = 3`), zero padding ``padding`` on
     both sides of every spatial axis, stride ``stride``:
@@ -109,6 +113,10 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
                          out=None):
     r"""Max pool densely, then Gaussian blur and subsample (escnn
     ``PointwiseMaxPoolAntialiased``).
+
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
 
     Two stages, per spatial axis (``kernel_size`` :math:`k`, ``stride`` :math:`s`,
     ``padding`` :math:`p`, ``dilation`` :math:`d`):
@@ -217,6 +225,10 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
 def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine="auto",
               out=None):
     r"""Binomial blur and subsample (antialiased-cnns ``BlurPool`` / ``BlurPool1D``).
+
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
 
     Pads every spatial axis by :math:`b = \lfloor (f_s-1)/2 \rfloor + r` before
     and :math:`a = \lceil (f_s-1)/2 \rceil + r` after (:math:`r` = ``pad_off``),

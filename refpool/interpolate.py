@@ -23,6 +23,10 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
                 recompute_scale_factor=None, antialias=False, *, engine="auto", out=None):
     r"""Resample the spatial axes of ``x`` to a new size (PyTorch's ``interpolate``).
 
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
+
     Separable: every spatial axis is resampled with its own one-dimensional rule,
     and an output sample is the sum over the product of the per-axis taps,
 

@@ -56,6 +56,10 @@ def invariant_field_type(field_type):
 def group_pool(x, field_type, *, engine="auto", out=None):
     r"""Group pooling: the maximum over each field's channels.
 
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
+
     .. math::
 
         y[n, f, \mathbf{u}] = \max_{c \in \mathrm{fields}[f]} x[n, c, \mathbf{u}]
@@ -109,6 +113,10 @@ def group_pool(x, field_type, *, engine="auto", out=None):
 def norm_pool(x, field_type, *, engine="auto", out=None):
     r"""Norm pooling: the L2 norm of each field.
 
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
+
     .. math::
 
         y[n, f, \mathbf{u}] = \Big(\sum_{c \in \mathrm{fields}[f]}
@@ -161,6 +169,10 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
 
 def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     r"""Induced norm pooling: per field, the largest L2 norm of its blocks.
+
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
 
     A field of an induced representation :math:`\rho = \mathrm{Ind}_H^G \psi`
     (``psi.size = d``) consists of ``size // d`` consecutive blocks of :math:`d`
@@ -226,6 +238,10 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
 def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1,
                   ceil_mode=False, *, engine="auto", out=None):
     r"""Norm max pooling: in each window, the field vector of largest norm, copied whole.
+
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
 
     For every field :math:`f` and output position :math:`\mathbf{i}`, the window
     is :func:`refpool.max_pool`'s, taps :math:`\mathbf{u} = \mathbf{i}s - p +

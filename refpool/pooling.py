@@ -113,6 +113,10 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
              count_include_pad=True, divisor_override=None, *, engine="auto", out=None):
     r"""Average pooling over 1, 2 or 3 spatial axes.
 
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
+
     Linear and identical on every channel, so it commutes with every
     representation acting on the channels; equivariant to the grid symmetries
     under the window-symmetry condition below.
@@ -172,6 +176,10 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
                       engine="auto", out=None):
     r"""Adaptive max pooling to a fixed output size over 1, 2 or 3 spatial axes.
 
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
+
     Output :math:`i` of :math:`o` along an axis of length :math:`n` reads the
     window
 
@@ -213,6 +221,10 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
 
 def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
     r"""Adaptive average pooling to a fixed output size over 1, 2 or 3 spatial axes.
+
+    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+    the conditions are tabulated in :doc:`/equivariance`.
 
     Each output is the mean of its adaptive window (see
     :func:`adaptive_max_pool`); the divisor is the window's element count.  This
