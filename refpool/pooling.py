@@ -91,12 +91,11 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     reversal and needs both conditions.  Channel action: any permutation
     representation.  :func:`refpool.exact_symmetries` lists the exact elements.
     """
-    ndim = _args.check_input(x)
+    _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
                              ceil_mode, padding_limit="dilated")
     return_indices = _args.check_bool(return_indices, "return_indices")
     check_pointwise_field_type(field_type, x.shape[1], "max_pool")
-    del ndim
     launch = Launch(x, engine)
     shape = _args.with_channels(x.shape, spec.output_size)
     out_y, out_i = _split_out(out, return_indices)
