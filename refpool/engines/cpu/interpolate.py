@@ -25,7 +25,8 @@ a specialised loop with contiguous (or stride-2) loads instead; it evaluates the
 same sums in the same order, so the result is bit-identical to the gather.
 
 The nearest modes skip the arithmetic: they gather (or, when periodic, copy)
-straight from the source row.
+straight from the source row, and an output row whose input row is that of the
+row before it (upsampling along H or D) is a copy of that row, from cache.
 """
 
 from __future__ import annotations
@@ -48,6 +49,23 @@ def _unravel_row(r, C, OD, OH):
     od = q % OD
     q = q // OD
     return q // C, q % C, od, oh
+
+
+@njit(**_INLINE)
+def _next_row(n, c, od, oh, C, OD, OH):
+    """The output row after ``(n, c, od, oh)`` in row-major order (no division:
+    a chunk unravels its first row only)."""
+    oh += 1
+    if oh == OH:
+        oh = 0
+        od += 1
+        if od == OD:
+            od = 0
+            c += 1
+            if c == C:
+                c = 0
+                n += 1
+    return n, c, od, oh
 
 
 # --------------------------------------------------------------------------- vertical
@@ -197,10 +215,12 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, P, S,
     chunks = tmpbuf.shape[0]
     for chunk in prange(chunks):
         tmp = tmpbuf[chunk]
-        for r in range((chunk * rows) // chunks, ((chunk + 1) * rows) // chunks):
-            n, c, od, oh = _unravel_row(r, C, OD, OH)
+        first = (chunk * rows) // chunks
+        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        for _ in range(first, ((chunk + 1) * rows) // chunks):
             _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn)
             _horizontal(out[n, c, od, oh], tmp, xi, xw, xn, K, fixed, P, S, q0, q1, a, w)
+            n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
 
 
 @njit(**_PARALLEL)
@@ -210,19 +230,31 @@ def _nearest_kernel(x, out, zi, yi, xi, P, S, q0, q1, a, w, chunks):
     rows = N * C * OD * OH
     ix = xi[0]
     for chunk in prange(chunks):
-        for r in range((chunk * rows) // chunks, ((chunk + 1) * rows) // chunks):
-            n, c, od, oh = _unravel_row(r, C, OD, OH)
+        previous = -1                 # flat index of the input row behind the last output row
+        first = (chunk * rows) // chunks
+        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        for _ in range(first, ((chunk + 1) * rows) // chunks):
+            iz, iy = zi[0, od], yi[0, oh]
             o = out[n, c, od, oh]
-            src = x[n, c, zi[0, od], yi[0, oh]]
-            if P == 0:
+            source = ((n * C + c) * D + iz) * H + iy
+            if source == previous:
+                # upsampling repeats the row just written (still in cache): copy it
+                last = out[n, c, od, oh - 1] if oh > 0 else out[n, c, od - 1, OH - 1]
                 for j in range(OW):
-                    o[j] = src[ix[j]]
+                    o[j] = last[j]
             else:
-                for j in range(P * q0):
-                    o[j] = src[ix[j]]
-                _periodic(o, src, 1, P, S, q0, q1, a, w)
-                for j in range(P * q1, OW):
-                    o[j] = src[ix[j]]
+                previous = source
+                src = x[n, c, iz, iy]
+                if P == 0:
+                    for j in range(OW):
+                        o[j] = src[ix[j]]
+                else:
+                    for j in range(P * q0):
+                        o[j] = src[ix[j]]
+                    _periodic(o, src, 1, P, S, q0, q1, a, w)
+                    for j in range(P * q1, OW):
+                        o[j] = src[ix[j]]
+            n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
 
 
 # --------------------------------------------------------------------------- host side
