@@ -12,8 +12,9 @@ as it is computed, on a ``distributed.LocalCluster`` of worker processes (defaul
   which other load on the machine does not distort;
 * each worker's peak resident set (``VmHWM``, reset before every run);
 * the in-memory CPU engine on a size that fits, with as many threads as there
-  are workers: the operator alone, and building the input then pooling it; and
-  the Dask pooling of that size with the input already held by the workers;
+  are workers: the operator alone, and building the same input in one array
+  (:func:`build_in_memory`, blocks written in place) then pooling it; and the
+  Dask pooling of that size with the input already held by the workers;
 * a bitwise check of the Dask result against the in-memory call on that size.
 
 Usage::
@@ -32,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import itertools
 import os
 import sys
 import time
@@ -49,20 +51,38 @@ def _tile(shape):
     return np.random.default_rng(12345).random(shape, dtype=np.float32) - np.float32(0.5)
 
 
-def make_block(block_info=None):
-    """One block of the lazy input: a random spatial tile plus an offset per (n, c)
-    plane and block position.  Deterministic, and about as cheap to build as a
-    memset, so that the job measures the pooling rather than the generator."""
-    info = block_info[None]
-    shape = tuple(info["chunk-shape"])
-    where = [start for start, _ in info["array-location"]]
+def fill_block(out, where):
+    """Write the input's block starting at ``where`` (one start per axis) into ``out``:
+    a random spatial tile plus an offset per (n, c) plane and block position.
+    Deterministic, and about as cheap as a memset, so that a job measures the
+    pooling rather than the generator."""
+    shape = out.shape
     planes = np.add.outer(np.arange(where[0], where[0] + shape[0]) * 7919,
                           np.arange(where[1], where[1] + shape[1]) * 104729)
     planes = planes + sum(s * (i + 1) * 1543 for i, s in enumerate(where[2:]))
     offsets = ((planes % 1009) / 1009.0 - 0.5).astype(np.float32)
-    out = np.empty(shape, np.float32)
     np.add(_tile(shape[2:]), offsets.reshape(shape[:2] + (1,) * (len(shape) - 2)), out=out)
     return out
+
+
+def make_block(block_info=None):
+    """One block of the lazy input (a Dask ``map_blocks`` function)."""
+    info = block_info[None]
+    out = np.empty(tuple(info["chunk-shape"]), np.float32)
+    return fill_block(out, [start for start, _ in info["array-location"]])
+
+
+def build_in_memory(shape, chunks, threads):
+    """The same input as :func:`lazy_input`, built in one array the way a program
+    whose data fits would: every block written in place, ``threads`` at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+    x = np.empty(shape, np.float32)
+    starts = [range(0, n, c) for n, c in zip(shape, chunks)]
+    views = [(x[tuple(slice(a, a + c) for a, c in zip(where, chunks))], where)
+             for where in itertools.product(*starts)]
+    with ThreadPoolExecutor(threads) as pool:           # NumPy releases the GIL
+        list(pool.map(lambda job: fill_block(*job), views))
+    return x
 
 
 def lazy_input(shape, chunks):
@@ -119,14 +139,14 @@ def in_memory(op, args, shape, chunks, threads, repeat):
     """The in-memory CPU engine on a size that fits.
 
     Returns (wall s, CPU s) of the operator alone and the wall s of building the
-    same input then pooling it (medians), and the input.
+    same input in memory (:func:`build_in_memory`) then pooling it (medians), and
+    the input.
     """
     import numba
 
     import refpool
     numba.set_num_threads(threads)
-    build = lazy_input(shape, chunks)
-    x = build.compute(scheduler="threads", num_workers=threads)
+    x = build_in_memory(shape, chunks, threads)
     fn = getattr(refpool, op)
     fn(x, *args)                                      # load the kernels
     walls, cpus, whole = [], [], []
@@ -136,7 +156,7 @@ def in_memory(op, args, shape, chunks, threads, repeat):
         walls.append(time.perf_counter() - t)
         cpus.append(_cpu_seconds() - c)
         t = time.perf_counter()
-        fn(build.compute(scheduler="threads", num_workers=threads), *args)
+        fn(build_in_memory(shape, chunks, threads), *args)
         whole.append(time.perf_counter() - t)
     return float(np.median(walls)), float(np.median(cpus)), float(np.median(whole)), x
 
