@@ -42,6 +42,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._layout import as5d, pad3
+from ._rows import unravel_row, next_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
@@ -52,31 +53,6 @@ _MODES = {"zero": 0, "reflect": 1, "replicate": 2}
 
 
 # --------------------------------------------------------------------------- helpers
-@njit(**_INLINE)
-def _unravel_row(r, C, OD, OH):
-    oh = r % OH
-    q = r // OH
-    od = q % OD
-    q = q // OD
-    return q // C, q % C, od, oh
-
-
-@njit(**_INLINE)
-def _next_row(n, c, od, oh, C, OD, OH):
-    """The row after (n, c, od, oh) in row-major order (no integer division)."""
-    oh += 1
-    if oh == OH:
-        oh = 0
-        od += 1
-        if od == OD:
-            od = 0
-            c += 1
-            if c == C:
-                c = 0
-                n += 1
-    return n, c, od, oh
-
-
 @njit(**_INLINE)
 def _source(i, n, mode):
     """Input index read at padded position ``i`` (-1: a zero)."""
@@ -185,10 +161,10 @@ def _filter_kernel(x, out, gz, gy, gx, s, b, mode, scratch):
         row = scratch[chunk]
         body = row[bx:bx + W]
         first = chunk * rows // chunks
-        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        n, c, od, oh = unravel_row(first, C, OD, OH)
         for r in range(first, (chunk + 1) * rows // chunks):
             if r > first:
-                n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
+                n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
             # vertical pass: weighted sum of the input rows under the filter,
             # folded in two rows at a time
             merge = False
@@ -366,10 +342,10 @@ def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cac
         for i in range(key.shape[0]):
             key[i, 0] = -1
         first = chunk * rows // chunks
-        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        n, c, od, oh = unravel_row(first, C, OD, OH)
         for r in range(first, (chunk + 1) * rows // chunks):
             if r > first:
-                n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
+                n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
             plane = n * C + c
             o = out[n, c, od, oh]
             merge = False

@@ -37,35 +37,10 @@ from numba import njit, prange
 
 from ..._args import interpolation_taps
 from .._layout import SPATIAL, as5d
+from ._rows import unravel_row, next_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
-
-
-@njit(**_INLINE)
-def _unravel_row(r, C, OD, OH):
-    oh = r % OH
-    q = r // OH
-    od = q % OD
-    q = q // OD
-    return q // C, q % C, od, oh
-
-
-@njit(**_INLINE)
-def _next_row(n, c, od, oh, C, OD, OH):
-    """The output row after ``(n, c, od, oh)`` in row-major order (no division:
-    a chunk unravels its first row only)."""
-    oh += 1
-    if oh == OH:
-        oh = 0
-        od += 1
-        if od == OD:
-            od = 0
-            c += 1
-            if c == C:
-                c = 0
-                n += 1
-    return n, c, od, oh
 
 
 # --------------------------------------------------------------------------- vertical
@@ -216,11 +191,11 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, P, S,
     for chunk in prange(chunks):
         tmp = tmpbuf[chunk]
         first = (chunk * rows) // chunks
-        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        n, c, od, oh = unravel_row(first, C, OD, OH)
         for _ in range(first, ((chunk + 1) * rows) // chunks):
             _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn)
             _horizontal(out[n, c, od, oh], tmp, xi, xw, xn, K, fixed, P, S, q0, q1, a, w)
-            n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
+            n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
 
 
 @njit(**_PARALLEL)
@@ -232,7 +207,7 @@ def _nearest_kernel(x, out, zi, yi, xi, P, S, q0, q1, a, w, chunks):
     for chunk in prange(chunks):
         previous = -1                 # flat index of the input row behind the last output row
         first = (chunk * rows) // chunks
-        n, c, od, oh = _unravel_row(first, C, OD, OH)
+        n, c, od, oh = unravel_row(first, C, OD, OH)
         for _ in range(first, ((chunk + 1) * rows) // chunks):
             iz, iy = zi[0, od], yi[0, oh]
             o = out[n, c, od, oh]
@@ -254,7 +229,7 @@ def _nearest_kernel(x, out, zi, yi, xi, P, S, q0, q1, a, w, chunks):
                     _periodic(o, src, 1, P, S, q0, q1, a, w)
                     for j in range(P * q1, OW):
                         o[j] = src[ix[j]]
-            n, c, od, oh = _next_row(n, c, od, oh, C, OD, OH)
+            n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
 
 
 # --------------------------------------------------------------------------- host side

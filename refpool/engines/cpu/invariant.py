@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._layout import as5d, window3
+from ._rows import unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
@@ -56,15 +57,6 @@ def _unravel_task(t, F, R0, R1, nseg):
     r0 = t % R0
     t //= R0
     return t // F, t % F, r0, r1, q
-
-
-@njit(**_INLINE)
-def _unravel_row(r, F, OD, OH):
-    oh = r % OH
-    q = r // OH
-    od = q % OD
-    q = q // OD
-    return q // F, q % F, od, oh
 
 
 # --------------------------------------------------------------------------- passes
@@ -215,7 +207,7 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, shift_y, shift_z,
         wy = where_rows[chunk, 2]
         wx = where_rows[chunk, 3]
         for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            n, f, od, oh = _unravel_row(r, F, OD, OH)
+            n, f, od, oh = unravel_row(r, F, OD, OH)
             c0 = start[f]
             cs = size[f]
             for j in range(OW):

@@ -22,6 +22,7 @@ from numba import njit, prange
 
 from ..._args import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
+from ._rows import unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
@@ -35,15 +36,6 @@ def _tap_columns(off, s, n, o):
     last = n - 1 - off
     hi = 0 if last < 0 else min(o, last // s + 1)
     return lo, max(lo, hi)
-
-
-@njit(**_INLINE)
-def _unravel_row(r, C, OD, OH):
-    oh = r % OH
-    q = r // OH
-    od = q % OD
-    q = q // OD
-    return q // C, q % C, od, oh
 
 
 @njit(**_INLINE)
@@ -235,7 +227,7 @@ def _max_pool_kernel(x, out, k, s, p, d):
     N, C, D, H, W = x.shape
     OD, OH = out.shape[2], out.shape[3]
     for r in prange(N * C * OD * OH):
-        n, c, od, oh = _unravel_row(r, C, OD, OH)
+        n, c, od, oh = unravel_row(r, C, OD, OH)
         acc = out[n, c, od, oh]
         merge = False
         for a in range(k[0]):
@@ -259,7 +251,7 @@ def _max_pool_indices_kernel(x, out, idx, k, s, p, d):
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     for r in prange(N * C * OD * OH):
-        n, c, od, oh = _unravel_row(r, C, OD, OH)
+        n, c, od, oh = unravel_row(r, C, OD, OH)
         acc = out[n, c, od, oh]
         best = idx[n, c, od, oh]
         acc[:] = -np.inf
@@ -291,7 +283,7 @@ def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override):
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     for r in prange(N * C * OD * OH):
-        n, c, od, oh = _unravel_row(r, C, OD, OH)
+        n, c, od, oh = unravel_row(r, C, OD, OH)
         acc = out[n, c, od, oh]
         merge = False
         for a in range(k[0]):
@@ -328,7 +320,7 @@ def _adaptive_avg_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
     for chunk in prange(chunks):
         col = colbuf[chunk]
         for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            n, c, od, oh = unravel_row(r, C, OD, OH)
             col[:] = 0.0
             for iz in range(zs[od], ze[od]):
                 for iy in range(ys[oh], ye[oh]):
@@ -353,7 +345,7 @@ def _adaptive_max_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
     for chunk in prange(chunks):
         col = colbuf[chunk]
         for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            n, c, od, oh = unravel_row(r, C, OD, OH)
             col[:] = -np.inf
             for iz in range(zs[od], ze[od]):
                 for iy in range(ys[oh], ye[oh]):
@@ -382,7 +374,7 @@ def _adaptive_max_indices_kernel(x, out, idx, zs, ze, ys, ye, xs, xe, colbuf, co
         col = colbuf[chunk]
         key = colrow[chunk]
         for r in range(chunk * rows // chunks, (chunk + 1) * rows // chunks):
-            n, c, od, oh = _unravel_row(r, C, OD, OH)
+            n, c, od, oh = unravel_row(r, C, OD, OH)
             first = zs[od] * H + ys[oh]
             for w in range(W):
                 col[w] = -np.inf
