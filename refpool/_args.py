@@ -677,7 +677,7 @@ NEAREST_SMALL_OUTPUT = 128
 
 
 def nearest_rule(mode, output_size):
-    """Which source-index rule PyTorch 2.13 applies to a nearest mode.
+    r"""Which source-index rule PyTorch 2.13 applies to a nearest mode.
 
     ``"small"`` for 2-D outputs with :math:`m_H + m_W \le 128` (PyTorch's
     channels-last kernel, used for such outputs even on contiguous input):

@@ -37,7 +37,7 @@ from numba import njit, prange
 
 from ..._args import interpolation_taps
 from .._layout import SPATIAL, as5d
-from ._rows import unravel_row, next_row
+from ._rows import next_row, unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
