@@ -26,7 +26,9 @@ def set_threads(n):
         pass
 
 
-def timeit(fn, repeat=15, warmup=2):
+def timings(fn, repeat=15, warmup=2):
+    """(median, best) in ms after ``warmup`` calls; the best is the least
+    disturbed run on a shared machine."""
     for _ in range(warmup):
         fn()
     times = []
@@ -34,7 +36,12 @@ def timeit(fn, repeat=15, warmup=2):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return float(np.median(times)) * 1e3
+    return float(np.median(times)) * 1e3, float(np.min(times)) * 1e3
+
+
+def timeit(fn, repeat=15, warmup=2):
+    """The median in ms (:func:`timings`)."""
+    return timings(fn, repeat, warmup)[0]
 
 
 def copy_ms(x, repeat=15):

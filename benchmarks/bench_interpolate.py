@@ -16,35 +16,23 @@ read on the plain calls, ``refpool.interpolate(x, ...)`` against
 ``F.interpolate(t, ...)``: what user code runs, each library allocating its
 own output.  The ``out=`` columns compare the kernels alone; the ``floor``
 column bounds them: the time to write the 256 MiB output once (``out.fill``),
-which no x2 upsampling kernel can beat, so ``floor / torch_out`` is the largest
+which no x2 upsampling kernel can beat, so ``torch_out / floor`` is the largest
 ``out=`` speed-up this machine allows.
 """
 
 from __future__ import annotations
 
 import argparse
-import time
 
 import numpy as np
 
 import refpool
-from _harness import copy_ms, gbps, meta, print_table, set_threads, torch_or_none, write_json
+from _harness import (copy_ms, gbps, meta, print_table, set_threads, timings, torch_or_none,
+                      write_json)
 
 SHAPE = (16, 64, 128, 128)
 MODES = ("nearest", "bilinear", "bicubic")
 GOALS = {"nearest": 5.0, "bilinear": 5.0, "bicubic": 3.0}   # plain call vs plain call
-
-
-def _times(fn, repeat, warmup=2):
-    """(median, best) in ms; the best is the least disturbed run on a shared machine."""
-    for _ in range(warmup):
-        fn()
-    samples = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t)
-    return float(np.median(samples)) * 1e3, float(np.min(samples)) * 1e3
 
 
 def _torch_calls(torch, t, mode, size):
@@ -87,11 +75,11 @@ def main(argv=None):
         out = np.empty_like(y)
         copy = copy_ms(out, args.repeat)
         copy_bw = gbps(2 * out.nbytes, copy)
-        floor, _ = _times(lambda: out.fill(1.0), args.repeat)
-        ms, best = _times(
+        floor, _ = timings(lambda: out.fill(1.0), args.repeat)
+        ms, best = timings(
             lambda: refpool.interpolate(x, scale_factor=2, mode=mode, out=out, **kw),
             args.repeat)
-        fresh, _ = _times(lambda: refpool.interpolate(x, scale_factor=2, mode=mode, **kw),
+        fresh, _ = timings(lambda: refpool.interpolate(x, scale_factor=2, mode=mode, **kw),
                           max(3, args.repeat // 2))
         bw = gbps(x.nbytes + y.nbytes, ms)
         row = {"mode": mode, "shape": "x".join(map(str, SHAPE)), "refpool_ms": ms,
@@ -103,8 +91,8 @@ def main(argv=None):
             t_fresh, t_into = _torch_calls(torch, t, mode, y.shape[2:])
             np.testing.assert_allclose(t_fresh().numpy(), y, rtol=1e-5, atol=1e-5)
             reps = max(3, args.repeat // 2)
-            tms, tbest = _times(t_into, reps)
-            tfresh, _ = _times(t_fresh, reps)
+            tms, tbest = timings(t_into, reps)
+            tfresh, _ = timings(t_fresh, reps)
             row.update({"torch_out_ms": tms, "torch_best_ms": tbest, "torch_fresh_ms": tfresh,
                         "speedup_out": tms / ms, "speedup_best": tbest / best,
                         "speedup_fresh": tfresh / fresh,

@@ -21,7 +21,7 @@ import numpy as np
 from numba import cuda, float64
 
 from .._layout import as5d, window3
-from ._launch import grid
+from ._launch import grid, unravel_output
 
 _DEVICE = dict(device=True, inline=True)
 
@@ -74,14 +74,7 @@ def _norm_max_pool_kernel(x, out, start, size, kd, kh, kw, sd, sh, sw, pd, ph, p
     F = start.shape[0]
     if t >= N * F * OD * OH * OW:
         return
-    ow = t % OW
-    t //= OW
-    oh = t % OH
-    t //= OH
-    od = t % OD
-    t //= OD
-    f = t % F
-    n = t // F
+    n, f, od, oh, ow = unravel_output(t, F, OD, OH, OW)
     c0 = start[f]
     cs = size[f]
     best = 0.0
