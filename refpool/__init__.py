@@ -13,7 +13,7 @@ from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
 from .interpolate import interpolate
 from .kernels import binomial_kernel, binomial_taps, gaussian_kernel, gaussian_taps
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
-from .invariant import group_pool, induced_norm_pool, invariant_field_type, norm_max_pool, norm_pool
+from .field_pooling import group_pool, induced_norm_pool, invariant_field_type, norm_max_pool, norm_pool
 
 __all__ = [
     "__version__", "groups", "FieldType", "exact_symmetries", "check_equivariance",

@@ -16,9 +16,9 @@ operator):
    (so output chunk boundaries follow the stride).  Batch and channel chunks
    are kept (field operators move channel boundaries to field boundaries).
 2. *Exact halos.*  The outputs ``[a, b)`` of an axis read a known input range,
-   the operator's halo rule (:func:`refpool._args.window_input_range`,
-   :func:`~refpool._args.adaptive_input_range`,
-   :func:`~refpool._args.taps_input_range`), clipped to the input; what falls
+   the operator's halo rule (:func:`refpool._geometry.window_input_range`,
+   :func:`~refpool._geometry.adaptive_input_range`,
+   :func:`~refpool._geometry.taps_input_range`), clipped to the input; what falls
    outside is padding.  Each task gets its input chunk and thin strips of the
    neighbouring chunks (slices: no copy).  Input chunks that own no output, or
    whose outputs read past a neighbour (chunks smaller than the halo), are
@@ -57,7 +57,9 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
         "cluster), or pip install 'refpool[dask]'") from exc
 
 from . import _args
-from ._args import adaptive_input_range, taps_input_range, window_input_range
+
+from . import _geometry
+from ._geometry import adaptive_input_range, taps_input_range, window_input_range
 from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                           check_orthogonal_field_type, check_pointwise_field_type)
 
@@ -124,7 +126,7 @@ class _Piece(NamedTuple):
 
 def _min_shift(base, stride, *needs):
     """Smallest m >= 0 with ``base + m*stride >= need`` for every need."""
-    return max([0] + [_args.ceil_div(need - base, stride) for need in needs])
+    return max([0] + [_geometry.ceil_div(need - base, stride) for need in needs])
 
 
 class _WindowAxis(NamedTuple):
@@ -164,7 +166,7 @@ class _WindowAxis(NamedTuple):
                       drop=a - (c0 - pad + self.p) // self.s)
 
     def first_output(self, c):
-        return _args.ceil_div(c, self.s)
+        return _geometry.ceil_div(c, self.s)
 
 
 class _ZeroFilterAxis(NamedTuple):
@@ -196,7 +198,7 @@ class _ZeroFilterAxis(NamedTuple):
         return _Piece(c0, c1, pad=pad, drop=a - (c0 - pad + self.before) // self.s)
 
     def first_output(self, c):
-        return _args.ceil_div(c, self.s)
+        return _geometry.ceil_div(c, self.s)
 
 
 class _BlurAxis(NamedTuple):
@@ -224,11 +226,11 @@ class _BlurAxis(NamedTuple):
 
     def piece(self, a, b):
         start, stop = window_input_range(self.size, self.s, self.before, 1, a, b)
-        t = min(max(0, a - _args.ceil_div(self.before, self.s)), (self.n - 1) // self.s)
+        t = min(max(0, a - _geometry.ceil_div(self.before, self.s)), (self.n - 1) // self.s)
         lo = t * self.s
         hi = max(min(self.n, stop), lo + 1)
         if hi - lo < self._need():
-            t -= min(t, _args.ceil_div(self._need() - (hi - lo), self.s))
+            t -= min(t, _geometry.ceil_div(self._need() - (hi - lo), self.s))
             lo = t * self.s
             hi = max(hi, min(self.n, lo + self._need()))
         return _Piece(lo, hi, drop=a - t)
@@ -239,7 +241,7 @@ class _BlurAxis(NamedTuple):
         return _Piece(c0, c1, drop=a - c0 // self.s)
 
     def first_output(self, c):
-        return _args.ceil_div(c, self.s)
+        return _geometry.ceil_div(c, self.s)
 
 
 class _AntialiasedMaxAxis(NamedTuple):
@@ -292,14 +294,14 @@ class _AntialiasedMaxAxis(NamedTuple):
         return _Piece(c0, c1, pad=pad, blur=blur, drop=drop)
 
     def first_output(self, c):
-        return _args.ceil_div(c, self.s)
+        return _geometry.ceil_div(c, self.s)
 
 
 @functools.lru_cache(maxsize=64)
 def _adaptive_runs(n, o, a, b):
     """Runs of outputs in ``[a, b)`` that one adaptive call computes exactly."""
     period = o // math.gcd(n, o)
-    cuts = sorted({a, b, *range(_args.ceil_div(a, period) * period, b, period)})
+    cuts = sorted({a, b, *range(_geometry.ceil_div(a, period) * period, b, period)})
     runs = []
     for u, v in zip(cuts[:-1], cuts[1:]):
         if u % period == 0 and v % period == 0:
@@ -338,19 +340,19 @@ class _AdaptiveAxis(NamedTuple):
         return None
 
     def first_output(self, c):
-        i = _args.ceil_div(c * self.o, self.n)
+        i = _geometry.ceil_div(c * self.o, self.n)
         return int(round(i / self.unit)) * self.unit
 
 
 @functools.lru_cache(maxsize=64)
 def _axis_taps(rule):
-    return _args.interpolation_taps(rule.kind, rule.n, rule.o, rule.r, rule.align_corners,
+    return _geometry.interpolation_taps(rule.kind, rule.n, rule.o, rule.r, rule.align_corners,
                                     rule.antialias, np.dtype(rule.dtype), rule.rule)
 
 
 class _TapsAxis(NamedTuple):
     """Interpolation along one axis: the global taps of
-    :func:`refpool._args.interpolation_taps`, restricted to the outputs and
+    :func:`refpool._geometry.interpolation_taps`, restricted to the outputs and
     shifted to the region (the task recomputes them, cached per process)."""
 
     n: int
@@ -746,9 +748,9 @@ class _MaxPoolBlock(_Block):
 
 
 def _avg_factors(n, k, s, p, ceil_mode, count_include_pad):
-    """Divisor factors of one axis (:func:`refpool._args.avg_divisor_factors`)."""
+    """Divisor factors of one axis (:func:`refpool._geometry.avg_divisor_factors`)."""
     spec = _args.window_spec((n,), k, s, p, 1, ceil_mode, padding_limit="kernel")
-    return _args.avg_divisor_factors(spec, count_include_pad)[0]
+    return _geometry.avg_divisor_factors(spec, count_include_pad)[0]
 
 
 class _AvgPoolBlock(_Block):
@@ -1143,7 +1145,7 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
     return _apply(x, "blur_pool", block, x.dtype)
 
 
-#: per-axis rule of the taps of each interpolation mode (:func:`refpool._args.interpolation_taps`)
+#: per-axis rule of the taps of each interpolation mode (:func:`refpool._geometry.interpolation_taps`)
 _TAPS_KIND = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear",
               "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}
 
@@ -1153,7 +1155,7 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     r"""Resample a Dask array (:func:`refpool.interpolate`, chunked in space).
 
     Every output reads the input positions of its taps
-    (:func:`refpool._args.interpolation_taps`), so outputs :math:`[a, b)` read
+    (:func:`refpool._geometry.interpolation_taps`), so outputs :math:`[a, b)` read
     from the smallest to the largest live tap index among them.  A block that
     holds the whole input runs :func:`refpool.interpolate` itself; the others
     evaluate the global taps, restricted to their outputs and shifted to their
@@ -1232,14 +1234,14 @@ class _FieldBlock(_Block):
 
 class _InvariantBlock(_FieldBlock):
     def compute(self, region, pieces, location, *, op, field_type, engine):
-        from . import invariant
+        from . import field_pooling as invariant
         return getattr(invariant, op)(region, field_type, engine=engine)
 
 
 class _NormMaxPoolBlock(_FieldBlock):
     def compute(self, region, pieces, location, *, field_type, kernel, stride, dilation,
                 engine):
-        from .invariant import norm_max_pool
+        from .field_pooling import norm_max_pool
         # zero cells have norm 0: never larger than an input position scanned
         # before them, and a window holding nothing else yields zeros, as one
         # holding no input position does

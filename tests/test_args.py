@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 
 from refpool import _args
 
+from refpool import _geometry
+
 
 def _windows_by_definition(n, k, s, p, d, ceil_mode):
     """Count windows by walking their start positions (independent of the formula).
@@ -34,23 +36,23 @@ def _windows_by_definition(n, k, s, p, d, ceil_mode):
                                  range(1, 3), (False, True))
     if c[4] * (c[1] - 1) + 1 <= c[0] + 2 * c[3] and c[3] <= (c[4] * (c[1] - 1) + 1) // 2])
 def test_pool_output_length_matches_window_walk(n, k, s, p, d, ceil_mode):
-    assert _args.pool_output_length(n, k, s, p, d, ceil_mode) == \
+    assert _geometry.pool_output_length(n, k, s, p, d, ceil_mode) == \
         _windows_by_definition(n, k, s, p, d, ceil_mode)
 
 
 def test_ceil_mode_drops_window_starting_in_right_padding():
     # n=5, k=2, s=2, p=1: ceil gives 4 windows starting at -1, 1, 3, 5; the last
     # starts at 5 = n inside the right padding and is dropped.
-    assert _args.pool_output_length(5, 2, 2, 1, 1, ceil_mode=True) == 3
-    assert _args.pool_output_length(5, 2, 2, 1, 1, ceil_mode=False) == 3
+    assert _geometry.pool_output_length(5, 2, 2, 1, 1, ceil_mode=True) == 3
+    assert _geometry.pool_output_length(5, 2, 2, 1, 1, ceil_mode=False) == 3
     # n=6, k=2, s=2, p=1: windows at -1, 1, 3, 5 (ends at 7 = n + p): kept by both
-    assert _args.pool_output_length(6, 2, 2, 1, 1, ceil_mode=True) == 4
-    assert _args.pool_output_length(4, 3, 2, 0, 1, ceil_mode=True) == 2
+    assert _geometry.pool_output_length(6, 2, 2, 1, 1, ceil_mode=True) == 4
+    assert _geometry.pool_output_length(4, 3, 2, 0, 1, ceil_mode=True) == 2
 
 
 @given(st.integers(1, 40), st.integers(1, 40))
 def test_adaptive_bounds_cover_input_and_are_mirror_symmetric(n, o):
-    start, end = _args.adaptive_bounds(n, o)
+    start, end = _geometry.adaptive_bounds(n, o)
     assert start[0] == 0 and end[-1] == n
     assert np.all(end > start)
     assert np.all(start[1:] <= end[:-1])           # windows cover the input
@@ -65,7 +67,7 @@ def test_avg_divisor_factors_count_positions(n, k, s, p, count_include_pad):
     if k > n + 2 * p:
         return
     spec = _args.window_spec((n,), k, s, p, 1, True, padding_limit="kernel")
-    (factor,) = _args.avg_divisor_factors(spec, count_include_pad)
+    (factor,) = _geometry.avg_divisor_factors(spec, count_include_pad)
     for i, f in enumerate(factor):
         positions = [i * s - p + t for t in range(k)]
         if count_include_pad:

@@ -363,12 +363,13 @@ def test_public_slicing_path_gives_the_same_results(monkeypatch):
 
 def test_halo_rules():
     from refpool import _args
+    from refpool import _geometry
     # max_pool(k=3, s=2, p=1): outputs [8, 16) read [15, 32)
-    assert _args.window_input_range(3, 2, 1, 1, 8, 16) == (15, 32)
+    assert _geometry.window_input_range(3, 2, 1, 1, 8, 16) == (15, 32)
     # dilation widens the window to d(k-1)+1
-    assert _args.window_input_range(3, 1, 0, 4, 0, 1) == (0, 9)
+    assert _geometry.window_input_range(3, 1, 0, 4, 0, 1) == (0, 9)
     # adaptive 10 -> 4: windows [0,3) [2,5) [5,8) [7,10)
-    assert _args.adaptive_input_range(10, 4, 1, 3) == (2, 8)
-    taps = _args.interpolation_taps("linear", 8, 16, 0.5)
-    assert _args.taps_input_range(taps, 0, 1) == (0, 2)     # (0, w=1), (1, w=0): both read
-    assert _args.taps_input_range(taps, 15, 16) == (7, 8)
+    assert _geometry.adaptive_input_range(10, 4, 1, 3) == (2, 8)
+    taps = _geometry.interpolation_taps("linear", 8, 16, 0.5)
+    assert _geometry.taps_input_range(taps, 0, 1) == (0, 2)     # (0, w=1), (1, w=0): both read
+    assert _geometry.taps_input_range(taps, 15, 16) == (7, 8)

@@ -52,8 +52,8 @@ OPERATORS = {op.name: op for op in (
     Operator("antialiased_max_pool", "antialiased", "tolerance", "optional"),
     Operator("blur_pool", "antialiased", "tolerance"),
     Operator("interpolate", "interpolate", "mode"),
-    Operator("group_pool", "invariant", "exact", "required"),
-    Operator("norm_pool", "invariant", "tolerance", "required"),
-    Operator("induced_norm_pool", "invariant", "tolerance", "required"),
-    Operator("norm_max_pool", "invariant", "exact", "required"),
+    Operator("group_pool", "field_pooling", "exact", "required"),
+    Operator("norm_pool", "field_pooling", "tolerance", "required"),
+    Operator("induced_norm_pool", "field_pooling", "tolerance", "required"),
+    Operator("norm_max_pool", "field_pooling", "exact", "required"),
 )}

@@ -33,6 +33,8 @@ import numpy as np
 
 from .. import _args
 
+from .. import _geometry
+
 WEIGHT_RTOL = 1e-9
 
 
@@ -130,7 +132,7 @@ class _MaxPool(_Rule):
 
     def axis(self, b, n, shape=None):
         sp = self.spec
-        o = _args.pool_output_length(n, sp.kernel[b], sp.stride[b], sp.padding[b],
+        o = _geometry.pool_output_length(n, sp.kernel[b], sp.stride[b], sp.padding[b],
                                      sp.dilation[b], sp.ceil_mode)
         return tuple(_window((q, 1.0) for q in w) for w in
                      _window_positions(n, sp.kernel[b], sp.stride[b], sp.padding[b],
@@ -148,10 +150,10 @@ class _AvgPool(_Rule):
     def axis(self, b, n, shape=None):
         sp = self.spec
         k, s, p = sp.kernel[b], sp.stride[b], sp.padding[b]
-        o = _args.pool_output_length(n, k, s, p, 1, sp.ceil_mode)
+        o = _geometry.pool_output_length(n, k, s, p, 1, sp.ceil_mode)
         one_axis = sp._replace(input_size=(n,), kernel=(k,), stride=(s,), padding=(p,),
                                dilation=(1,), output_size=(o,))
-        (factor,) = _args.avg_divisor_factors(one_axis, self.count_include_pad)
+        (factor,) = _geometry.avg_divisor_factors(one_axis, self.count_include_pad)
         structure = []
         for i, w in enumerate(_window_positions(n, k, s, p, 1, o)):
             weight = 1.0 if self.override is not None else 1.0 / factor[i]
@@ -167,7 +169,7 @@ class _Adaptive(_Rule):
 
     def axis(self, b, n, shape=None):
         o = n if self.requested[b] is None else self.requested[b]
-        start, end = _args.adaptive_bounds(n, o)
+        start, end = _geometry.adaptive_bounds(n, o)
         return tuple(_window((q, 1.0 / (e - s)) for q in range(s, e))
                      for s, e in zip(start.tolist(), end.tolist()))
 
@@ -216,7 +218,7 @@ class _AntialiasedAvg(_Rule):
     def axis(self, b, n, shape=None):
         sp = self.spec
         fs, s, p = sp.size[b], sp.stride[b], sp.before[b]
-        o = _args.pool_output_length(n, fs, s, p)
+        o = _geometry.pool_output_length(n, fs, s, p)
         return _filter_structure(n, self.taps, s, p, o, "zero")
 
 
@@ -304,15 +306,15 @@ class _Interpolate(_Rule):
             return None
         out_shape = tuple(self._out_size(a, shape[a]) for a in range(len(shape)))
         if self.mode == "area":
-            start, end = _args.adaptive_bounds(n, m)
+            start, end = _geometry.adaptive_bounds(n, m)
             return tuple(_window((q, 1.0 / (e - s)) for q in range(s, e))
                          for s, e in zip(start.tolist(), end.tolist()))
-        r = _args.coordinate_scale(n, m, self.scale[b] if self.coordinate_from_scale else None,
+        r = _geometry.coordinate_scale(n, m, self.scale[b] if self.coordinate_from_scale else None,
                                    self.align_corners)
         per_axis = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear",
                     "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}[self.mode]
-        taps = _args.interpolation_taps(per_axis, n, m, r, self.align_corners, self.antialias,
-                                        self.dtype, _args.nearest_rule(self.mode, out_shape))
+        taps = _geometry.interpolation_taps(per_axis, n, m, r, self.align_corners, self.antialias,
+                                        self.dtype, _geometry.nearest_rule(self.mode, out_shape))
         return tuple(_window((int(q), float(w)) for q, w in zip(idx[:c], wts[:c]) if w != 0.0)
                      for idx, wts, c in zip(taps.index.tolist(), taps.weight.tolist(),
                                             taps.count.tolist()))

@@ -94,7 +94,7 @@ def _per_axis(value, nd):
 def _nearest_tables(n, m, r, small):
     """SPEC section 5's source indices of ``nearest`` and ``nearest-exact`` along one
     axis, in exact rational arithmetic.  ``small``: PyTorch's channels-last rule that
-    refpool follows for 2-D outputs with m_H + m_W <= 128 (``_args.nearest_rule``):
+    refpool follows for 2-D outputs with m_H + m_W <= 128 (``_geometry.nearest_rule``):
     ``nearest`` copies an axis with m == n and halves the index when m == 2n,
     whatever the scale factor."""
     nearest = [min(math.floor(j * r), n - 1) for j in range(m)]

@@ -2,7 +2,7 @@
 
 Layout: every kernel sees 5-D arrays ``(N, C, D, H, W)`` (see
 :mod:`refpool.engines._layout`).  The per-axis source indices and weights are
-computed once per call on the host by :func:`refpool._args.interpolation_taps`
+computed once per call on the host by :func:`refpool._geometry.interpolation_taps`
 (the one place the coordinate formulas live for the CPU and CUDA engines) and
 passed in as small ``(K, m)`` tables.
 
@@ -35,7 +35,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ..._args import interpolation_taps
+from ..._geometry import interpolation_taps
 from .._layout import SPATIAL, as5d
 from ._rows import next_row, unravel_row
 

@@ -20,7 +20,7 @@ import numba
 import numpy as np
 from numba import njit, prange
 
-from ..._args import adaptive_bounds, avg_divisor_factors
+from ..._geometry import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
 from ._rows import unravel_row
 

@@ -2,7 +2,7 @@
 
 Arrays arrive as device arrays of shape ``(N, C, *spatial)`` and are viewed as
 5-D ``(N, C, D, H, W)``.  The per-axis source indices, weights and tap counts
-come from :func:`refpool._args.interpolation_taps` (the same tables as the CPU
+come from :func:`refpool._geometry.interpolation_taps` (the same tables as the CPU
 engine), computed on the host and copied over (they are tiny).  Each thread
 decodes its flat output index and sums its taps in float64, nested like the
 reference (W innermost); the nearest modes copy one element.
@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from ..._args import interpolation_taps
+from ..._geometry import interpolation_taps
 from .._layout import SPATIAL, as5d
 from ._launch import grid, unravel_output
 

@@ -14,7 +14,7 @@ import math
 import numpy as np
 from numba import cuda
 
-from ..._args import adaptive_bounds, avg_divisor_factors
+from ..._geometry import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
 from ._launch import grid, unravel_output
 

@@ -3,7 +3,7 @@
 Written to be read beside the formulas in :mod:`refpool.interpolate`.  Each axis
 rule below is a direct transcription, one output coordinate at a time, of the
 formula it implements; it does not share the tables of the CPU and CUDA engines
-(:func:`refpool._args.interpolation_taps`), so it checks them independently.
+(:func:`refpool._geometry.interpolation_taps`), so it checks them independently.
 The axes are then resampled one after the other (last axis first), each output
 sample being the weighted sum of its taps, first tap first; every result is
 rounded once to the output dtype.
@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from ..._args import CUBIC_A, CUBIC_A_ANTIALIAS
+from ..._geometry import CUBIC_A, CUBIC_A_ANTIALIAS
 
 
 # --------------------------------------------------------------------------- axis rules

@@ -1,7 +1,7 @@
 """CPU engine for the field operators: Numba kernels, parallel over pixel segments.
 
 The fields arrive as plain int64 arrays (``start``, ``size``, ``block`` per field,
-see :class:`refpool._args.FieldTable`); the kernels never see a FieldType.
+see :class:`refpool._geometry.FieldTable`); the kernels never see a FieldType.
 
 Pixelwise operators (``group_pool``, ``norm_pool``, ``induced_norm_pool``) view
 the arrays as ``(N, C, R0, R1, P)``: when the spatial block of every ``(n, c)``

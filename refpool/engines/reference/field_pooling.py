@@ -1,7 +1,7 @@
 """Reference engine for the field operators: plain NumPy, float64 inside.
 
-Written to be read beside the formulas in :mod:`refpool.invariant`; speed is not a
-goal.  The fields arrive as the plain int arrays of :class:`refpool._args.FieldTable`
+Written to be read beside the formulas in :mod:`refpool.field_pooling`; speed is not a
+goal.  The fields arrive as the plain int arrays of :class:`refpool._geometry.FieldTable`
 (``start``, ``size``, ``block``); every function fills a preallocated output and
 rounds to its dtype once.
 

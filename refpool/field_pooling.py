@@ -12,7 +12,7 @@ the input's field type.
 
 Every function validates with :mod:`refpool._args` and :mod:`refpool._fieldcheck`
 (the compatibility rules are read off the representation matrices), turns the
-field type into plain int arrays (:func:`refpool._args.field_table`) and lets the
+field type into plain int arrays (:func:`refpool._geometry.field_table`) and lets the
 chosen engine fill the output.  The output keeps the input dtype (the peers
 return float32 whatever the input).
 
@@ -24,6 +24,8 @@ in channel order in every engine; for float64 input they overflow to ``inf`` onc
 from __future__ import annotations
 
 from . import _args
+
+from . import _geometry
 from ._dispatch import Launch
 from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                           check_orthogonal_field_type)
@@ -102,11 +104,11 @@ def group_pool(x, field_type, *, engine="auto", out=None):
     """
     _args.check_input(x)
     check_group_pool_field_type(field_type, x.shape[1], "group_pool")
-    table = _args.field_table(field_type)
+    table = _geometry.field_table(field_type)
     launch = Launch(x, engine)
-    y = launch.output(_args.invariant_output_shape(x.shape, field_type),
+    y = launch.output(_geometry.invariant_output_shape(x.shape, field_type),
                       _args.array_dtype(x), out)
-    launch.run("invariant", "group_pool", launch.x, y, table.start, table.size)
+    launch.run("field_pooling", "group_pool", launch.x, y, table.start, table.size)
     return launch.result(y)
 
 
@@ -159,11 +161,11 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
     """
     _args.check_input(x)
     check_orthogonal_field_type(field_type, x.shape[1], "norm_pool")
-    table = _args.field_table(field_type)
+    table = _geometry.field_table(field_type)
     launch = Launch(x, engine)
-    y = launch.output(_args.invariant_output_shape(x.shape, field_type),
+    y = launch.output(_geometry.invariant_output_shape(x.shape, field_type),
                       _args.array_dtype(x), out)
-    launch.run("invariant", "norm_pool", launch.x, y, table.start, table.size, table.block)
+    launch.run("field_pooling", "norm_pool", launch.x, y, table.start, table.size, table.block)
     return launch.result(y)
 
 
@@ -226,11 +228,11 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     """
     _args.check_input(x)
     check_induced_field_type(field_type, x.shape[1], "induced_norm_pool")
-    table = _args.field_table(field_type, induced=True)
+    table = _geometry.field_table(field_type, induced=True)
     launch = Launch(x, engine)
-    y = launch.output(_args.invariant_output_shape(x.shape, field_type),
+    y = launch.output(_geometry.invariant_output_shape(x.shape, field_type),
                       _args.array_dtype(x), out)
-    launch.run("invariant", "induced_norm_pool", launch.x, y, table.start, table.size,
+    launch.run("field_pooling", "induced_norm_pool", launch.x, y, table.start, table.size,
                table.block)
     return launch.result(y)
 
@@ -311,9 +313,9 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
                              ceil_mode, padding_limit="dilated")
     check_orthogonal_field_type(field_type, x.shape[1], "norm_max_pool")
-    table = _args.field_table(field_type)
+    table = _geometry.field_table(field_type)
     launch = Launch(x, engine)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
-    launch.run("invariant", "norm_max_pool", launch.x, y, table.start, table.size, spec)
+    launch.run("field_pooling", "norm_max_pool", launch.x, y, table.start, table.size, spec)
     return launch.result(y)

@@ -1,6 +1,6 @@
 """CUDA engine for the field operators: one thread per output element.
 
-The fields arrive as the plain int64 arrays of :class:`refpool._args.FieldTable`
+The fields arrive as the plain int64 arrays of :class:`refpool._geometry.FieldTable`
 and are copied to the device (they are tiny).  Pixelwise operators see the arrays
 as ``(N, C, P)`` (device arrays are contiguous); ``norm_max_pool`` sees 5-D
 ``(N, C, D, H, W)`` views.  Each thread of ``norm_max_pool`` owns one

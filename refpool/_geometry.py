@@ -1,0 +1,543 @@
+r"""Per-axis geometry: which input positions each output of an operator reads.
+
+Every spatial operator of refpool is separable in structure: along each spatial
+axis, output ``i`` reads a fixed set of input positions, with or without
+weights.  This module is the one place where those sets are written down, as
+small per-axis objects answering what every consumer asks:
+
+* the engines: output lengths, divisors, tap tables;
+* the exactness rules of :mod:`refpool.equivariance`: the positions and weights
+  of every output, to compare an axis with its mirror image;
+* the halo planning of :mod:`refpool.dask`: the input range ``[lo, hi)`` read
+  by a contiguous range of outputs.
+
+=====================  ======================================================
+object                 operators
+=====================  ======================================================
+:class:`WindowAxis`    max/avg pooling, norm max pooling, the dense max map of
+                       antialiased max pooling
+:class:`AdaptiveAxis`  adaptive pooling, ``interpolate(mode="area")``
+:class:`FilterAxis`    strided filters: the Gaussian and binomial blurs
+:class:`AxisTaps`      interpolation taps (:func:`interpolation_taps`)
+:class:`FieldTable`    the channel layout of a field type
+=====================  ======================================================
+
+Argument *validation* lives in :mod:`refpool._args`, which builds the
+validated per-operator specs defined here (:class:`WindowSpec`,
+:class:`FilterSpec`, ...); ``spec.axis(b)`` is the geometry of spatial axis
+``b``.  Ranges are half-open and unclipped: positions below 0 or at/after the
+input length are padding.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+
+
+def ceil_div(a, b):
+    return -(-a // b)
+
+
+# --------------------------------------------------------------------------- windows
+def pool_output_length(n, k, s, p, d=1, ceil_mode=False):
+    """Output length of a windowed pooling along one axis (PyTorch's rule).
+
+    .. math::
+
+        o = \\left\\lfloor \\frac{n + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1
+
+    With ``ceil_mode`` the floor becomes a ceiling, and the last window is dropped
+    when it would start inside the right padding, i.e. when
+    :math:`(o-1)s \\ge n + p`.
+    """
+    span = n + 2 * p - d * (k - 1) - 1
+    if span < 0:
+        return 0
+    if ceil_mode:
+        o = -(-span // s) + 1
+        if (o - 1) * s >= n + p:
+            o -= 1
+    else:
+        o = span // s + 1
+    return o
+
+
+def window_input_range(kernel, stride, padding, dilation, start, stop):
+    r"""Input positions ``[lo, hi)`` read by outputs ``start .. stop-1`` of a window
+    operator along one axis.
+
+    Output :math:`i` reads :math:`i s - p + t d`, :math:`t = 0..k-1`, so outputs
+    :math:`[a, b)` read
+
+    .. math:: \big[a s - p,\; (b-1) s - p + d(k-1) + 1\big).
+
+    This is the halo rule of max/avg pooling and norm max pooling; a filter at a
+    stride (Gaussian, binomial) is a window with :math:`d = 1`, :math:`k` its
+    size and :math:`p` the padding before the axis; the dense max map of
+    antialiased max pooling is a window operator at stride 1.
+    """
+    return start * stride - padding, (stop - 1) * stride - padding + dilation * (kernel - 1) + 1
+
+
+class WindowAxis(NamedTuple):
+    """One axis of a windowed pooling: window ``i`` reads ``i*stride - padding + t*dilation``,
+    ``t = 0 .. kernel - 1`` (positions outside ``[0, n)`` are padding)."""
+
+    n: int
+    kernel: int
+    stride: int
+    padding: int
+    dilation: int = 1
+    ceil_mode: bool = False
+
+    @property
+    def output_length(self):
+        return pool_output_length(self.n, self.kernel, self.stride, self.padding,
+                                  self.dilation, self.ceil_mode)
+
+    def positions(self, i):
+        """The input positions inside ``[0, n)`` read by window ``i``, in scan order."""
+        first = i * self.stride - self.padding
+        return [q for q in range(first, first + self.dilation * (self.kernel - 1) + 1,
+                                 self.dilation) if 0 <= q < self.n]
+
+    def windows(self):
+        """:meth:`positions` of every output."""
+        return [self.positions(i) for i in range(self.output_length)]
+
+    def input_range(self, start, stop):
+        """Input positions ``[lo, hi)`` read by outputs ``start .. stop-1``
+        (:func:`window_input_range`)."""
+        return window_input_range(self.kernel, self.stride, self.padding, self.dilation,
+                                  start, stop)
+
+    def divisor_factors(self, count_include_pad):
+        """The divisor factor of every output of an average pooling, as float64.
+
+        With ``count_include_pad`` the factor is ``he - hs`` where ``hs = i*s - p``
+        and ``he = min(hs + k, n + p)``: zero padding counts, a ceil-mode overhang
+        past the padded border does not.  Without it the factor is the number of
+        window positions inside the input.
+        """
+        hs = np.arange(self.output_length) * self.stride - self.padding
+        he = np.minimum(hs + self.kernel, self.n + self.padding)
+        if count_include_pad:
+            f = he - hs
+        else:
+            f = np.minimum(he, self.n) - np.maximum(hs, 0)
+        return f.astype(np.float64)
+
+
+class WindowSpec(NamedTuple):
+    """Validated per-axis geometry of a windowed pooling (one entry per spatial axis).
+
+    Window ``i`` along an axis reads input positions ``i*stride - padding + t*dilation``
+    for ``t = 0 .. kernel - 1``.
+    """
+
+    input_size: tuple
+    kernel: tuple
+    stride: tuple
+    padding: tuple
+    dilation: tuple
+    ceil_mode: bool
+    output_size: tuple
+
+    def axis(self, b):
+        """The :class:`WindowAxis` of spatial axis ``b``."""
+        return WindowAxis(self.input_size[b], self.kernel[b], self.stride[b],
+                          self.padding[b], self.dilation[b], self.ceil_mode)
+
+
+def avg_divisor_factors(spec, count_include_pad):
+    """Per-axis divisor factors of an average pooling: :meth:`WindowAxis.divisor_factors`
+    of every axis of ``spec``.  The divisor of an output pixel is the product over
+    axes of its factors."""
+    return tuple(spec.axis(b).divisor_factors(count_include_pad)
+                 for b in range(len(spec.input_size)))
+
+
+# --------------------------------------------------------------------------- adaptive
+def adaptive_bounds(n, o):
+    """Start and end (exclusive) of the ``o`` adaptive windows over length ``n``.
+
+    .. math:: [\\lfloor i n / o \\rfloor,\\ \\lceil (i+1) n / o \\rceil)
+
+    Returned as two int64 arrays of length ``o``.
+    """
+    i = np.arange(o, dtype=np.int64)
+    start = (i * n) // o
+    end = -((-(i + 1) * n) // o)
+    return start, end
+
+
+def adaptive_input_range(n, o, start, stop):
+    r"""Input positions ``[lo, hi)`` read by outputs ``start .. stop-1`` of an adaptive
+    pooling of ``n`` positions to ``o``:
+
+    .. math:: \big[\lfloor a n / o \rfloor,\; \lceil b n / o \rceil\big)
+    """
+    return (start * n) // o, -((-stop * n) // o)
+
+
+class AdaptiveAxis(NamedTuple):
+    """One axis of an adaptive pooling of ``n`` positions to ``o``."""
+
+    n: int
+    o: int
+
+    @property
+    def output_length(self):
+        return self.o
+
+    def windows(self):
+        """The input positions of every window (:func:`adaptive_bounds`)."""
+        start, end = adaptive_bounds(self.n, self.o)
+        return [list(range(s, e)) for s, e in zip(start.tolist(), end.tolist())]
+
+    def input_range(self, start, stop):
+        """:func:`adaptive_input_range`."""
+        return adaptive_input_range(self.n, self.o, start, stop)
+
+
+# --------------------------------------------------------------------------- strided filters
+class FilterSpec(NamedTuple):
+    """Validated per-axis geometry of a strided filter (one entry per spatial axis).
+
+    Output ``i`` along an axis reads positions ``i*stride - before + u``,
+    ``u = 0 .. size - 1``, of the input extended on both sides by ``mode``
+    (``"zero"``, ``"reflect"`` or ``"replicate"``).  ``before`` and ``after``
+    are the padding widths; ``after`` is at least what the last output reads.
+    """
+
+    input_size: tuple
+    size: tuple
+    stride: tuple
+    before: tuple
+    after: tuple
+    mode: str
+    output_size: tuple
+
+    def axis(self, b):
+        """The :class:`FilterAxis` of spatial axis ``b``."""
+        return FilterAxis(self.input_size[b], self.size[b], self.stride[b], self.before[b],
+                          self.after[b], self.mode)
+
+
+class FilterAxis(NamedTuple):
+    """One axis of a strided filter: output ``i`` reads positions ``i*stride - before + u``,
+    ``u = 0 .. size - 1``, of the input extended on both sides by ``mode``."""
+
+    n: int
+    size: int
+    stride: int
+    before: int
+    after: int
+    mode: str = "zero"
+
+    @property
+    def output_length(self):
+        return (self.n + self.before + self.after - self.size) // self.stride + 1
+
+    def source(self, q):
+        """The input position read at extended position ``q`` (None: zero padding).
+
+        Reflection does not repeat the edge (the padding is narrower than the input).
+        """
+        if 0 <= q < self.n:
+            return q
+        if self.mode == "zero":
+            return None
+        if self.mode == "replicate":
+            return min(max(q, 0), self.n - 1)
+        return -q if q < 0 else 2 * (self.n - 1) - q
+
+    def taps(self, i):
+        """``(u, position)`` of every tap of output ``i`` that reads the input."""
+        first = i * self.stride - self.before
+        return [(u, q) for u, q in ((u, self.source(first + u)) for u in range(self.size))
+                if q is not None]
+
+    def input_range(self, start, stop):
+        """Extended positions ``[lo, hi)`` read by outputs ``start .. stop-1``: a window
+        of ``size`` at stride ``stride`` with padding ``before``."""
+        return window_input_range(self.size, self.stride, self.before, 1, start, stop)
+
+
+class AntialiasedMaxSpec(NamedTuple):
+    """Geometry of :func:`refpool.antialiased_max_pool`.
+
+    ``window`` is the max pooling (its ``output_size`` is :func:`refpool.max_pool`'s),
+    evaluated densely at stride 1 over ``dense_size = n + 2p - d(k-1)`` positions per
+    axis; ``blur`` is the zero-padded Gaussian filter over that dense map, with the
+    operator's stride and output size.
+    """
+
+    window: WindowSpec
+    dense_size: tuple
+    blur: FilterSpec
+
+
+# --------------------------------------------------------------------------- interpolation
+#: the per-axis tap rule (:func:`interpolation_taps`) and the engine entry point of
+#: every :func:`refpool.interpolate` mode except ``area`` (an adaptive average pooling)
+INTERPOLATION_AXIS_RULE = {"nearest": "nearest", "nearest-exact": "nearest-exact",
+                           "linear": "linear", "bilinear": "linear", "trilinear": "linear",
+                           "bicubic": "cubic"}
+INTERPOLATION_ENGINE_FUNCTION = {"nearest": "nearest", "nearest-exact": "nearest",
+                                 "linear": "linear", "cubic": "cubic"}
+
+
+def interpolation_engine_function(mode):
+    """The entry point of the interpolation engines that runs ``mode``."""
+    return INTERPOLATION_ENGINE_FUNCTION[INTERPOLATION_AXIS_RULE[mode]]
+
+
+#: Keys' cubic-convolution parameter: PyTorch (and OpenCV) use -0.75 without
+#: antialiasing, -0.5 (PIL) with it
+CUBIC_A = -0.75
+
+
+CUBIC_A_ANTIALIAS = -0.5
+
+
+def coordinate_scale(n, m, scale_factor=None, align_corners=False):
+    """Coordinate scale :math:`r` of one axis: output coordinate times r is input coordinate.
+
+    .. math::
+
+        r = \\begin{cases}
+            (n - 1) / (m - 1) & \\text{align\\_corners, } m > 1 \\\\
+            0 & \\text{align\\_corners, } m = 1 \\\\
+            1 / s & \\text{a scale factor } s \\text{ is used for the coordinates} \\\\
+            n / m & \\text{otherwise}
+        \\end{cases}
+
+    Computed in float64.  The nearest modes round :math:`r` to the input's
+    precision (see :func:`interpolation_taps`).
+    """
+    if align_corners:
+        return (n - 1) / (m - 1) if m > 1 else 0.0
+    if scale_factor is not None:
+        return 1.0 / scale_factor
+    return n / m
+
+
+#: PyTorch 2.13 runs 2-D nearest modes on contiguous input through its
+#: channels-last kernel when the output heights and widths sum to at most this
+NEAREST_SMALL_OUTPUT = 128
+
+
+def nearest_rule(mode, output_size):
+    r"""Which source-index rule PyTorch 2.13 applies to a nearest mode.
+
+    ``"small"`` for 2-D outputs with :math:`m_H + m_W \le 128` (PyTorch's
+    channels-last kernel, used for such outputs even on contiguous input):
+    the scale is rounded to float32 whatever the dtype, and ``nearest`` copies
+    an axis with :math:`m = n` and halves the index (``j >> 1``) on an axis
+    with :math:`m = 2n`, whatever the scale factor.  ``"generic"`` otherwise
+    (every 1-D and 3-D output, larger 2-D outputs, and the other modes).
+    """
+    if (mode in ("nearest", "nearest-exact") and len(output_size) == 2
+            and sum(output_size) <= NEAREST_SMALL_OUTPUT):
+        return "small"
+    return "generic"
+
+
+class AxisTaps(NamedTuple):
+    """Per-axis interpolation taps: ``y[j] = sum_k weight[j, k] * x[index[j, k]]``.
+
+    ``index`` (int64) and ``weight`` (float64) have shape ``(m, K)``; only the
+    first ``count[j]`` taps of output ``j`` exist (the rest hold index 0 and
+    weight 0 and must be skipped, not multiplied: a skipped tap never turns an
+    infinity into NaN).
+    """
+
+    index: np.ndarray
+    weight: np.ndarray
+    count: np.ndarray
+
+
+def _fixed_taps(index, weight):
+    index = np.ascontiguousarray(index, dtype=np.int64)
+    weight = np.ascontiguousarray(weight, dtype=np.float64)
+    return AxisTaps(index, weight, np.full(index.shape[0], index.shape[1], dtype=np.int64))
+
+
+def _floor_f32(v):
+    """``floor`` of ``v`` rounded to float32 first (PyTorch's ``floorf`` on a double)."""
+    return np.floor(np.asarray(v, dtype=np.float64).astype(np.float32)).astype(np.int64)
+
+
+def _nearest_index(n, m, r, exact, dtype, rule="generic"):
+    j = np.arange(m)
+    if rule == "small":
+        r32 = np.float32(r)
+        if not exact:
+            if m == n:
+                return j
+            if m == 2 * n:
+                return j >> 1
+            src = j.astype(np.float32) * r32
+        else:
+            src = np.float64(r32) * (j + 0.5)           # exact; rounded by the floor
+    elif np.dtype(dtype) == np.float32:
+        r32 = np.float32(r)
+        if not exact:
+            src = j.astype(np.float32) * r32                       # one float32 rounding
+        else:
+            # r*(j + 1/2) - 1/2 with one rounding (a fused multiply-add): the
+            # float64 value below is exact whenever it is >= 0, and it is clamped to 0
+            # otherwise, so casting it rounds once
+            src = (np.float64(r32) * (j + 0.5) - 0.5).astype(np.float32)
+            src = np.maximum(src, np.float32(0)) + np.float32(0.5)
+    else:
+        src = j * r if not exact else np.maximum(r * (j + 0.5) - 0.5, 0.0) + 0.5
+    return np.minimum(_floor_f32(src), n - 1)
+
+
+def _cubic_weights(t, a):
+    """Keys cubic-convolution weights of the taps at offsets -1, 0, 1, 2 from floor(src)."""
+    def near(d):      # |d| <= 1
+        return ((a + 2) * d - (a + 3)) * d * d + 1
+
+    def far(d):       # 1 <= |d| <= 2
+        return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+
+    return np.stack([far(t + 1), near(t), near(1 - t), far(2 - t)], axis=1)
+
+
+def _antialias_taps(n, m, r, interp_size, filt):
+    support = interp_size / 2 * r if r >= 1 else interp_size / 2
+    invscale = 1 / r if r >= 1 else 1.0
+    width = int(math.ceil(support)) * 2 + 1
+    center = r * (np.arange(m) + 0.5)
+    lo = np.maximum(np.trunc(center - support + 0.5).astype(np.int64), 0)
+    hi = np.minimum(np.trunc(center + support + 0.5).astype(np.int64), n)
+    count = np.clip(hi - lo, 0, width)
+    k = np.arange(width)
+    inside = k[None, :] < count[:, None]
+    w = np.where(inside, filt((k[None, :] + lo[:, None] - center[:, None] + 0.5) * invscale),
+                 0.0)
+    total = w.sum(axis=1, keepdims=True)
+    w = np.where(total != 0, w / np.where(total != 0, total, 1.0), w)
+    index = np.where(inside, lo[:, None] + k[None, :], 0)
+    return AxisTaps(np.ascontiguousarray(index, dtype=np.int64), np.ascontiguousarray(w),
+                    count.astype(np.int64))
+
+
+def _triangle(d):
+    d = np.abs(d)
+    return np.where(d < 1, 1 - d, 0.0)
+
+
+def _keys_filter(d, a=CUBIC_A_ANTIALIAS):
+    d = np.abs(d)
+    near = ((a + 2) * d - (a + 3)) * d * d + 1
+    far = ((a * d - 5 * a) * d + 8 * a) * d - 4 * a
+    return np.where(d < 1, near, np.where(d < 2, far, 0.0))
+
+
+def interpolation_taps(mode, n, m, r, align_corners=False, antialias=False,
+                       dtype=np.float64, rule="generic"):
+    """Source indices and weights of one axis of an interpolation (the CPU and CUDA
+    engines' tables; the reference engine derives its own, coordinate by coordinate).
+
+    Parameters
+    ----------
+    mode : {"nearest", "nearest-exact", "linear", "cubic"}
+        The per-axis rule (``"linear"`` for linear/bilinear/trilinear,
+        ``"cubic"`` for bicubic).
+    n, m : int
+        Input and output length.
+    r : float
+        Coordinate scale from :func:`coordinate_scale`.
+    align_corners, antialias : bool
+    dtype : float32 or float64
+        The input dtype: the nearest modes compute their source index in its
+        precision, as PyTorch does.
+    rule : {"generic", "small"}
+        The nearest modes' index rule, from :func:`nearest_rule`.
+
+    Returns
+    -------
+    AxisTaps
+    """
+    j = np.arange(m)
+    if mode in ("nearest", "nearest-exact"):
+        idx = _nearest_index(n, m, r, mode == "nearest-exact", dtype, rule)
+        return _fixed_taps(idx[:, None], np.ones((m, 1)))
+    if antialias:
+        if m == n:                           # PyTorch skips such axes: a copy
+            return _fixed_taps(j[:, None], np.ones((m, 1)))
+        if mode == "linear":
+            return _antialias_taps(n, m, r, 2, _triangle)
+        return _antialias_taps(n, m, r, 4, _keys_filter)
+    if mode == "linear":
+        if m == n:                           # PyTorch's copy: taps (j, j), weights (1, 0)
+            return _fixed_taps(np.stack([j, j], axis=1),
+                               np.stack([np.ones(m), np.zeros(m)], axis=1))
+        src = r * j if align_corners else np.maximum(r * (j + 0.5) - 0.5, 0.0)
+        i0 = np.minimum(_floor_f32(src), n - 1)
+        lam = np.clip(src - i0, 0.0, 1.0)
+        i1 = np.minimum(i0 + 1, n - 1)
+        return _fixed_taps(np.stack([i0, i1], axis=1), np.stack([1 - lam, lam], axis=1))
+    if mode == "cubic":
+        src = r * j if align_corners else r * (j + 0.5) - 0.5
+        i0 = np.minimum(_floor_f32(src), n - 1)
+        t = np.clip(src - i0, 0.0, 1.0)
+        idx = np.clip(i0[:, None] + np.arange(-1, 3)[None, :], 0, n - 1)
+        return _fixed_taps(idx, _cubic_weights(t, CUBIC_A))
+    raise ValueError(f"unknown per-axis interpolation rule {mode!r}")
+
+
+def taps_input_range(taps, start, stop):
+    """Input positions ``[lo, hi)`` read by outputs ``start .. stop-1`` of per-axis
+    interpolation taps (an :class:`AxisTaps`): from the smallest to the largest
+    index among their live taps (the first ``count[j]`` of output ``j``)."""
+    index = taps.index[start:stop]
+    live = np.arange(index.shape[1])[None, :] < taps.count[start:stop, None]
+    used = index[live]
+    return int(used.min()), int(used.max()) + 1
+
+
+# --------------------------------------------------------------------------- fields
+class FieldTable(NamedTuple):
+    """The channel layout of a field type as plain int64 arrays, one entry per field.
+
+    This is what the engines of :mod:`refpool.field_pooling` receive instead of a
+    ``FieldType``: field ``f`` occupies the channels ``start[f] .. start[f] + size[f] - 1``
+    and is read as ``size[f] // block[f]`` consecutive blocks of ``block[f]``
+    channels (``block[f] == size[f]``, one block, unless the field is read as an
+    induced representation).
+    """
+
+    start: np.ndarray
+    size: np.ndarray
+    block: np.ndarray
+
+
+def field_table(field_type, *, induced=False):
+    """The :class:`FieldTable` of ``field_type`` (validated by :mod:`refpool._fieldcheck`).
+
+    With ``induced=True`` every field must be an induced representation and
+    ``block`` holds the size :math:`d` of the subgroup representation it was
+    induced from (1 for regular and quotient representations).
+    """
+    fields = field_type.fields
+    start = np.fromiter((f.start for f in fields), dtype=np.int64, count=len(fields))
+    size = np.fromiter((f.stop - f.start for f in fields), dtype=np.int64, count=len(fields))
+    if induced:
+        block = np.fromiter((r.induction.block_size for r in field_type.representations),
+                            dtype=np.int64, count=len(fields))
+    else:
+        block = size.copy()
+    return FieldTable(start, size, block)
+
+
+def invariant_output_shape(x_shape, field_type):
+    """``(N, number_of_fields, *spatial)``: one invariant channel per field."""
+    return (int(x_shape[0]), len(field_type.representations)) + tuple(x_shape[2:])
