@@ -6,6 +6,7 @@ the ``engine=`` keyword.
 """
 
 from ._version import __version__
+from ._args import SizeLimitError
 from . import groups
 from .fields import FieldType
 from .equivariance import check_equivariance, exact_symmetries
@@ -13,10 +14,11 @@ from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
 from .interpolate import interpolate
 from .kernels import binomial_kernel, binomial_taps, gaussian_kernel, gaussian_taps
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
-from .field_pooling import group_pool, induced_norm_pool, invariant_field_type, norm_max_pool, norm_pool
+from .field_pooling import (group_pool, induced_norm_pool, invariant_field_type, norm_max_pool,
+                            norm_pool)
 
 __all__ = [
-    "__version__", "groups", "FieldType", "exact_symmetries", "check_equivariance",
+    "__version__", "SizeLimitError", "groups", "FieldType", "exact_symmetries", "check_equivariance",
     "max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool",
     "interpolate",
     "gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",

@@ -13,13 +13,18 @@ Spatial operators take ``x`` of shape ``(N, C, *spatial)`` with one to three
 spatial axes.  An ``int`` size argument applies to every spatial axis, a tuple
 gives one value per axis.  Invalid input raises :class:`TypeError` (wrong kind
 of object) or :class:`ValueError` (right kind, forbidden value), and the message
-names the argument and the rule it broke.
+names the argument and the rule it broke.  Integers are bounded by
+:data:`MAX_INT`; an argument that would make an array too large to handle raises
+:class:`SizeLimitError` (a ValueError and a MemoryError) before anything is
+allocated, from the one size rule :func:`check_size`.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
+import os
 from typing import NamedTuple
 
 import numpy as np
@@ -30,8 +35,34 @@ from ._geometry import (AntialiasedMaxSpec, FilterSpec, WindowSpec, ceil_div,
 #: dtypes every operator accepts; the output has the input's dtype.
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
-#: names accepted by the ``engine=`` keyword.
-ENGINES = ("auto", "cpu", "cuda", "reference")
+#: the engines of every operator, in the order they are documented and checked
+ENGINES = ("reference", "cpu", "cuda")
+
+#: names accepted by the ``engine=`` keyword: an engine, or "auto" (CUDA for CUDA
+#: arrays, the CPU engine otherwise)
+ENGINE_CHOICES = ("auto", "cpu", "cuda", "reference")
+
+#: Bound on the magnitude of every integer argument (sizes, strides, paddings,
+#: dilations, offsets, ``divisor_override``): ``|v| <= 2**62``.  The engines compute in
+#: int64, and with this bound the sum of any two arguments still fits one.
+MAX_INT = 2 ** 62
+
+#: Most elements one ``(N, C)`` slice of any grid an operator handles may have: the
+#: input, the padded input, the dense map of :func:`refpool.antialiased_max_pool` and
+#: its blur padding, and the output.  ``2**53`` keeps every position and flat index
+#: exact in float64 and int64 (the engines' coordinate and index types); larger grids
+#: are refused with a :class:`SizeLimitError` naming the argument that made them big.
+MAX_GRID_ELEMENTS = 2 ** 53
+
+
+class SizeLimitError(ValueError, MemoryError):
+    """An array refpool would have to allocate is too large.
+
+    Raised, before anything is allocated, when an argument makes a grid larger than
+    :data:`MAX_GRID_ELEMENTS` per ``(N, C)`` slice, or an output larger than a NumPy
+    array can address or than this machine's physical memory.  It is both a
+    :class:`ValueError` (an argument is out of range) and a :class:`MemoryError`.
+    """
 
 
 # --------------------------------------------------------------------------- arrays
@@ -54,10 +85,26 @@ def check_input(x, name="x", *, min_spatial=1, max_spatial=3):
     Returns the number of spatial axes.  Accepts NumPy arrays and CUDA arrays
     (anything exposing ``__cuda_array_interface__``); both must hold float32 or
     float64.  Nothing is copied here.
+
+    **ndarray subclasses.**  A subclass that only adds behaviour refpool does not
+    need (``np.memmap``, a plain ``class A(np.ndarray)``) is accepted and read as
+    the ndarray it views (``np.asarray``); the output is a plain ndarray.  A subclass
+    whose data means more than its values is refused with a TypeError naming
+    ``name``, because refpool would silently drop that meaning:
+    ``np.ma.MaskedArray`` (the mask), ``np.matrix`` (matrix semantics), and any
+    subclass overriding ``__array_ufunc__`` or ``__array_function__`` (units and
+    other array-likes that take over NumPy's operations).  Pass ``np.asarray(x)``
+    (or ``x.filled(value)`` for a masked array) to pool the bare data.
+
+    Emptiness and size of the spatial axes are checked by the operators' geometry
+    validation (:func:`check_spatial_shape`), where an empty ``N`` or ``C`` stays
+    legal and gives an empty output.
     """
     if not isinstance(x, np.ndarray) and not is_cuda_array(x):
         raise TypeError(
             f"{name} must be a NumPy array or a CUDA array, got {type(x).__name__}")
+    if isinstance(x, np.ndarray):
+        check_host_array_type(x, name)
     dtype = np.dtype(x.dtype) if not hasattr(x.dtype, "is_floating_point") else None
     if dtype is None:  # a torch CUDA tensor: its dtype is not a NumPy dtype
         dtype = np.dtype(x.__cuda_array_interface__["typestr"])
@@ -72,6 +119,27 @@ def check_input(x, name="x", *, min_spatial=1, max_spatial=3):
                     f"(N, C, then {min_spatial} to {max_spatial} spatial axes)")
         raise ValueError(f"{name} must have {rule}, got shape {tuple(x.shape)}")
     return ndim - 2
+
+
+#: ndarray subclasses whose extra meaning refpool would silently drop
+_REFUSED_SUBCLASSES = (np.ma.MaskedArray, np.matrix)
+
+
+def check_host_array_type(a, name):
+    """Refuse ndarray subclasses that carry semantics refpool ignores (see
+    :func:`check_input`); plain ndarrays and plain subclasses pass."""
+    cls = type(a)
+    if cls is np.ndarray:
+        return
+    if (isinstance(a, _REFUSED_SUBCLASSES)
+            or cls.__array_ufunc__ is not np.ndarray.__array_ufunc__
+            or cls.__array_function__ is not np.ndarray.__array_function__):
+        hint = (f"{name}.filled(value) or np.asarray({name})"
+                if isinstance(a, np.ma.MaskedArray) else f"np.asarray({name})")
+        raise TypeError(
+            f"{name} must be a plain NumPy array, got a {cls.__module__}.{cls.__qualname__}: "
+            f"refpool would ignore what this ndarray subclass adds (its mask, matrix "
+            f"semantics or units); pass {hint} to use the bare data")
 
 
 def _spatial_names(k):
@@ -127,8 +195,79 @@ def per_axis(value, ndim, name, *, minimum=None, allow_none=False):
         v = int(v)
         if minimum is not None and v < minimum:
             raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
+        check_int_range(v, name, value)
         out.append(v)
     return tuple(out)
+
+
+def check_int_range(v, name, value=None):
+    """An integer argument must satisfy ``|v| <= MAX_INT`` (2**62, see :data:`MAX_INT`)."""
+    if not -MAX_INT <= v <= MAX_INT:
+        shown = v if value is None else value
+        raise ValueError(f"{name} must be at most 2**62 in absolute value (refpool computes "
+                         f"in int64), got {shown!r}")
+    return v
+
+
+# --------------------------------------------------------------------------- sizes
+def _format_bytes(n):
+    """``n`` bytes in binary units (``3.47 EiB``)."""
+    n = int(n)
+    if n >= 1024 ** 7:
+        return f"about 2**{n.bit_length() - 1} bytes"
+    value = float(n)
+    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
+        if value < 1024 or unit == "EiB":
+            return f"{n} bytes" if unit == "bytes" else f"{value:.3g} {unit}"
+        value /= 1024
+
+
+@functools.lru_cache(maxsize=1)
+def memory_limit():
+    """Most bytes one host allocation may take: the physical memory of this machine
+    (``os.sysconf``), or what a NumPy array can address when that is unknown."""
+    addressable = int(np.iinfo(np.intp).max)
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):   # not POSIX, or not reported
+        return addressable
+    return min(addressable, int(physical)) if physical > 0 else addressable
+
+
+def check_size(extent, culprit, what, *, batch=1, itemsize=8, host=False):
+    """The one size rule: refuse an array before it is allocated.
+
+    Parameters
+    ----------
+    extent : tuple of int
+        Spatial extent of the grid (one ``(N, C)`` slice).
+    culprit : str
+        What made it big, named in the message (an argument, ``"x"``, ...).
+    what : str
+        What the grid is ("the output", "the padded input", ...).
+    batch, itemsize : int
+        ``N * C`` and the element size, for the byte count.
+    host : bool
+        The array will be allocated in host memory now: also refuse more bytes than
+        this machine's physical memory (:func:`memory_limit`).
+
+    Raises :class:`SizeLimitError` when ``prod(extent) > MAX_GRID_ELEMENTS``, or when
+    the bytes exceed what NumPy can address (or, with ``host``, physical memory).
+    """
+    extent = tuple(int(e) for e in extent)
+    count = math.prod(extent)
+    if count > MAX_GRID_ELEMENTS:
+        raise SizeLimitError(
+            f"{culprit} makes {what} too large: extent {extent} has {count} elements per "
+            f"(N, C) slice, more than refpool's limit of 2**53 (MAX_GRID_ELEMENTS)")
+    nbytes = batch * count * itemsize
+    limit = memory_limit() if host else int(np.iinfo(np.intp).max)
+    if nbytes > limit:
+        where = ("this machine's physical memory" if host and limit < np.iinfo(np.intp).max
+                 else "a NumPy array can address")
+        raise SizeLimitError(
+            f"{culprit} makes {what} too large: {batch} slice(s) of spatial shape {extent} "
+            f"need {_format_bytes(nbytes)}, more than {where} ({_format_bytes(limit)})")
 
 
 def check_bool(value, name):
@@ -138,9 +277,24 @@ def check_bool(value, name):
 
 
 def check_engine(engine):
-    if engine not in ENGINES:
-        raise ValueError(f"engine must be one of {ENGINES}, got {engine!r}")
+    if engine not in ENGINE_CHOICES:
+        raise ValueError(f"engine must be one of {ENGINE_CHOICES}, got {engine!r}")
     return engine
+
+
+# --------------------------------------------------------------------------- spatial
+def check_spatial_shape(spatial_shape, op=None):
+    """The spatial rule of every spatial operator: ``x`` must have non-empty spatial
+    axes (an empty axis leaves nothing to pool or sample; an empty ``N`` or ``C``
+    is legal and gives an empty output) and at most :data:`MAX_GRID_ELEMENTS`
+    elements per ``(N, C)`` slice.  ``op`` prefixes the message."""
+    spatial_shape = tuple(int(n) for n in spatial_shape)
+    if min(spatial_shape, default=1) < 1:
+        prefix = f"{op}: " if op else ""
+        raise ValueError(f"{prefix}x must have non-empty spatial axes, got spatial shape "
+                         f"{spatial_shape}")
+    check_size(spatial_shape, "x", "the input")
+    return spatial_shape
 
 
 # --------------------------------------------------------------------------- windows
@@ -162,6 +316,7 @@ def window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
         PyTorch's limit on the padding: ``p <= (d(k-1)+1)//2`` for max pooling
         ("dilated"), ``p <= k//2`` for average pooling ("kernel").
     """
+    spatial_shape = check_spatial_shape(spatial_shape)
     ndim = len(spatial_shape)
     k = per_axis(kernel_size, ndim, "kernel_size", minimum=1)
     s = k if stride is None else per_axis(stride, ndim, "stride", minimum=1)
@@ -182,6 +337,12 @@ def window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
             f"kernel_size {k} (dilation {d}) is larger than the padded input "
             f"{tuple(n + 2 * pi for n, pi in zip(spatial_shape, p))}: output size {out} "
             f"would be empty")
+    # no engine materialises the padded input of a windowed pooling; only the output,
+    # which outgrows the (already checked) input only through the padding
+    check_size(out, f"padding={padding!r}", "the output")
+    # every engine visits, and the reference engine gathers, output x kernel taps
+    check_size(out + k, f"kernel_size={kernel_size!r}",
+               "the windows (output positions times kernel taps)")
     return WindowSpec(tuple(spatial_shape), k, s, p, d, ceil_mode, out)
 
 
@@ -194,36 +355,102 @@ def check_divisor_override(divisor_override):
         raise TypeError(f"divisor_override must be an int or None, got {divisor_override!r}")
     if divisor_override == 0:
         raise ValueError("divisor_override must be non-zero")
-    return int(divisor_override)
+    return check_int_range(int(divisor_override), "divisor_override", divisor_override)
 
 
 # --------------------------------------------------------------------------- adaptive
 def adaptive_output_size(spatial_shape, output_size):
     """Normalise ``output_size`` of an adaptive pooling (``None`` keeps an axis)."""
+    spatial_shape = check_spatial_shape(spatial_shape)
     o = per_axis(output_size, len(spatial_shape), "output_size", allow_none=True)
     o = tuple(n if v is None else v for n, v in zip(spatial_shape, o))
     if min(o) < 1:
         raise ValueError(f"output_size must be >= 1 on every axis, got {output_size!r}")
+    check_size(o, f"output_size={output_size!r}", "the output")
     return o
 
 
 
 
 # --------------------------------------------------------------------------- outputs
-def check_out(out, shape, dtype, x, name="out"):
-    """Validate a caller-provided output array (host or CUDA)."""
+def check_out(out, shape, dtype, x, name="out", *, others=()):
+    """Validate a caller-provided output array (host or CUDA).
+
+    ``out`` must have ``shape`` and ``dtype``; a host ``out`` must be a writeable
+    C-contiguous ndarray (subclasses as for :func:`check_input`).  It must not share
+    memory with the input ``x`` nor with any array of ``others`` (``(name, array)``
+    pairs: the outputs of the same call already adopted), for host and CUDA arrays
+    alike (see :func:`may_share_memory`).
+    """
     if not isinstance(out, np.ndarray) and not is_cuda_array(out):
         raise TypeError(f"{name} must be a NumPy or CUDA array, got {type(out).__name__}")
+    if isinstance(out, np.ndarray):
+        check_host_array_type(out, name)
     if tuple(out.shape) != tuple(shape):
         raise ValueError(f"{name} must have shape {tuple(shape)}, got {tuple(out.shape)}")
     if array_dtype(out) != np.dtype(dtype):
         raise ValueError(f"{name} must have dtype {np.dtype(dtype)}, got {array_dtype(out)}")
-    if isinstance(out, np.ndarray):
-        if not out.flags.c_contiguous or not out.flags.writeable:
-            raise ValueError(f"{name} must be a writeable C-contiguous array")
-        if isinstance(x, np.ndarray) and np.may_share_memory(out, x):
-            raise ValueError(f"{name} must not share memory with the input")
+    if isinstance(out, np.ndarray) and not (out.flags.c_contiguous and out.flags.writeable):
+        raise ValueError(f"{name} must be a writeable C-contiguous array")
+    if x is not None and may_share_memory(out, x):
+        raise ValueError(f"{name} must not share memory with the input")
+    for other_name, other in others:
+        if may_share_memory(out, other):
+            raise ValueError(f"{name} must not share memory with {other_name} (each output "
+                             "needs its own memory)")
     return out
+
+
+def _memory_span(a):
+    """``(space, start, end)``: the byte range ``[start, end)`` holding the elements of
+    ``a``, in address space ``"host"`` or ``"cuda"``; ``None`` for an empty array or
+    an object whose memory cannot be located.
+
+    Host arrays use ``__array_interface__``; CUDA arrays ``__cuda_array_interface__``
+    (data pointer, shape, strides, typestr); Numba's simulator arrays, which have
+    neither, the host array they wrap.
+    """
+    if isinstance(a, np.ndarray):
+        space, interface = "host", a.__array_interface__
+    elif hasattr(a, "__cuda_array_interface__"):
+        space, interface = "cuda", a.__cuda_array_interface__
+    elif is_cuda_array(a) and isinstance(getattr(a, "_ary", None), np.ndarray):
+        space, interface = "cuda", a._ary.__array_interface__    # the simulator
+    else:
+        return None
+    shape = tuple(int(n) for n in interface["shape"])
+    if math.prod(shape) == 0:
+        return None
+    itemsize = np.dtype(interface["typestr"]).itemsize
+    strides = interface.get("strides")
+    if strides is None:                                    # C-contiguous
+        strides, step = [], itemsize
+        for n in reversed(shape):
+            strides.insert(0, step)
+            step *= n
+    start = end = int(interface["data"][0])
+    for n, st in zip(shape, strides):
+        reach = (n - 1) * int(st)
+        if reach < 0:
+            start += reach
+        else:
+            end += reach
+    return space, start, end + itemsize
+
+
+def may_share_memory(a, b):
+    """Whether arrays ``a`` and ``b`` may overlap in memory.
+
+    Two host arrays: :func:`numpy.may_share_memory` (bounds overlap).  Two CUDA
+    arrays: their byte ranges ``[start, end)`` (:func:`_memory_span`) overlap.  A
+    host and a device array live in different address spaces and never overlap.
+    """
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        return bool(np.may_share_memory(np.asarray(a), np.asarray(b)))
+    span_a, span_b = _memory_span(a), _memory_span(b)
+    if span_a is None or span_b is None or span_a[0] != span_b[0]:
+        return False
+    return span_a[1] < span_b[2] and span_b[1] < span_a[2]
 
 
 def with_channels(x_shape, spatial):
@@ -280,7 +507,7 @@ def check_filter_size(size, name):
         raise TypeError(f"{name} must be an int, got {size!r}")
     if size < 1:
         raise ValueError(f"{name} must be >= 1, got {size!r}")
-    return int(size)
+    return check_int_range(int(size), name, size)
 
 
 def check_kernel_ndim(ndim):
@@ -289,7 +516,7 @@ def check_kernel_ndim(ndim):
         raise TypeError(f"ndim must be an int, got {ndim!r}")
     if ndim < 1:
         raise ValueError(f"ndim must be >= 1, got {ndim!r}")
-    return int(ndim)
+    return check_int_range(int(ndim), "ndim", ndim)
 
 
 def check_filter_dtype(dtype):
@@ -314,16 +541,6 @@ def check_pad_type(pad_type):
             from None
 
 
-def _check_nonempty(spatial_shape, op):
-    if min(spatial_shape) < 1:
-        raise ValueError(f"{op}: x must have non-empty spatial axes, got spatial shape "
-                         f"{tuple(spatial_shape)}")
-
-
-
-
-
-
 def antialiased_avg_spec(spatial_shape, sigma, stride, padding=None):
     """Validate :func:`refpool.antialiased_avg_pool`; returns ``(sigma, FilterSpec)``.
 
@@ -339,7 +556,10 @@ def antialiased_avg_spec(spatial_shape, sigma, stride, padding=None):
         p = ((fs - 1) // 2,) * ndim
     else:
         p = per_axis(padding, ndim, "padding", minimum=0)
-    _check_nonempty(spatial_shape, "antialiased_avg_pool")
+    spatial_shape = check_spatial_shape(spatial_shape, "antialiased_avg_pool")
+    check_size(tuple(n + 2 * q for n, q in zip(spatial_shape, p)),
+               f"sigma={sigma!r}" if padding is None else f"padding={padding!r}",
+               "the padded input")
     out = tuple(pool_output_length(n, fs, si, pi) for n, si, pi in zip(spatial_shape, s, p))
     if min(out) < 1:
         raise ValueError(
@@ -360,9 +580,12 @@ def antialiased_max_spec(spatial_shape, kernel_size, stride=None, padding=0, dil
     ``n + p`` (its max window would start in the right padding).  With the default
     ``q = c`` both equal :func:`refpool.max_pool`'s output length.
     """
-    _check_nonempty(spatial_shape, "antialiased_max_pool")
+    spatial_shape = check_spatial_shape(spatial_shape, "antialiased_max_pool")
     window = window_spec(spatial_shape, kernel_size, stride, padding, dilation, ceil_mode,
                          padding_limit="dilated")
+    # the reference engine pads the input with -inf to build the dense max map
+    check_size(tuple(n + 2 * p for n, p in zip(spatial_shape, window.padding)),
+               f"padding={padding!r}", "the padded input")
     sigma = isfinite_positive(sigma, "sigma")
     ndim = len(spatial_shape)
     fs = gaussian_size(sigma, MAX_TRUNCATE)
@@ -387,6 +610,10 @@ def antialiased_max_spec(spatial_shape, kernel_size, stride=None, padding=0, dil
         dense.append(length)
         out.append(o)
         after.append(max(qi, (o - 1) * s + fs - qi - length))
+    by_sigma = blur_padding is None or math.prod(L + fs for L in dense) > MAX_GRID_ELEMENTS
+    check_size(tuple(L + qi + a for L, qi, a in zip(dense, q, after)),
+               f"sigma={sigma!r}" if by_sigma else f"blur_padding={blur_padding!r}",
+               "the blur-padded dense max map")
     if min(out) < 1:
         raise ValueError(
             f"antialiased_max_pool: blur_padding={blur_padding!r} leaves no output: the "
@@ -409,9 +636,13 @@ def blur_pool_spec(spatial_shape, filt_size=4, stride=2, pad_type="reflect", pad
     s = per_axis(stride, ndim, "stride", minimum=1)
     mode = check_pad_type(pad_type)
     off = per_axis(pad_off, ndim, "pad_off", minimum=0)
-    _check_nonempty(spatial_shape, "blur_pool")
+    spatial_shape = check_spatial_shape(spatial_shape, "blur_pool")
     before = tuple((f - 1) // 2 + o for f, o in zip(fs, off))
     after = tuple(f // 2 + o for f, o in zip(fs, off))
+    unpadded = tuple(n + f - 1 for n, f in zip(spatial_shape, fs))
+    check_size(tuple(n + b + a for n, b, a in zip(spatial_shape, before, after)),
+               f"filt_size={filt_size!r}" if math.prod(unpadded) > MAX_GRID_ELEMENTS
+               else f"pad_off={pad_off!r}", "the padded input")
     if mode == "reflect":
         for n, b, a in zip(spatial_shape, before, after):
             if max(b, a) >= n:
@@ -544,9 +775,10 @@ def interpolation_spec(spatial_shape, size=None, scale_factor=None, mode="neares
     if antialias and mode not in ANTIALIAS_MODES:
         raise ValueError(
             f"antialias=True needs mode 'bilinear' or 'bicubic', got mode={mode!r}")
-    if min(spatial_shape, default=1) < 1:
-        raise ValueError(f"x must have a non-empty spatial shape, got {spatial_shape}")
+    spatial_shape = check_spatial_shape(spatial_shape)
     out, scales = interpolate_output_size(spatial_shape, size, scale_factor)
+    check_size(out, f"size={size!r}" if size is not None else f"scale_factor={scale_factor!r}",
+               "the output")
     if scales is None or recompute_scale_factor or mode == "area":
         scales = (None,) * ndim
     r = tuple(coordinate_scale(n, m, s, align_corners)

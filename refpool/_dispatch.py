@@ -14,11 +14,12 @@ use, so ``import refpool`` never imports Numba.
 from __future__ import annotations
 
 import importlib
+import math
 import warnings
 
 import numpy as np
 
-from ._args import check_engine, check_out, is_cuda_array
+from ._args import check_engine, check_out, check_size, is_cuda_array
 
 
 class EngineUnavailableError(RuntimeError):
@@ -54,6 +55,38 @@ def _as_device_array(cuda, a):
     return cuda.as_cuda_array(a)
 
 
+class _Borrowed:
+    """Holds a read-only host array and presents it through ``__array_interface__``
+    with the read-only flag cleared (see :func:`engine_host_input`)."""
+
+    __slots__ = ("__array_interface__", "_owner")
+
+    def __init__(self, a):
+        interface = dict(a.__array_interface__)
+        interface["data"] = (interface["data"][0], False)
+        self.__array_interface__ = interface
+        self._owner = a          # keeps the memory alive as long as the view lives
+
+
+def engine_host_input(x, engine):
+    """The form in which a validated host input reaches a host engine, never a copy.
+
+    * ndarray subclasses accepted by :func:`refpool._args.check_input` are viewed as
+      plain ndarrays (``np.asarray``).
+    * For the Numba engine (``"cpu"``) a read-only array is viewed through a
+      writeable-flagged alias of the same memory: Numba types read-only arrays as a
+      distinct type, so passing them as they are compiles every kernel a second time
+      (tens of seconds each).  NumPy cannot set ``writeable=True`` on a view of
+      read-only memory, hence the ``__array_interface__`` alias.  It is safe because
+      the engines only read their input, and :func:`refpool._args.check_out` refuses
+      every ``out`` that shares memory with it.
+    """
+    a = np.asarray(x)
+    if engine == "cpu" and not a.flags.writeable and a.size:
+        a = np.asarray(_Borrowed(a))
+    return a
+
+
 def kernel(engine, family, name):
     """The function ``name`` of engine module ``refpool.engines.<engine>.<family>``."""
     module = importlib.import_module(f"refpool.engines.{engine}.{family}")
@@ -76,7 +109,10 @@ class Launch:
         if engine == "auto":
             engine = "cuda" if self.on_device else "cpu"
         self.engine = engine
+        self._input = x            # the caller's array: outs must not overlap it
         self._host_outs = []
+        self._adopted = []         # (name, caller's out, array the engine fills)
+        self._outputs = []         # every array handed out by `output`
         if engine == "cuda":
             cuda = require_cuda()
             self._cuda = cuda
@@ -89,32 +125,82 @@ class Launch:
             from numba import cuda
             self.x = _as_device_array(cuda, x).copy_to_host()
         else:
-            self.x = x
+            self.x = engine_host_input(x, engine)
 
     def output(self, shape, dtype, out=None, name="out"):
-        """Allocate (or validate and adopt) an output array for the engine."""
+        """Allocate (or validate and adopt) an output array for the engine.
+
+        A caller's ``out`` must not share memory with the input or with another
+        output of the same call (host and device arrays alike).  A fresh array is
+        checked by :func:`refpool._args.check_size` before it is allocated.
+        """
         shape = tuple(int(s) for s in shape)
         dtype = np.dtype(dtype)
         if out is not None:
-            check_out(out, shape, dtype, self.x if not self.on_device else None, name)
+            check_out(out, shape, dtype, self._input, name,
+                      others=[(n, o) for n, o, _ in self._adopted])
+            target = self._adopt(out, name)
+        else:
+            self._check_allocation(shape, dtype)
+            target = None
         if self.engine == "cuda":
-            if out is not None and is_cuda_array(out):
-                return _as_device_array(self._cuda, out)
+            if target is not None and is_cuda_array(out):
+                return self._handed(target)
             device_out = self._cuda.device_array(shape, dtype)
-            self._host_outs.append((device_out, out))
-            return device_out
-        if out is not None:
+            self._host_outs.append((device_out, target))
+            return self._handed(device_out)
+        if target is not None:
             if is_cuda_array(out):
                 raise TypeError(
                     f"{name} is a CUDA array but engine={self.engine!r} runs on the host; "
                     "pass a NumPy array or use engine='cuda'")
-            return out
-        return np.empty(shape, dtype)
+            return self._handed(target)
+        return self._handed(np.empty(shape, dtype))
+
+    def _adopt(self, out, name):
+        """The array the engine fills for the caller's ``out`` (a plain-ndarray view of
+        a host out, a numba view of a device out)."""
+        if is_cuda_array(out):
+            target = _as_device_array(self._cuda, out) if self.engine == "cuda" else out
+        else:
+            target = np.asarray(out)
+        self._adopted.append((name, out, target))
+        return target
+
+    def _handed(self, array):
+        self._outputs.append(array)
+        return array
+
+    def _check_allocation(self, shape, dtype):
+        """Refuse an output too large to allocate, naming what made it large."""
+        x_shape = tuple(self._input.shape)
+        spatial, x_spatial = shape[2:], x_shape[2:]
+        batch = math.prod(shape[:2])
+        if math.prod(spatial) > math.prod(x_spatial):
+            culprit = (f"the size arguments (output spatial shape {spatial} against x's "
+                       f"{x_spatial})")
+        else:
+            culprit = f"x of shape {x_shape}"
+        # device outputs live in GPU memory; host outputs (and the host copy of a CUDA
+        # result for host input) must fit this machine's memory
+        on_host = not (self.engine == "cuda" and self.on_device)
+        check_size(spatial, culprit, "the output", batch=batch, itemsize=dtype.itemsize,
+                   host=on_host)
 
     def run(self, family, name, *args):
-        """Run the engine's kernel ``family.name`` on ``args`` (skipped for empty outputs)."""
-        if any(int(np.prod(a.shape)) == 0 for a in args if hasattr(a, "shape")):
-            return  # nothing to compute (N or C is zero); CUDA cannot launch an empty grid
+        """Run the engine's kernel ``family.name`` on ``args``.
+
+        Skipped when every output is empty (``N`` or ``C`` is zero; CUDA cannot
+        launch an empty grid).  An empty array beside a non-empty output would leave
+        that output uninitialised: validation refuses such calls (empty spatial
+        axes), and reaching this point with one is an internal error.
+        """
+        if any(_size(a) == 0 for a in args if hasattr(a, "shape")):
+            if all(_size(o) == 0 for o in self._outputs):
+                return
+            raise RuntimeError(
+                f"refpool internal error: {family}.{name} was given an empty array but "
+                "has a non-empty output; the operator's validation must refuse this call")
         fn = kernel(self.engine, family, name)
         if self.engine == "cuda":
             # The simulator evaluates kernels with NumPy scalars, which warn on
@@ -128,12 +214,21 @@ class Launch:
     def result(self, array):
         """Hand an output back in the caller's currency (host or device)."""
         if self.engine != "cuda" or self.on_device:
+            for _, out, target in self._adopted:
+                if target is array and not is_cuda_array(out):
+                    return out          # the caller's own host out (maybe a subclass)
             return array
         for device_out, host_out in self._host_outs:
             if device_out is array:
                 if host_out is not None:
                     device_out.copy_to_host(host_out)
+                    for _, out, target in self._adopted:
+                        if target is host_out:
+                            return out
                     return host_out
                 return device_out.copy_to_host()
         return array.copy_to_host()
 
+
+def _size(a):
+    return math.prod(int(n) for n in a.shape)

@@ -21,6 +21,8 @@ and the channel count of ``x`` must equal ``field_type.size``.
 
 from __future__ import annotations
 
+import numbers
+
 import functools
 
 import numpy as np
@@ -41,14 +43,25 @@ def _check_field_type_object(field_type, op, *, strict=True):
     """``field_type`` must be a FieldType (``strict``), or at least look like one: the
     optional ``field_type=`` keyword of the pointwise operators only needs
     ``representations`` (each with ``is_permutation``) and ``size``."""
-    if strict:
-        from .fields import FieldType
-        ok = isinstance(field_type, FieldType)
-    else:
-        ok = hasattr(field_type, "representations") and hasattr(field_type, "size")
-    if not ok:
-        raise TypeError(f"{op}: field_type must be a refpool.FieldType, got "
+    from .fields import FieldType
+    if isinstance(field_type, FieldType):
+        return
+    if not strict:
+        size = getattr(field_type, "size", None)
+        reps = getattr(field_type, "representations", None)
+        try:
+            reps = tuple(reps)
+        except TypeError:
+            reps = None
+        if (reps is not None and isinstance(size, numbers.Integral)
+                and not isinstance(size, bool)
+                and all(hasattr(rep, "is_permutation") for rep in reps)):
+            return
+        raise TypeError(f"{op}: field_type must be a refpool.FieldType, or an object with an "
+                        "int `size` and `representations` each having `is_permutation`; got "
                         f"{type(field_type).__name__}")
+    raise TypeError(f"{op}: field_type must be a refpool.FieldType, got "
+                    f"{type(field_type).__name__}")
 
 
 def _name(rep):

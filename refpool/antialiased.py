@@ -25,18 +25,18 @@ from __future__ import annotations
 
 from . import _args
 from ._dispatch import Launch
+from ._docstrings import fill_doc
 from ._fieldcheck import check_pointwise_field_type
 from .kernels import _binomial64, _gaussian64
 
 __all__ = ["antialiased_avg_pool", "antialiased_max_pool", "blur_pool"]
 
 
+@fill_doc
 def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=None):
     r"""Gaussian blur and subsample (e2cnn/escnn ``PointwiseAvgPoolAntialiased``).
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     Depthwise cross-correlation with the truncated Gaussian of
     :func:`refpool.gaussian_kernel` (:math:`t = 3`), zero padding ``padding`` on
@@ -53,8 +53,7 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
-        Input with one to three spatial axes.
+    %(x_param)s
     sigma : float
         Standard deviation of the Gaussian in pixels (positive, finite).  The same
         on every axis (the filter is radial).
@@ -64,13 +63,16 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
         Zero padding :math:`p \ge 0` on both sides; default :math:`(f_s - 1)/2`,
         which keeps the size at stride 1 and centres output :math:`i` on input
         :math:`i s`.
-    engine : {"auto", "cpu", "cuda", "reference"}
-    out : ndarray or CUDA array, optional
-        Preallocated output of the right shape and dtype.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
     y : array, shape ``(N, C, *o)``, dtype of ``x``
+
+    Raises
+    ------
+    %(raises_common)s
 
     Notes
     -----
@@ -96,6 +98,33 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
     rounding) and only support 2-D (escnn: 2-D and 3-D); refpool also takes 1-D.
     The CPU and CUDA engines match the float64 reference within the tolerance
     of linear operators.
+
+    Examples
+    --------
+    At stride 1 an impulse comes back as the filter, here the 5 taps of
+    :math:`\sigma = 0.5` (:math:`f_s = 2\,\mathrm{round}(1.5) + 1 = 5`):
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> impulse = np.zeros((1, 1, 9))
+    >>> impulse[0, 0, 4] = 1.0
+    >>> y = refpool.antialiased_avg_pool(impulse, sigma=0.5, stride=1, engine="reference")
+    >>> np.round(y, 4).tolist()
+    [[[0.0, 0.0, 0.0003, 0.1065, 0.7866, 0.1065, 0.0003, 0.0, 0.0]]]
+
+    With the default padding :math:`p = 2` the output length is
+    :math:`\lfloor (9 + 4 - 5)/2 \rfloor + 1 = 5`, and since
+    :math:`(9 + 4 - 5) \bmod 2 = 0` reversing the axis commutes with the
+    operator:
+
+    >>> x = np.random.default_rng(0).standard_normal((1, 1, 9))
+    >>> y = refpool.antialiased_avg_pool(x, sigma=0.5, stride=2, engine="reference")
+    >>> y.shape
+    (1, 1, 5)
+    >>> y_flipped = refpool.antialiased_avg_pool(x[..., ::-1], sigma=0.5, stride=2,
+    ...                                          engine="reference")
+    >>> np.allclose(y_flipped, y[..., ::-1])
+    True
     """
     _args.check_input(x)
     sigma, spec = _args.antialiased_avg_spec(x.shape[2:], sigma, stride, padding)
@@ -108,15 +137,14 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
     return launch.result(y)
 
 
+@fill_doc
 def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                          sigma=0.6, blur_padding=None, *, field_type=None, engine="auto",
                          out=None):
     r"""Max pool densely, then Gaussian blur and subsample (escnn
     ``PointwiseMaxPoolAntialiased``).
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     Two stages, per spatial axis (``kernel_size`` :math:`k`, ``stride`` :math:`s`,
     ``padding`` :math:`p`, ``dilation`` :math:`d`):
@@ -145,7 +173,7 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
+    %(x_param)s
     kernel_size, stride, padding, dilation, ceil_mode
         As in :func:`refpool.max_pool` (``stride=None`` means ``kernel_size``;
         :math:`p \le \lfloor (d(k-1)+1)/2 \rfloor`).
@@ -156,15 +184,17 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
         Zero padding :math:`q \ge 0` of the dense map for the blur.  Default
         :math:`(f_s-1)/2`.  ``blur_padding = padding + (fs - 1)//2`` reproduces
         escnn/e2cnn exactly (see below).
-    field_type : FieldType, optional
-        When given, checked: its size must match the channels and every
-        representation must be a permutation representation.
-    engine, out
-        As in :func:`refpool.max_pool`.
+    %(field_type_pointwise_param)s
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
     y : array, shape ``(N, C, *o)``, dtype of ``x``
+
+    Raises
+    ------
+    %(raises_common)s
 
     Notes
     -----
@@ -208,6 +238,24 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
     ``dilation`` other than the int 1 (even the tuple ``(1, 1)``).  refpool
     keeps max_pool's geometry by default; ``blur_padding=p + (fs-1)//2`` with
     ``ceil_mode=False`` gives escnn's output exactly.
+
+    Examples
+    --------
+    The output has max_pool's shape for the same window arguments:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.zeros((2, 3, 7, 9))
+    >>> refpool.antialiased_max_pool(x, 3, stride=2, padding=1, engine="reference").shape
+    (2, 3, 4, 5)
+
+    On a constant input the dense max map is constant too; the blur (5 taps for
+    the default :math:`\sigma = 0.6`) keeps it inside and reads the zero padding
+    of the dense map at the two ends:
+
+    >>> y = refpool.antialiased_max_pool(np.ones((1, 1, 8)), 2, engine="reference")
+    >>> np.round(y, 3).tolist()
+    [[[0.832, 1.0, 1.0, 0.832]]]
     """
     _args.check_input(x)
     sigma, spec = _args.antialiased_max_spec(x.shape[2:], kernel_size, stride, padding,
@@ -222,13 +270,12 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
     return launch.result(y)
 
 
+@fill_doc
 def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine="auto",
               out=None):
     r"""Binomial blur and subsample (antialiased-cnns ``BlurPool`` / ``BlurPool1D``).
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     Pads every spatial axis by :math:`b = \lfloor (f_s-1)/2 \rfloor + r` before
     and :math:`a = \lceil (f_s-1)/2 \rceil + r` after (:math:`r` = ``pad_off``),
@@ -254,9 +301,8 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
-        Input with one to three spatial axes (upstream: 1-D ``BlurPool1D`` and
-        2-D ``BlurPool``).
+    %(x_param)s
+        Upstream handles 1-D (``BlurPool1D``) and 2-D (``BlurPool``) only.
     filt_size : int or tuple of int
         Binomial filter size :math:`f_s \ge 1` (upstream: 1 to 7 only).
     stride : int or tuple of int
@@ -264,12 +310,16 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
     pad_type : {"reflect", "refl", "replicate", "repl", "zero"}
     pad_off : int or tuple of int
         Extra padding :math:`r \ge 0` on both sides.
-    engine, out
-        As in :func:`refpool.max_pool`.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
     y : array, shape ``(N, C, *o)``, dtype of ``x``
+
+    Raises
+    ------
+    %(raises_common)s
 
     Notes
     -----
@@ -303,6 +353,28 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
     (which it only prints); refpool supports every size and raises
     ``ValueError``.  Upstream builds its filter in float32 (exact for these
     small binomials) and only handles 1-D and 2-D.
+
+    Examples
+    --------
+    ``filt_size=3`` is the filter :math:`(1, 2, 1)/4`.  Reflect padding extends
+    ``[0, 4, 8, 4, 0]`` to ``[4, 0, 4, 8, 4, 0, 4]``, and the windows centred on
+    inputs 0, 2 and 4 give :math:`(4 + 0 + 4)/4`, :math:`(4 + 16 + 4)/4` and
+    :math:`(4 + 0 + 4)/4`:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[0.0, 4.0, 8.0, 4.0, 0.0]]])
+    >>> refpool.blur_pool(x, filt_size=3, stride=2, engine="reference").tolist()
+    [[[2.0, 6.0, 2.0]]]
+
+    ``filt_size=1`` is plain subsampling.  The output length is
+    :math:`\lceil n/s \rceil`, with the defaults ``filt_size=4, stride=2`` too:
+
+    >>> x = np.arange(7.0).reshape(1, 1, 7)
+    >>> refpool.blur_pool(x, filt_size=1, stride=3, engine="reference").tolist()
+    [[[0.0, 3.0, 6.0]]]
+    >>> refpool.blur_pool(np.zeros((1, 1, 7, 8)), engine="reference").shape
+    (1, 1, 4, 4)
     """
     _args.check_input(x)
     spec = _args.blur_pool_spec(x.shape[2:], filt_size, stride, pad_type, pad_off)

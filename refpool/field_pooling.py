@@ -27,6 +27,7 @@ from . import _args
 
 from . import _geometry
 from ._dispatch import Launch
+from ._docstrings import fill_doc
 from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                           check_orthogonal_field_type)
 from .fields import FieldType
@@ -35,6 +36,7 @@ __all__ = ["group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool",
            "invariant_field_type"]
 
 
+@fill_doc
 def invariant_field_type(field_type):
     """The field type of the output of :func:`group_pool`, :func:`norm_pool` and
     :func:`induced_norm_pool`: one trivial representation per input field.
@@ -47,6 +49,21 @@ def invariant_field_type(field_type):
     -------
     FieldType
         ``FieldType(field_type.group, [group.trivial_representation] * len(field_type))``.
+
+    Examples
+    --------
+    A regular field and a two-dimensional irrep field of the rotations by
+    quarter turns, :math:`C_4`, give two invariant channels:
+
+    >>> import refpool
+    >>> from refpool import FieldType
+    >>> from refpool.groups import cyclic
+    >>> C4 = cyclic(4)
+    >>> field_type = FieldType(C4, [C4.regular_representation, C4.irrep(1)])
+    >>> field_type
+    FieldType(C4: [regular, irrep_1], size=6)
+    >>> refpool.invariant_field_type(field_type)
+    FieldType(C4: [irrep_0, irrep_0], size=2)
     """
     if not isinstance(field_type, FieldType):
         raise TypeError(f"field_type must be a refpool.FieldType, got "
@@ -55,12 +72,11 @@ def invariant_field_type(field_type):
     return FieldType(group, [group.trivial_representation] * len(field_type.representations))
 
 
+@fill_doc
 def group_pool(x, field_type, *, engine="auto", out=None):
     r"""Group pooling: the maximum over each field's channels.
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     .. math::
 
@@ -70,26 +86,22 @@ def group_pool(x, field_type, *, engine="auto", out=None):
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
-        One to three spatial axes; ``C`` must equal ``field_type.size``.
+    %(x_field_param)s
     field_type : FieldType
         Every representation must be a permutation representation (trivial,
         regular, quotient, and direct sums of them), as read off its matrices.
-    engine : {"auto", "cpu", "cuda", "reference"}
-        ``"auto"`` runs CUDA arrays on the GPU and host arrays on the CPU engine.
-    out : ndarray or CUDA array, optional
-        Preallocated output of shape ``(N, F, *spatial)`` and the dtype of ``x``.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
-    y : array, shape (N, F, \*spatial), dtype of ``x``
-        ``F = len(field_type)``; the output field type is
-        :func:`invariant_field_type` (one trivial field per input field).
+    %(invariant_returns)s
 
     Raises
     ------
     ValueError
         If ``C != field_type.size`` or a representation is not a permutation.
+    %(raises_common)s
 
     Notes
     -----
@@ -101,6 +113,29 @@ def group_pool(x, field_type, *, engine="auto", out=None):
     permutations in 3D) it is exactly equivariant:
     ``group_pool(field_type.transform(x, g)) ==
     invariant_field_type(field_type).transform(group_pool(x), g)``.
+
+    Examples
+    --------
+    One regular field of :math:`C_4` (four channels, which a quarter turn
+    permutes cyclically) at a single position:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> from refpool import FieldType
+    >>> from refpool.groups import cyclic
+    >>> C4 = cyclic(4)
+    >>> field_type = FieldType(C4, [C4.regular_representation])
+    >>> x = np.array([[[1.0], [-7.0], [3.0], [2.0]]])          # (N, C, W) = (1, 4, 1)
+    >>> refpool.group_pool(x, field_type, engine="reference").tolist()
+    [[[3.0]]]
+
+    Every group element only permutes the channels, so the maximum is invariant:
+
+    >>> field_type.transform_fibers(x, C4.elements[1]).tolist()
+    [[[2.0], [1.0], [-7.0], [3.0]]]
+    >>> [refpool.group_pool(field_type.transform_fibers(x, g), field_type,
+    ...                     engine="reference").item() for g in C4.elements]
+    [3.0, 3.0, 3.0, 3.0]
     """
     _args.check_input(x)
     check_group_pool_field_type(field_type, x.shape[1], "group_pool")
@@ -112,12 +147,11 @@ def group_pool(x, field_type, *, engine="auto", out=None):
     return launch.result(y)
 
 
+@fill_doc
 def norm_pool(x, field_type, *, engine="auto", out=None):
     r"""Norm pooling: the L2 norm of each field.
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     .. math::
 
@@ -130,24 +164,23 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
-        One to three spatial axes; ``C`` must equal ``field_type.size``.
+    %(x_field_param)s
     field_type : FieldType
         Every representation must be orthogonal (every :math:`\rho(g)` an
         orthogonal matrix, checked on the matrices); all representations built by
         :mod:`refpool.groups` are.
-    engine, out
-        As in :func:`group_pool`.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
-    y : array, shape (N, F, \*spatial), dtype of ``x``
-        The output field type is :func:`invariant_field_type`.
+    %(invariant_returns)s
 
     Raises
     ------
     ValueError
         If ``C != field_type.size`` or a representation is not orthogonal.
+    %(raises_common)s
 
     Notes
     -----
@@ -158,6 +191,27 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
     equivariant to every grid symmetry :math:`g` with the same precision:
     ``norm_pool(field_type.transform(x, g)) ≈
     invariant_field_type(field_type).transform(norm_pool(x), g)``.
+
+    Examples
+    --------
+    A vector field (the two-dimensional irrep of :math:`C_4`) and a scalar field:
+    the norms of :math:`(3, 4)` and :math:`(-2)`, unchanged by a quarter turn of
+    the fibers:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> from refpool import FieldType
+    >>> from refpool.groups import cyclic
+    >>> C4 = cyclic(4)
+    >>> field_type = FieldType(C4, [C4.irrep(1), C4.trivial_representation])
+    >>> x = np.array([[[3.0], [4.0], [-2.0]]])                 # (N, C, W) = (1, 3, 1)
+    >>> refpool.norm_pool(x, field_type, engine="reference").tolist()
+    [[[5.0], [2.0]]]
+    >>> turned = field_type.transform_fibers(x, C4.elements[1])
+    >>> turned.tolist()
+    [[[-4.0], [3.0], [-2.0]]]
+    >>> refpool.norm_pool(turned, field_type, engine="reference").tolist()
+    [[[5.0], [2.0]]]
     """
     _args.check_input(x)
     check_orthogonal_field_type(field_type, x.shape[1], "norm_pool")
@@ -169,12 +223,11 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
     return launch.result(y)
 
 
+@fill_doc
 def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     r"""Induced norm pooling: per field, the largest L2 norm of its blocks.
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     A field of an induced representation :math:`\rho = \mathrm{Ind}_H^G \psi`
     (``psi.size = d``) consists of ``size // d`` consecutive blocks of :math:`d`
@@ -192,8 +245,7 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
-        One to three spatial axes; ``C`` must equal ``field_type.size``.
+    %(x_field_param)s
     field_type : FieldType
         Every representation must be built by induction: ``regular_representation``
         (induced from the trivial subgroup), ``quotient_representation`` or
@@ -203,19 +255,19 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
         separate fields).  e2cnn refuses its regular representation here, although
         its quotient representation by the trivial subgroup, the same matrices, is
         accepted; refpool accepts both.
-    engine, out
-        As in :func:`group_pool`.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
-    y : array, shape (N, F, \*spatial), dtype of ``x``
-        The output field type is :func:`invariant_field_type`.
+    %(invariant_returns)s
 
     Raises
     ------
     ValueError
         If ``C != field_type.size`` or a representation is not such an induced
         representation.
+    %(raises_common)s
 
     Notes
     -----
@@ -225,6 +277,24 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     when :math:`d = 1`, up to rounding otherwise, for every group element.
     Pixelwise, hence equivariant to every grid symmetry with the same precision,
     as :func:`norm_pool`.
+
+    Examples
+    --------
+    A regular field is induced from the trivial subgroup (blocks of one
+    channel), so the result is the largest absolute value, where
+    :func:`group_pool` takes the largest value:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> from refpool import FieldType
+    >>> from refpool.groups import cyclic
+    >>> C4 = cyclic(4)
+    >>> field_type = FieldType(C4, [C4.regular_representation])
+    >>> x = np.array([[[1.0], [-7.0], [3.0], [2.0]]])
+    >>> refpool.induced_norm_pool(x, field_type, engine="reference").tolist()
+    [[[7.0]]]
+    >>> refpool.group_pool(x, field_type, engine="reference").tolist()
+    [[[3.0]]]
     """
     _args.check_input(x)
     check_induced_field_type(field_type, x.shape[1], "induced_norm_pool")
@@ -237,13 +307,12 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     return launch.result(y)
 
 
+@fill_doc
 def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1,
                   ceil_mode=False, *, engine="auto", out=None):
     r"""Norm max pooling: in each window, the field vector of largest norm, copied whole.
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     For every field :math:`f` and output position :math:`\mathbf{i}`, the window
     is :func:`refpool.max_pool`'s, taps :math:`\mathbf{u} = \mathbf{i}s - p +
@@ -266,8 +335,7 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
-        One to three spatial axes; ``C`` must equal ``field_type.size``.
+    %(x_field_param)s
     field_type : FieldType
         Every representation must be orthogonal (checked on the matrices).
     kernel_size, stride, padding, dilation, ceil_mode
@@ -275,8 +343,8 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
         :math:`0 \le p \le \lfloor (d(k-1)+1)/2 \rfloor`).  ``ceil_mode`` works,
         and so do 1-D and 3-D inputs (escnn's NormMaxPool is 2-D only and fails
         when ``ceil_mode`` changes the output shape).
-    engine, out
-        As in :func:`group_pool`.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
@@ -289,6 +357,7 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
     ValueError
         If ``C != field_type.size``, a representation is not orthogonal, or a
         window argument breaks max_pool's rules.
+    %(raises_common)s
 
     Notes
     -----
@@ -308,6 +377,35 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
     turn needs both — and provided the largest norm of every window is attained at
     one position only (ties go to the first in scan order, which a reflection
     reverses).
+
+    Examples
+    --------
+    One vector field (the two-dimensional irrep of :math:`C_4`) along four
+    positions holding :math:`(3, 4), (1, 1), (0, 1), (2, 0)`; windows of 2 keep
+    the whole vector of largest norm, where a channel-wise :func:`refpool.max_pool`
+    would mix the components of :math:`(0, 1)` and :math:`(2, 0)`:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> from refpool import FieldType
+    >>> from refpool.groups import cyclic
+    >>> C4 = cyclic(4)
+    >>> field_type = FieldType(C4, [C4.irrep(1)])
+    >>> x = np.array([[[3.0, 1.0, 0.0, 2.0],
+    ...                [4.0, 1.0, 1.0, 0.0]]])                 # (N, C, W) = (1, 2, 4)
+    >>> refpool.norm_max_pool(x, field_type, 2, engine="reference").tolist()
+    [[[3.0, 2.0], [4.0, 0.0]]]
+    >>> refpool.max_pool(x, 2, engine="reference").tolist()
+    [[[3.0, 2.0], [4.0, 1.0]]]
+
+    Rotating the fibers keeps every norm, so it commutes with the pooling:
+
+    >>> g = C4.elements[1]
+    >>> y = refpool.norm_max_pool(field_type.transform_fibers(x, g), field_type, 2,
+    ...                           engine="reference")
+    >>> np.array_equal(y, field_type.transform_fibers(
+    ...     refpool.norm_max_pool(x, field_type, 2, engine="reference"), g))
+    True
     """
     _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,

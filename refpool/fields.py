@@ -46,6 +46,10 @@ class FieldType:
             raise TypeError(f"group must be a refpool.groups.Group, got {type(group).__name__}")
         if isinstance(representations, Representation):
             representations = (representations,)
+        elif isinstance(representations, (str, bytes)) or not isinstance(representations,
+                                                                          Iterable):
+            raise TypeError(f"representations must be a refpool Representation or an iterable "
+                            f"of them (one per field), got {type(representations).__name__}")
         representations = tuple(representations)
         if not representations:
             raise ValueError("representations must hold at least one representation")

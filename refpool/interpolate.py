@@ -11,21 +11,18 @@ from __future__ import annotations
 
 from . import _args
 from ._dispatch import Launch
+from ._docstrings import fill_doc
+from ._geometry import interpolation_engine_function
 
 __all__ = ["interpolate"]
 
-#: engine function of each mode (in ``refpool.engines.<engine>.interpolate``)
-_ENGINE_FUNCTION = {"nearest": "nearest", "nearest-exact": "nearest", "linear": "linear",
-                    "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}
 
-
+@fill_doc
 def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False, *, engine="auto", out=None):
     r"""Resample the spatial axes of ``x`` to a new size (PyTorch's ``interpolate``).
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     Separable: every spatial axis is resampled with its own one-dimensional rule,
     and an output sample is the sum over the product of the per-axis taps,
@@ -41,9 +38,7 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
 
     Parameters
     ----------
-    x : ndarray or CUDA array
-        Input of shape ``(N, C, *spatial)`` with one to three spatial axes,
-        float32 or float64.
+    %(x_param)s
     size : int or tuple of int, optional
         Output size :math:`m` per axis (>= 1).
     scale_factor : float or tuple of float, optional
@@ -62,16 +57,18 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     antialias : bool
         Only for ``bilinear`` and ``bicubic``: when downsampling, widen the
         filter by the downsampling factor (see below).
-    engine : {"auto", "cpu", "cuda", "reference"}
-        ``"auto"`` runs CUDA arrays on the GPU and host arrays on the CPU engine.
-    out : ndarray or CUDA array, optional
-        Preallocated output of shape ``(N, C, *m)`` and the dtype of ``x``.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
     y : array
         Shape ``(N, C, *m)``, dtype of ``x``; a host array for host input, a
         numba device array for CUDA input.
+
+    Raises
+    ------
+    %(raises_common)s
 
     Notes
     -----
@@ -179,6 +176,38 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     (:math:`r = 1/s \ne n/m`) and breaks mirror symmetry in every mode.  A
     transpose, and so a 90° rotation, needs in addition the same
     :math:`(n, m, r)` on the swapped axes.
+
+    Examples
+    --------
+    Nearest upsampling by 2 repeats every sample (default engine):
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[1.0, 2.0, 3.0]]])
+    >>> refpool.interpolate(x, scale_factor=2).tolist()
+    [[[1.0, 1.0, 2.0, 2.0, 3.0, 3.0]]]
+
+    Linear with ``align_corners=True`` keeps the end samples and spaces the
+    others :math:`r = (3 - 1)/(5 - 1) = 1/2` apart:
+
+    >>> refpool.interpolate(x, size=5, mode="linear", align_corners=True,
+    ...                     engine="reference").tolist()
+    [[[1.0, 1.5, 2.0, 2.5, 3.0]]]
+
+    With ``align_corners=False`` and :math:`r = n/m = 3/4`, output 1 samples
+    :math:`\sigma = \tfrac34 \cdot \tfrac32 - \tfrac12 = 0.625`; since ``size``
+    gives :math:`r = n/m`, reversing the axis commutes with the interpolation:
+
+    >>> refpool.interpolate(x, size=4, mode="linear", engine="reference").tolist()
+    [[[1.0, 1.625, 2.375, 3.0]]]
+    >>> refpool.interpolate(x[..., ::-1], size=4, mode="linear", engine="reference").tolist()
+    [[[3.0, 2.375, 1.625, 1.0]]]
+
+    A scale factor sets :math:`m = \lfloor n s \rfloor` per axis:
+
+    >>> refpool.interpolate(np.zeros((1, 1, 5, 7)), scale_factor=1.5,
+    ...                     engine="reference").shape
+    (1, 1, 7, 10)
     """
     _args.check_input(x)
     spec = _args.interpolation_spec(x.shape[2:], size, scale_factor, mode, align_corners,
@@ -189,5 +218,6 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     if spec.mode == "area":
         launch.run("pooling", "adaptive_avg_pool", launch.x, y)
     else:
-        launch.run("interpolate", _ENGINE_FUNCTION[spec.mode], launch.x, y, spec)
+        launch.run("interpolate", interpolation_engine_function(spec.mode), launch.x, y,
+                   spec)
     return launch.result(y)

@@ -7,6 +7,12 @@ of its 1-D taps, and it is symmetric about its centre, so (for odd sizes) it is
 invariant under every grid reflection and axis permutation.
 
 Filters are computed in float64 and cast once to ``dtype``.
+
+Sizes are bounded so that an absurd argument fails at once with a ``ValueError``
+naming it, instead of hanging or asking for hundreds of GiB: a filter holds at
+most :data:`MAX_FILTER_ELEMENTS` values (``2**26``, 512 MiB in float64), a
+binomial filter has at most :data:`MAX_BINOMIAL_SIZE` taps, and an n-D kernel
+has at most as many axes as a NumPy array can have (``ndim <= 64`` with NumPy 2).
 """
 
 from __future__ import annotations
@@ -18,6 +24,16 @@ import numpy as np
 from . import _args
 
 __all__ = ["gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel"]
+
+#: The most values one filter (1-D taps or n-D kernel) may hold: 2**26, 512 MiB in float64.
+MAX_FILTER_ELEMENTS = 2 ** 26
+
+#: The largest binomial filter size.  Beyond about 1,075 taps the outer taps of row
+#: ``size - 1`` of Pascal's triangle, divided by ``2**(size - 1)``, underflow to exactly 0
+#: in float64; at 2**14 taps about 70 % of them do, so a larger size describes no filter
+#: that a smaller one (or :func:`gaussian_taps` with ``sigma = sqrt(size - 1) / 2``) does
+#: not describe better.
+MAX_BINOMIAL_SIZE = 2 ** 14
 
 
 def gaussian_taps(sigma, truncate=3.0, dtype=np.float64):
@@ -48,10 +64,17 @@ def gaussian_taps(sigma, truncate=3.0, dtype=np.float64):
     2.0      13       17
     ======== ======== ======== ==========================================
 
+    A tiny ``sigma`` gives the limit of the Gaussian, a delta: whenever
+    :math:`f_s = 1` (:math:`t\sigma \le 0.5`, e.g. ``sigma=1e-200``) the result is
+    the single tap ``[1.0]``.  The exponent is evaluated without squaring
+    ``sigma`` when :math:`2\sigma^2` would underflow, so the taps never become
+    NaN.
+
     Parameters
     ----------
     sigma : float
-        Standard deviation in pixels, positive and finite.
+        Standard deviation in pixels, positive and finite.  ``fs`` may not exceed
+        :data:`MAX_FILTER_ELEMENTS` (about ``sigma <= 1.1e7`` for ``t = 3``).
     truncate : float
         Radius of the filter in standard deviations (:math:`t \ge 0`).
     dtype : floating dtype
@@ -62,6 +85,12 @@ def gaussian_taps(sigma, truncate=3.0, dtype=np.float64):
     ndarray, shape (fs,)
         Symmetric, positive taps summing to 1 (up to rounding).
 
+    Raises
+    ------
+    ValueError
+        If ``sigma`` is not positive and finite, or the filter would have more than
+        :data:`MAX_FILTER_ELEMENTS` taps (the message names ``sigma``).
+
     Examples
     --------
     >>> gaussian_taps(0.6).size, gaussian_taps(1.0).size, gaussian_taps(1.0, truncate=4).size
@@ -70,6 +99,7 @@ def gaussian_taps(sigma, truncate=3.0, dtype=np.float64):
     sigma = _args.isfinite_positive(sigma, "sigma")
     truncate = _args.check_truncate(truncate)
     dtype = _args.check_filter_dtype(dtype)
+    _check_elements(_gaussian_size(sigma, truncate), 1, "gaussian_taps", value=sigma)
     return _gaussian64(sigma, truncate).astype(dtype)
 
 
@@ -91,16 +121,24 @@ def gaussian_kernel(sigma, ndim=2, truncate=3.0, dtype=np.float64):
     sigma, truncate, dtype
         As in :func:`gaussian_taps`.
     ndim : int
-        Number of axes (>= 1).
+        Number of axes, ``1 <= ndim <=`` NumPy's maximum number of array dimensions
+        (64 with NumPy 2), and ``fs ** ndim`` at most :data:`MAX_FILTER_ELEMENTS`.
 
     Returns
     -------
     ndarray, shape (fs,) * ndim
+
+    Raises
+    ------
+    ValueError
+        If ``ndim`` exceeds NumPy's limit, or the kernel would have more than
+        :data:`MAX_FILTER_ELEMENTS` values (the message names ``ndim`` and ``sigma``).
     """
     sigma = _args.isfinite_positive(sigma, "sigma")
-    ndim = _args.check_kernel_ndim(ndim)
+    ndim = _check_ndim(ndim)
     truncate = _args.check_truncate(truncate)
     dtype = _args.check_filter_dtype(dtype)
+    _check_elements(_gaussian_size(sigma, truncate), ndim, "gaussian_kernel", value=sigma)
     return _outer(_gaussian64(sigma, truncate), ndim).astype(dtype)
 
 
@@ -131,17 +169,27 @@ def binomial_taps(size, dtype=np.float64):
     Even sizes have their centre between two pixels: filtering with them shifts
     the signal by half a pixel, which breaks mirror symmetry.
 
+    Sizes above about 1,075 have outer taps that underflow to exactly 0 in
+    float64; sizes above :data:`MAX_BINOMIAL_SIZE` (``2**14``), where most taps
+    do, are refused.
+
     Parameters
     ----------
     size : int
-        Filter size :math:`f_s \ge 1`.
+        Filter size :math:`1 \le f_s \le` :data:`MAX_BINOMIAL_SIZE`.
     dtype : floating dtype
 
     Returns
     -------
     ndarray, shape (size,)
+
+    Raises
+    ------
+    ValueError
+        If ``size`` is below 1 or above :data:`MAX_BINOMIAL_SIZE` (the message names
+        ``size``).
     """
-    size = _args.check_filter_size(size, "size")
+    size = _check_binomial_size(size)
     dtype = _args.check_filter_dtype(dtype)
     return _binomial64(size).astype(dtype)
 
@@ -156,37 +204,122 @@ def binomial_kernel(size, ndim=2, dtype=np.float64):
     Parameters
     ----------
     size : int
-        Filter size per axis (>= 1).
+        Filter size per axis, as in :func:`binomial_taps`.
     ndim : int
-        Number of axes (>= 1).
+        Number of axes, ``1 <= ndim <=`` NumPy's maximum number of array dimensions
+        (64 with NumPy 2), and ``size ** ndim`` at most :data:`MAX_FILTER_ELEMENTS`.
     dtype : floating dtype
 
     Returns
     -------
     ndarray, shape (size,) * ndim
+
+    Raises
+    ------
+    ValueError
+        For a ``size`` refused by :func:`binomial_taps`, an ``ndim`` above NumPy's
+        limit, or a kernel of more than :data:`MAX_FILTER_ELEMENTS` values (the
+        message names ``ndim`` and ``size``).
     """
-    size = _args.check_filter_size(size, "size")
-    ndim = _args.check_kernel_ndim(ndim)
+    size = _check_binomial_size(size)
+    ndim = _check_ndim(ndim)
     dtype = _args.check_filter_dtype(dtype)
+    _check_elements(size, ndim, "binomial_kernel", what="size", value=size)
     return _outer(_binomial64(size), ndim).astype(dtype)
 
 
 # --------------------------------------------------------------------------- helpers
+def _numpy_max_ndim():
+    """The most dimensions a NumPy array may have (64 with NumPy 2, 32 before)."""
+    for limit in (64, 32):
+        try:
+            np.empty((1,) * limit, dtype=np.uint8)
+        except ValueError:
+            continue
+        return limit
+    return 32  # pragma: no cover - no NumPy has fewer
+
+
+_MAX_NDIM = _numpy_max_ndim()
+
+
+def _check_ndim(ndim):
+    """``ndim`` of an n-D filter: an int, 1 <= ndim <= NumPy's limit."""
+    ndim = _args.check_kernel_ndim(ndim)
+    if ndim > _MAX_NDIM:
+        raise ValueError(f"ndim must be at most {_MAX_NDIM} (the most dimensions a NumPy array "
+                         f"can have), got {ndim!r}")
+    return ndim
+
+
+def _check_binomial_size(size):
+    size = _args.check_filter_size(size, "size")
+    if size > MAX_BINOMIAL_SIZE:
+        raise ValueError(f"size must be at most {MAX_BINOMIAL_SIZE} for a binomial filter, got "
+                         f"{size!r}: the outer taps C(size-1, i) / 2**(size-1) of larger "
+                         "filters underflow to 0 in float64 (for a wide smoothing filter use "
+                         "gaussian_taps with sigma = sqrt(size - 1) / 2)")
+    return size
+
+
+def _gaussian_size(sigma, truncate):
+    """``fs`` of a validated ``(sigma, truncate)``; ValueError naming sigma if it overflows."""
+    radius = truncate * sigma
+    if not math.isfinite(radius) or radius > MAX_FILTER_ELEMENTS:
+        raise ValueError(f"sigma={sigma!r} with truncate={truncate!r} gives a Gaussian filter "
+                         f"radius of {radius:.3g} pixels, more than the limit of "
+                         f"{MAX_FILTER_ELEMENTS} filter taps; reduce sigma")
+    return _args.gaussian_size(sigma, truncate)
+
+
+def _check_elements(size, ndim, op, what="sigma", value=None):
+    """A filter of ``size`` taps per axis on ``ndim`` axes must fit MAX_FILTER_ELEMENTS."""
+    if size > MAX_FILTER_ELEMENTS or (ndim > 1 and size ** ndim > MAX_FILTER_ELEMENTS):
+        shape = f"{size} taps" if ndim == 1 else f"{size}**{ndim} values (ndim={ndim})"
+        named = f"{what}={value!r}" if value is not None else what
+        raise ValueError(f"{op}: {named} gives a filter of {shape}, more than the limit of "
+                         f"{MAX_FILTER_ELEMENTS} values (refpool.kernels.MAX_FILTER_ELEMENTS); "
+                         f"reduce {what}" + (" or ndim" if ndim > 1 else ""))
+
+
 def _gaussian64(sigma, truncate):
-    """Validated-argument float64 Gaussian taps (used by the operators too)."""
-    fs = _args.gaussian_size(sigma, truncate)
+    """Validated-argument float64 Gaussian taps (used by the operators too).
+
+    A one-tap filter is the delta ``[1.0]`` for every sigma (the limit of a narrow
+    Gaussian); when ``2 sigma**2`` underflows the exponent is evaluated as
+    ``-((i - c) / sigma)**2 / 2``, which cannot produce 0/0.
+    """
+    fs = _gaussian_size(sigma, truncate)
+    if fs == 1:
+        return np.ones(1, dtype=np.float64)
     centre = (fs - 1) / 2.0
     i = np.arange(fs, dtype=np.float64)
-    g = np.exp(-((i - centre) ** 2) / (2.0 * sigma * sigma))
+    denominator = 2.0 * sigma * sigma
+    if denominator >= np.finfo(np.float64).tiny:
+        g = np.exp(-((i - centre) ** 2) / denominator)
+    else:
+        with np.errstate(over="ignore"):
+            g = np.exp(-0.5 * ((i - centre) / sigma) ** 2)
     return g / g.sum()
 
 
 def _binomial64(size):
-    """Exact binomial coefficients over 2**(size-1), each rounded once to float64."""
+    """Exact binomial coefficients over 2**(size-1), each rounded once to float64.
+
+    The coefficients come from the recurrence C(n, i+1) = C(n, i) (n - i) / (i + 1) in
+    exact integers, half a row only (the row is symmetric): linear in the number of
+    big-integer operations, where calling ``math.comb`` per tap is quadratic.
+    """
     n = size - 1
     denominator = 1 << n
-    # int / int true division is correctly rounded in Python, even for huge ints
-    return np.array([math.comb(n, i) / denominator for i in range(size)], dtype=np.float64)
+    half = size // 2 + size % 2             # taps 0 .. ceil(size/2) - 1
+    taps = np.empty(size, dtype=np.float64)
+    c = 1
+    for i in range(half):
+        # int / int true division is correctly rounded in Python, even for huge ints
+        taps[i] = taps[n - i] = c / denominator
+        c = c * (n - i) // (i + 1)
+    return taps
 
 
 def _outer(taps, ndim):

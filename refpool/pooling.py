@@ -16,14 +16,18 @@ import numpy as np
 
 from . import _args
 from ._dispatch import Launch
+from ._docstrings import fill_doc
 from ._fieldcheck import check_pointwise_field_type
 
 __all__ = ["max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool"]
 
 
+@fill_doc
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
              return_indices=False, *, field_type=None, engine="auto", out=None):
     r"""Max pooling over 1, 2 or 3 spatial axes.
+
+    %(grid_equivariance)s
 
     Equivariant to the grid-symmetry group (``dihedral(4)`` in 2D, the full
     octahedral group in 3D) under the window-symmetry condition below, and acts
@@ -39,8 +43,7 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
-        Input with one to three spatial axes.
+    %(x_param)s
     kernel_size : int or tuple of int
         Window size :math:`k` per axis (:math:`k \ge 1`).
     stride : int or tuple of int, optional
@@ -59,20 +62,22 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
         selected when it is larger than the current maximum or is NaN, starting
         from the first in-bounds element: the first maximum wins, except that the
         *last* NaN wins when the window holds NaNs (PyTorch's rule).
-    field_type : FieldType, optional
-        When given, the channels are checked to form fields of this type, whose
-        representations must be permutation representations (max pooling acts
-        channel by channel and commutes only with channel permutations).
-    engine : {"auto", "cpu", "cuda", "reference"}
-        ``"auto"`` runs CUDA arrays on the GPU and host arrays on the CPU engine.
-    out : ndarray or CUDA array, optional
-        Preallocated output (or ``(output, indices)`` with ``return_indices``).
+    %(field_type_pointwise_param)s
+    %(engine_param)s
+    %(out_param)s
+        With ``return_indices=True``, a tuple ``(output, indices)`` of such arrays.
 
     Returns
     -------
     y : array, shape (N, C, \*o), dtype of ``x``
     indices : int64 array, shape (N, C, \*o)
         Only with ``return_indices=True``.
+
+    Raises
+    ------
+    %(raises_common)s
+    TypeError
+        With ``return_indices=True``, if ``out`` is not a tuple ``(output, indices)``.
 
     Notes
     -----
@@ -90,6 +95,31 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     same :math:`(k, s, p, d)`; a 90° rotation is a transpose followed by a
     reversal and needs both conditions.  Channel action: any permutation
     representation.  :func:`refpool.exact_symmetries` lists the exact elements.
+
+    Examples
+    --------
+    Windows of 2 at stride 2 over 5 samples: :math:`o = \lfloor (5 - 1 - 1)/2
+    \rfloor + 1 = 2`, and the last sample is left out:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[1.0, 3.0, 2.0, 5.0, 4.0]]])        # (N, C, W) = (1, 1, 5)
+    >>> refpool.max_pool(x, 2).tolist()
+    [[[3.0, 5.0]]]
+
+    ``ceil_mode=True`` keeps the partial window ``[4.0]``, and the indices point
+    into the unpadded input:
+
+    >>> y, indices = refpool.max_pool(x, 2, ceil_mode=True, return_indices=True,
+    ...                               engine="reference")
+    >>> y.tolist(), indices.tolist()
+    ([[[3.0, 5.0, 4.0]]], [[[1, 3, 4]]])
+
+    The shape formula per axis, in 2-D with padding:
+
+    >>> x = np.zeros((2, 3, 7, 9))
+    >>> refpool.max_pool(x, 3, stride=2, padding=1, engine="reference").shape
+    (2, 3, 4, 5)
     """
     _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
@@ -108,13 +138,12 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     return launch.result(y)
 
 
+@fill_doc
 def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
              count_include_pad=True, divisor_override=None, *, engine="auto", out=None):
     r"""Average pooling over 1, 2 or 3 spatial axes.
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     Linear and identical on every channel, so it commutes with every
     representation acting on the channels; equivariant to the grid symmetries
@@ -136,7 +165,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
+    %(x_param)s
     kernel_size, stride, ceil_mode
         As in :func:`max_pool` (no dilation).
     padding : int or tuple of int
@@ -144,13 +173,17 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     count_include_pad : bool
     divisor_override : int, optional
         Non-zero divisor used for every window.
-    engine, out
-        As in :func:`max_pool`.
+    %(engine_param)s
+    %(out_param)s
 
     Returns
     -------
     y : array, shape (N, C, \*o), dtype of ``x``
         ``o`` as in :func:`max_pool` with :math:`d = 1`.
+
+    Raises
+    ------
+    %(raises_common)s
 
     Notes
     -----
@@ -158,6 +191,30 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     are mirror-symmetric whenever the window grid is.  All representations.
     The CPU and CUDA engines accumulate in the input dtype; float32 results match
     the float64 reference within a relative error of about ``k^D * 1e-7``.
+
+    Examples
+    --------
+    With padding 1 the first window is ``[pad, 2]``: the zero padding counts in
+    the divisor by default, and does not with ``count_include_pad=False``:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[2.0, 4.0, 6.0]]])
+    >>> refpool.avg_pool(x, 2, padding=1, engine="reference").tolist()
+    [[[1.0, 5.0]]]
+    >>> refpool.avg_pool(x, 2, padding=1, count_include_pad=False,
+    ...                  engine="reference").tolist()
+    [[[2.0, 5.0]]]
+
+    Here :math:`(n - k) \bmod s = (5 - 3) \bmod 2 = 0`, so the window grid is
+    symmetric and reversing the axis commutes with the pooling:
+
+    >>> x = np.array([[[3.0, 0.0, 6.0, 3.0, 9.0]]])
+    >>> y = refpool.avg_pool(x, 3, stride=2, engine="reference")
+    >>> y.tolist()
+    [[[3.0, 6.0]]]
+    >>> refpool.avg_pool(x[..., ::-1], 3, stride=2, engine="reference").tolist()
+    [[[6.0, 3.0]]]
     """
     _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode,
@@ -171,13 +228,12 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     return launch.result(y)
 
 
+@fill_doc
 def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
                       engine="auto", out=None):
     r"""Adaptive max pooling to a fixed output size over 1, 2 or 3 spatial axes.
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     Output :math:`i` of :math:`o` along an axis of length :math:`n` reads the
     window
@@ -193,14 +249,47 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
+    %(x_param)s
     output_size : int or tuple of (int or None)
         Output length per axis (>= 1); ``None`` keeps the input length.
     return_indices : bool
         Also return int64 flat indices, with the selection rule of
         :func:`max_pool`.
-    field_type, engine, out
-        As in :func:`max_pool`.
+    %(field_type_pointwise_param)s
+    %(engine_param)s
+    %(out_param)s
+        With ``return_indices=True``, a tuple ``(output, indices)`` of such arrays.
+
+    Returns
+    -------
+    y : array, shape (N, C, \*output_size), dtype of ``x``
+    indices : int64 array, shape (N, C, \*output_size)
+        Only with ``return_indices=True``.
+
+    Raises
+    ------
+    %(raises_common)s
+    TypeError
+        With ``return_indices=True``, if ``out`` is not a tuple ``(output, indices)``.
+
+    Examples
+    --------
+    Three outputs from five samples read the overlapping windows ``[0, 2)``,
+    ``[1, 4)`` and ``[3, 5)``:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[1.0, 5.0, 2.0, 4.0, 3.0]]])
+    >>> y, indices = refpool.adaptive_max_pool(x, 3, return_indices=True,
+    ...                                        engine="reference")
+    >>> y.tolist(), indices.tolist()
+    ([[[5.0, 5.0, 4.0]]], [[[1, 1, 3]]])
+
+    The windows are mirror-symmetric for every length, so reversing the input
+    reverses the output:
+
+    >>> refpool.adaptive_max_pool(x[..., ::-1], 3, engine="reference").tolist()
+    [[[4.0, 5.0, 5.0]]]
     """
     _args.check_input(x)
     osize = _args.adaptive_output_size(x.shape[2:], output_size)
@@ -218,12 +307,11 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
     return launch.result(y)
 
 
+@fill_doc
 def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
     r"""Adaptive average pooling to a fixed output size over 1, 2 or 3 spatial axes.
 
-    Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
-    ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
-    the conditions are tabulated in :doc:`/equivariance`.
+    %(grid_equivariance)s
 
     Each output is the mean of its adaptive window (see
     :func:`adaptive_max_pool`); the divisor is the window's element count.  This
@@ -234,10 +322,38 @@ def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
 
     Parameters
     ----------
-    x : ndarray or CUDA array, shape (N, C, \*spatial), float32 or float64
+    %(x_param)s
     output_size : int or tuple of (int or None)
-    engine, out
-        As in :func:`max_pool`.
+        Output length per axis (>= 1); ``None`` keeps the input length.
+    %(engine_param)s
+    %(out_param)s
+
+    Returns
+    -------
+    y : array, shape (N, C, \*output_size), dtype of ``x``
+
+    Raises
+    ------
+    %(raises_common)s
+
+    Examples
+    --------
+    Two outputs from five samples average the windows ``[0, 3)`` and ``[2, 5)``,
+    which share the middle sample:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[0.0, 3.0, 6.0, 9.0, 12.0]]])
+    >>> y = refpool.adaptive_avg_pool(x, 2, engine="reference")
+    >>> y.tolist()
+    [[[3.0, 9.0]]]
+    >>> np.array_equal(refpool.interpolate(x, size=2, mode="area", engine="reference"), y)
+    True
+
+    ``None`` keeps an axis:
+
+    >>> refpool.adaptive_avg_pool(np.zeros((1, 2, 6, 4)), (3, None), engine="reference").shape
+    (1, 2, 3, 4)
     """
     _args.check_input(x)
     osize = _args.adaptive_output_size(x.shape[2:], output_size)

@@ -351,7 +351,7 @@ def test_import_refpool_does_not_import_dask():
 def test_public_slicing_path_gives_the_same_results(monkeypatch):
     """The halo strips built with Dask's public slicing API (used under Dask's
     array-expression mode) instead of one low-level layer."""
-    monkeypatch.setattr(rd, "_LOW_LEVEL", False)
+    monkeypatch.setattr("refpool.dask._planning._LOW_LEVEL", False)
     x = random_input((2, 2, 23, 17), np.float32, seed=9, specials=True)
     xd = da.from_array(x, chunks=(1, 2, (5, 1, 9, 8), (4, 13)))
     kw = dict(kernel_size=3, stride=2, padding=1, return_indices=True)

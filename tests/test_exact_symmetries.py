@@ -217,3 +217,23 @@ def test_interpolate_predicate_is_tight(shape, data):
     assume(_valid(lambda: exact_symmetries(refpool.interpolate, shape, **kw)))
     exact = mode in ("nearest", "nearest-exact")
     _assert_tight(refpool.interpolate, shape, kw, exact=exact)
+
+
+# --------------------------------------------------------------------------- keywords
+def test_unknown_keyword_is_refused_not_ignored():
+    """A typo must not answer another question (``strid=1`` gave 2 elements where
+    ``stride=1`` gives 8)."""
+    assert len(refpool.exact_symmetries("max_pool", (1, 1, 8, 8), kernel_size=2,
+                                        stride=1)) == 8
+    with pytest.raises(TypeError, match="takes no keyword 'strid'"):
+        refpool.exact_symmetries("max_pool", (1, 1, 8, 8), kernel_size=2, strid=1)
+    with pytest.raises(TypeError, match="'dtype'"):
+        refpool.exact_symmetries("max_pool", (1, 1, 8, 8), kernel_size=2, dtype="float32")
+
+
+def test_missing_argument_is_named_as_the_operator_names_it():
+    with pytest.raises(TypeError, match="max_pool: missing a required argument: "
+                                        "'kernel_size'"):
+        refpool.exact_symmetries(refpool.max_pool, (1, 1, 7, 7), stride=2)
+    with pytest.raises(TypeError, match="'field_type'"):
+        refpool.exact_symmetries("group_pool", (1, 4, 7, 7))

@@ -1,4 +1,4 @@
-"""Sphinx extension: the operator x exact-symmetry table, generated from the predicates.
+"""Sphinx extension: the operator x exact-symmetry table, generated from the registry.
 
 At every build it evaluates :func:`refpool.exact_symmetries` on a fixed list of
 representative calls and writes ``_generated/symmetry_table.rst``, so the table
@@ -56,14 +56,13 @@ def _kwargs(kw):
 
 
 def generate(app):
-    import refpool
     from refpool.equivariance import exact_symmetries, grid_group
-    from refpool.equivariance._predicates import CONDITIONS, RULES
+    from refpool.registry import OPERATORS
     lines = [".. list-table::", "   :header-rows: 1", "   :widths: 18 14 30 38", "",
              "   * - operator", "     - input shape", "     - arguments",
              "     - exact symmetries"]
     for name, shape, kw in EXAMPLES:
-        if name not in RULES or not hasattr(refpool, name):
+        if name not in OPERATORS:
             continue
         kw = dict(kw)
         if name in ("group_pool", "norm_max_pool"):
@@ -78,9 +77,8 @@ def generate(app):
         lines += [f"   * - ``{name}``", f"     - {shape[2:]}", f"     - {_kwargs(shown)}",
                   f"     - {_describe(held, total)}"]
     lines += ["", "Conditions, per operator:", ""]
-    for name, text in CONDITIONS.items():
-        if hasattr(refpool, name):
-            lines.append(f"``{name}``\n   {text}\n")
+    for op in OPERATORS.values():
+        lines.append(f"``{op.name}``\n   {op.condition}\n")
     out_dir = os.path.join(app.srcdir, "_generated")
     os.makedirs(out_dir, exist_ok=True)
     with open(os.path.join(out_dir, "symmetry_table.rst"), "w") as f:

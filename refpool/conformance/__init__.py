@@ -6,6 +6,6 @@ regenerated from the seed.  An *adapter* exposes refpool's operator names over
 another implementation (a peer library, or refpool's own fast engines).
 """
 
-from .operators import OPERATORS, Operator
+from ..registry import OPERATORS, Operator
 
 __all__ = ["OPERATORS", "Operator"]

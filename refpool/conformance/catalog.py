@@ -353,15 +353,17 @@ def _valid_call(check, *args):
     return True
 
 
-#: generators of the catalogue, one per operator family, in catalogue order
-FAMILIES = [_pooling, _antialiased, _interpolation, _fields]
+#: the case generator of every operator family (:data:`refpool.registry.FAMILIES`)
+GENERATORS = {"pooling": _pooling, "antialiased": _antialiased,
+              "interpolate": _interpolation, "field_pooling": _fields}
 
 
 def catalog(ops=None):
     """The full, deterministic list of cases (optionally only for ``ops``)."""
+    from ..registry import FAMILIES
     b = _Builder()
-    for family in FAMILIES:
-        family(b)
+    for family in FAMILIES:           # registry order: ids and seeds stay stable
+        GENERATORS[family](b)
     cases = b.cases
     if ops:
         wanted = set(ops)

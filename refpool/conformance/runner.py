@@ -11,10 +11,27 @@ Each case ends in one of four states:
     (SPEC.md §8, e.g. escnn's double padding);
 ``unsupported``
     the adapter raised ``NotImplementedError``.
+
+A golden run (:func:`refpool.conformance.golden.iter_golden`) has a fifth:
+
+``error``
+    the case could not be run: its stored arrays could not be read (a damaged
+    or missing archive, a checksum mismatch, a shape or dtype that disagrees
+    with the manifest) or the manifest entry is bad (an unknown operator).
+
+A case is *compared* when the adapter returned an output that was compared with
+the expected one (``passed``, ``failed`` or ``known-divergence``).
+
+:attr:`Report.exit_code` sums a run up for the command line: 0 when every case
+passed (known divergences and unsupported cases allowed) and at least one case
+was compared, 1 when a case failed or when no case was compared (every case
+unsupported; allowed with ``allow_unsupported=True``), 2 when the run could not
+be completed (a case in ``error``, or no case at all).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import json
 import sys
@@ -27,7 +44,45 @@ from .catalog import catalog
 from .compare import compare
 
 PASSED, FAILED, KNOWN, UNSUPPORTED = "passed", "failed", "known-divergence", "unsupported"
-STATES = (PASSED, FAILED, KNOWN, UNSUPPORTED)
+ERROR = "error"
+STATES = (PASSED, FAILED, KNOWN, UNSUPPORTED, ERROR)
+#: the states of a case whose output was compared with the expected one
+COMPARED = (PASSED, FAILED, KNOWN)
+
+#: exit codes of ``refpool conformance`` (see :attr:`Report.exit_code`)
+EXIT_PASSED, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+class ConformanceError(ValueError):
+    """A conformance run that cannot be carried out (unknown operators, bad golden files)."""
+
+
+@functools.lru_cache(maxsize=1)
+def known_operators():
+    """The operators of :data:`refpool.registry.OPERATORS` (a frozenset of names); the
+    catalogue has cases for every one of them (``tests/test_registry.py``)."""
+    from ..registry import OPERATORS
+    return frozenset(OPERATORS)
+
+
+def check_ops(ops):
+    """``ops`` as a list of operator names; :class:`ConformanceError` naming ``ops`` for an
+    empty selection or an unknown name (a typo must not run zero cases and pass).  The
+    message lists the valid names, those of :data:`refpool.registry.OPERATORS`."""
+    if ops is None:
+        return None
+    if isinstance(ops, str):
+        ops = [ops]
+    ops = list(dict.fromkeys(ops))
+    if not ops:
+        raise ConformanceError("ops: no operators selected")
+    known = known_operators()
+    unknown = [op for op in ops if op not in known]
+    if unknown:
+        raise ConformanceError(f"ops: unknown operator(s) {', '.join(map(repr, unknown))}; "
+                               f"valid operators: {', '.join(sorted(known))} "
+                               f"(refpool ops describes them)")
+    return ops
 
 #: names accepted by ``--against`` besides ``module:object`` paths
 BUILTIN_ADAPTERS = {
@@ -41,6 +96,17 @@ BUILTIN_ADAPTERS = {
 }
 
 
+#: how to install what a builtin adapter imports (by the name of the missing module)
+INSTALL_HINTS = {
+    "torch": "pip install torch",
+    "e2cnn": "pip install --no-deps e2cnn",
+    "antialiased_cnns": "pip install --no-deps antialiased-cnns",
+    "jax": "pip install jax",
+    "jaxlib": "pip install jax",
+    "numba_cuda": "pip install numba-cuda",
+}
+
+
 def load_adapter(spec):
     """An adapter from a builtin name, ``package.module`` or ``package.module:object``."""
     if not isinstance(spec, str):
@@ -49,6 +115,39 @@ def load_adapter(spec):
     module_name, _, attr = spec.partition(":")
     module = importlib.import_module(module_name)
     return getattr(module, attr) if attr else module
+
+
+def open_adapter(spec, option="--against"):
+    """:func:`load_adapter`, with a one-line :class:`ConformanceError` that says what to do
+    when the adapter cannot be loaded: the builtin names and the ``module:object`` form for
+    a name that is neither, the ``pip install`` for a missing peer library, the missing
+    attribute for a bad ``:object``.  ``option`` names the setting in the message."""
+    try:
+        return load_adapter(spec)
+    except ImportError as exc:
+        raise ConformanceError(_explain_import_error(spec, exc, option)) from exc
+    except AttributeError as exc:
+        raise ConformanceError(f"{option} {spec!r}: {exc}; give module:object with an "
+                               "object the module defines") from exc
+
+
+def _explain_import_error(spec, exc, option):
+    builtin = spec in BUILTIN_ADAPTERS
+    module_name = BUILTIN_ADAPTERS.get(spec, spec).partition(":")[0]
+    missing = getattr(exc, "name", None)
+    if not builtin and (missing is None or missing == module_name
+                        or module_name.startswith(missing + ".")):
+        return (f"{option} {spec!r}: no builtin adapter and no importable module of that "
+                f"name; builtin adapters: {', '.join(BUILTIN_ADAPTERS)}; or your own as "
+                f"module or module:object (importable, e.g. on PYTHONPATH: "
+                f"{option} mypkg.refpool_adapter:Adapter)")
+    top = (missing or "").partition(".")[0]
+    hint = INSTALL_HINTS.get(top, f"pip install {top}" if top else "install it")
+    if builtin:
+        return (f"{option} {spec}: the {spec} adapter needs {top or 'a module'}, which "
+                f"cannot be imported ({exc}); install it: {hint}")
+    return (f"{option} {spec!r}: importing {module_name} failed: {exc}; install what it "
+            f"needs (e.g. {hint}) or fix the module")
 
 
 def adapter_name(adapter):
@@ -77,10 +176,16 @@ def _known(adapter, case):
     return check(case.op, case.kwargs, case.shape)
 
 
-def run_case(adapter, case, expected=None):
-    """Run one case through ``adapter``; ``expected`` defaults to the reference engine."""
+def run_case(adapter, case, expected=None, x=None):
+    """Run one case through ``adapter``.
+
+    ``x`` is the input (default: regenerated from the case's seed, ``case.make_input()``);
+    a golden run passes the stored input.  ``expected`` defaults to the reference
+    engine's output on ``x``.  The adapter gets a copy of ``x``.
+    """
     import refpool
-    x = case.make_input()
+    if x is None:
+        x = case.make_input()
     kwargs = case.call_kwargs()
     if expected is None:
         expected = getattr(refpool, case.op)(x, **kwargs, engine="reference")
@@ -114,7 +219,19 @@ class Report:
 
     @property
     def ok(self):
-        return not any(o.state == FAILED for o in self.outcomes)
+        """Whether the run checked something and every case passed (known divergences and
+        unsupported cases allowed)."""
+        return self.exit_code == EXIT_PASSED
+
+    @property
+    def exit_code(self):
+        """0: every case passed; 1: a case failed; 2: the run could not be completed
+        (a case in ``error``, or no case ran).  2 wins over 1."""
+        if not self.outcomes or any(o.state == ERROR for o in self.outcomes):
+            return EXIT_ERROR
+        if any(o.state == FAILED for o in self.outcomes):
+            return EXIT_FAILED
+        return EXIT_PASSED
 
     def summary(self):
         table = OrderedDict()
@@ -128,21 +245,26 @@ class Report:
     def to_json(self):
         return {"adapter": self.adapter, "refpool_version": __version__,
                 "seconds": round(self.seconds, 3), "ok": self.ok,
+                "exit_code": self.exit_code,
                 "summary": self.summary(),
                 "failures": [{"id": o.case.id, "error": o.error, "detail": o.detail}
                              for o in self.outcomes if o.state == FAILED],
+                "errors": [{"id": o.case.id, "detail": o.detail}
+                           for o in self.outcomes if o.state == ERROR],
                 "known_divergences": [{"id": o.case.id, "reason": o.detail}
                                       for o in self.outcomes if o.state == KNOWN]}
 
     def format(self, max_failures=20):
         lines = [f"conformance of {self.adapter} against the refpool reference "
                  f"(refpool {__version__})", ""]
-        header = f"{'operator':<24}{'passed':>8}{'failed':>8}{'known':>8}{'unsupp.':>9}" \
-                 f"{'worst error':>14}"
+        errors = [o for o in self.outcomes if o.state == ERROR]
+        header = (f"{'operator':<24}{'passed':>8}{'failed':>8}{'known':>8}{'unsupp.':>9}"
+                  + (f"{'errors':>8}" if errors else "") + f"{'worst error':>14}")
         lines += [header, "-" * len(header)]
         for op, row in self.summary().items():
             lines.append(f"{op:<24}{row[PASSED]:>8}{row[FAILED]:>8}{row[KNOWN]:>8}"
-                         f"{row[UNSUPPORTED]:>9}{row['worst_error']:>14.3g}")
+                         f"{row[UNSUPPORTED]:>9}" + (f"{row[ERROR]:>8}" if errors else "")
+                         + f"{row['worst_error']:>14.3g}")
         failures = [o for o in self.outcomes if o.state == FAILED]
         if failures:
             lines += ["", f"{len(failures)} failing case(s):"]
@@ -150,6 +272,12 @@ class Report:
                 lines.append(f"  {o.case.id}: {o.detail}")
             if len(failures) > max_failures:
                 lines.append(f"  ... and {len(failures) - max_failures} more (see --json)")
+        if errors:
+            lines += ["", f"{len(errors)} case(s) could not be run:"]
+            for o in errors[:max_failures]:
+                lines.append(f"  {o.case.id}: {o.detail}")
+            if len(errors) > max_failures:
+                lines.append(f"  ... and {len(errors) - max_failures} more (see --json)")
         reasons = OrderedDict()
         for o in self.outcomes:
             if o.state == KNOWN:
@@ -157,15 +285,24 @@ class Report:
         if reasons:
             lines += ["", "known divergences:"]
             lines += [f"  {n:>4} x {reason}" for reason, n in reasons.items()]
-        lines += ["", f"{'PASS' if self.ok else 'FAIL'} - {len(self.outcomes)} cases "
-                      f"in {self.seconds:.1f} s"]
+        verdict = {EXIT_PASSED: "PASS", EXIT_FAILED: "FAIL", EXIT_ERROR: "ERROR"}[self.exit_code]
+        if not self.outcomes:
+            verdict += " (no cases ran)"
+        elif errors:
+            verdict += f" ({len(errors)} case(s) could not be run)"
+        lines += ["", f"{verdict} - {len(self.outcomes)} cases in {self.seconds:.1f} s"]
         return "\n".join(lines)
 
 
 def run(adapter, cases=None, ops=None, progress=None):
-    """Run ``cases`` (default: the whole catalogue, or the cases of ``ops``)."""
+    """Run ``cases`` (default: the whole catalogue, or the cases of ``ops``).
+
+    Raises :class:`ConformanceError` naming ``ops`` when ``ops`` holds an unknown
+    operator name.  A run of no cases has ``exit_code`` 2 and is not ``ok``.
+    """
     adapter = load_adapter(adapter)
-    cases = catalog(ops) if cases is None else cases
+    if cases is None:
+        cases = catalog(check_ops(ops))
     outcomes = []
     start = time.perf_counter()
     for i, case in enumerate(cases):

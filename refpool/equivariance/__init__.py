@@ -6,7 +6,7 @@ which grid symmetries it is exactly equivariant for a given input shape.
 """
 
 from ._checker import ElementCheck, EquivarianceReport, check_equivariance
-from ._predicates import exact_symmetries, grid_group
+from .rules import exact_symmetries, grid_group
 
 __all__ = ["exact_symmetries", "grid_group", "check_equivariance", "EquivarianceReport",
            "ElementCheck"]

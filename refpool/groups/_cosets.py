@@ -7,7 +7,8 @@ Induced and quotient representations need three things: the coset representative
 
 from __future__ import annotations
 
-from typing import Tuple
+import numbers
+from collections.abc import Sequence
 
 from ._group import Group, GroupElement
 
@@ -17,13 +18,14 @@ class CosetSpace:
 
     Attributes
     ----------
-    representatives : tuple of GroupElement
-        ``r_i``, the first element of coset ``i`` in the group's element order.
+    representatives : sequence of GroupElement
+        ``r_i``, the first element of coset ``i`` in the group's element order (a tuple, or
+        for the cosets of the trivial subgroup a lazy :class:`ElementSequence`).
     """
 
     group: Group
     subgroup: Group
-    representatives: Tuple[GroupElement, ...]
+    representatives: Sequence
 
     def __len__(self) -> int:
         return len(self.representatives)
@@ -63,3 +65,75 @@ class FiniteCosetSpace(CosetSpace):
 
     def to_subgroup(self, g: GroupElement) -> GroupElement:
         return self._back[g]
+
+
+class ElementSequence(Sequence):
+    """The elements of a finite group in escnn's order, as a lazy read-only sequence.
+
+    Indexing, ``len`` and iteration make elements one at a time, so a view of a group of
+    ten million elements costs nothing until it is read.  Compares equal to the tuple of
+    the same elements.
+    """
+
+    __slots__ = ("group",)
+
+    def __init__(self, group: Group):
+        self.group = group
+
+    def __len__(self) -> int:
+        return self.group.order
+
+    def __getitem__(self, i):
+        n = len(self)
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(n)))
+        if isinstance(i, bool) or not isinstance(i, numbers.Integral):
+            raise TypeError(f"element indices must be integers or slices, not {type(i).__name__}")
+        j = int(i) + n if i < 0 else int(i)
+        if not 0 <= j < n:
+            raise IndexError(f"element index {i} out of range for {self.group.name} "
+                             f"(order {n})")
+        return self.group._element_at(j)
+
+    def __iter__(self):
+        for j in range(len(self)):
+            yield self.group._element_at(j)
+
+    def __contains__(self, g) -> bool:
+        return isinstance(g, GroupElement) and g.group == self.group
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, ElementSequence):
+            return self.group == other.group
+        if isinstance(other, (tuple, list)):
+            return len(other) == len(self) and all(a == b for a, b in zip(self, other))
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))  # consistent with equality to the tuple of the elements
+
+    def __repr__(self) -> str:
+        return f"<elements of {self.group.name} ({len(self)})>"
+
+
+class RegularCosetSpace(CosetSpace):
+    """The cosets ``{g}`` of the trivial subgroup: coset ``i`` is ``group.elements[i]``.
+
+    Nothing is tabulated, so the regular representation of a large group is built at once.
+    """
+
+    def __init__(self, group: Group, subgroup: Group):
+        self.group = group
+        self.subgroup = subgroup
+        self.representatives = ElementSequence(group)
+
+    def __len__(self) -> int:
+        return self.group.order
+
+    def coset_index(self, g: GroupElement) -> int:
+        return self.group.index(g)
+
+    def to_subgroup(self, g: GroupElement) -> GroupElement:
+        if g != self.group.identity:
+            raise KeyError(g)  # like FiniteCosetSpace: only the identity lies in the subgroup
+        return self.subgroup.identity

@@ -145,13 +145,50 @@ class Group:
         self._subgroup_cache = {}
         self._representation_cache = {}
         self._coset_cache = {}
-        if self.is_finite:
-            values = self._element_values()
-            self._elements = tuple(GroupElement(self, v) for v in values)
-            self._index = {v: i for i, v in enumerate(values)}
-        else:
-            self._elements = None
-            self._index = None
+        # Elements are made on demand and shared (one instance per value), so a huge group
+        # such as cyclic(10**7) costs nothing until its elements are asked for.
+        self._instances = {}
+        self._element_tuple = None
+        self._index_map = None
+
+    # ------------------------------------------------------------------------------------
+    # Lazily built element list and index (finite groups)
+    # ------------------------------------------------------------------------------------
+    @property
+    def _elements(self):
+        """The tuple of all elements (finite groups), built on first use."""
+        if not self.is_finite:
+            return None
+        if self._element_tuple is None:
+            self._element_tuple = tuple(self._shared_element(v) for v in self._element_values())
+        return self._element_tuple
+
+    @property
+    def _index(self):
+        """``{value: position}`` over all elements (finite groups), built on first use."""
+        if not self.is_finite:
+            return None
+        if self._index_map is None:
+            self._index_map = {v: i for i, v in enumerate(self._element_values())}
+        return self._index_map
+
+    def _shared_element(self, value) -> "GroupElement":
+        element = self._instances.get(value)
+        if element is None:
+            element = self._instances[value] = GroupElement(self, value)
+        return element
+
+    def _order(self) -> int:
+        """Number of elements of a finite group (overridden where it is known in closed form)."""
+        return len(self._index)
+
+    def _value_index(self, value) -> int:
+        """Position of the canonical ``value`` in :attr:`elements` (KeyError if none)."""
+        return self._index[value]
+
+    def _element_at(self, i: int) -> "GroupElement":
+        """The element at position ``i`` of :attr:`elements` (0 <= i < order)."""
+        return self._elements[i]
 
     # ------------------------------------------------------------------------------------
     # What a concrete group provides
@@ -247,7 +284,7 @@ class Group:
     # ------------------------------------------------------------------------------------
     @property
     def order(self) -> int:
-        return len(self._elements) if self.is_finite else -1
+        return self._order() if self.is_finite else -1
 
     @property
     def elements(self) -> Tuple[GroupElement, ...]:
@@ -266,25 +303,34 @@ class Group:
     def element(self, value) -> GroupElement:
         """The element with escnn parameter ``value`` (an element of this group passes through).
 
+        Rotations are read modulo a full turn, as escnn reads them: an integer ``k`` of
+        :math:`C_N` or :math:`D_N` is reduced modulo ``N`` (``cyclic(4).element(5)`` is
+        ``C4[1]``) and an angle modulo :math:`2\\pi`.  Everything else must be in range:
+        the flip part ``j`` of :math:`D_N` and :math:`O(2)` is 0 or 1, angles are finite,
+        an octahedral element is a signed 3x3 permutation matrix (a rotation, for
+        ``octahedral(full=False)``).
+
         Raises
         ------
         ValueError
-            If ``value`` is not a valid parameter, or is an element of another group.
+            If ``value`` is not a valid parameter (the message names ``value`` and the
+            accepted form), or is an element of another group.
         """
         if isinstance(value, GroupElement):
             if value.group != self:
-                raise ValueError(f"{value!r} is an element of {value.group.name}, not of {self.name}")
+                raise ValueError(f"value {value!r} is an element of {value.group.name}, not of "
+                                 f"{self.name}")
             return value
         canonical = self._canonical(value)
         if self.is_finite:
-            # Share the stored instance; its value is the canonical one.
-            return self._elements[self._index[canonical]]
+            # Share one instance per element; its value is the canonical one.
+            return self._shared_element(canonical)
         return GroupElement(self, canonical)
 
     def index(self, element) -> int:
         """Position of ``element`` in :attr:`elements` (its channel in the regular field)."""
         g = self.element(element)
-        return self._index[g.value]
+        return self._value_index(g.value)
 
     def compose(self, a, b) -> GroupElement:
         """The product ``a b`` (apply ``b`` first, then ``a``)."""
@@ -296,7 +342,7 @@ class Group:
 
     def element_from_canonical(self, value) -> GroupElement:
         if self.is_finite:
-            return self._elements[self._index[value]]
+            return self._shared_element(value)
         return GroupElement(self, value)
 
     @property
@@ -432,7 +478,12 @@ class Group:
             if not self.is_finite:
                 raise ValueError(f"induction to the continuous group {self.name} from subgroup "
                                  f"{subgroup_id!r} is not supported")
-            self._coset_cache[key] = FiniteCosetSpace(self, H, inclusion)
+            if H.is_finite and H.order == 1:
+                # The cosets of the trivial subgroup are the elements themselves: no tables.
+                from ._cosets import RegularCosetSpace
+                self._coset_cache[key] = RegularCosetSpace(self, H)
+            else:
+                self._coset_cache[key] = FiniteCosetSpace(self, H, inclusion)
         return self._coset_cache[key]
 
     def _decomposition_elements(self) -> Tuple[GroupElement, ...]:
@@ -473,14 +524,15 @@ def check_frequency(value, what: str = "maximum_frequency") -> int:
 
 def check_flip(j, group_name: str) -> int:
     if not _is_integer(j) or j not in (0, 1):
-        raise ValueError(f"the flip part of an element of {group_name} must be 0 or 1, got {j!r}")
+        raise ValueError(f"value: the flip part j of an element of {group_name} must be 0 or 1, "
+                         f"got {j!r}")
     return int(j)
 
 
 def unpack_pair(value, group_name: str, what: str) -> tuple:
     if isinstance(value, (str, bytes)) or not isinstance(value, Iterable):
-        raise ValueError(f"an element of {group_name} is a pair {what}, got {value!r}")
+        raise ValueError(f"value: an element of {group_name} is a pair {what}, got {value!r}")
     items = tuple(value)
     if len(items) != 2:
-        raise ValueError(f"an element of {group_name} is a pair {what}, got {value!r}")
+        raise ValueError(f"value: an element of {group_name} is a pair {what}, got {value!r}")
     return items

@@ -36,8 +36,9 @@ _GENERIC_ANGLES = (1.0, math.sqrt(2.0), 2.5)
 
 def _check_angle(theta, group_name: str) -> float:
     if not _is_real(theta):
-        raise ValueError(f"the rotation angle of an element of {group_name} must be a finite real "
-                         f"number (radians), got {theta!r}")
+        raise ValueError(f"value: the rotation angle of an element of {group_name} must be a "
+                         f"finite real number (radians, any value, reduced modulo 2*pi), "
+                         f"got {theta!r}")
     return _planar.reduce_angle(float(theta))
 
 

@@ -44,13 +44,23 @@ class CyclicGroup(Group):
     def _element_values(self):
         return tuple(range(self.N))
 
+    def _order(self):
+        return self.N
+
+    def _value_index(self, value):
+        return value
+
+    def _element_at(self, i):
+        return self._shared_element(i)
+
     def _identity_value(self):
         return 0
 
     def _canonical(self, value):
         if not _is_integer(value):
-            raise ValueError(f"an element of {self.name} is an integer k (rotation by "
-                             f"2*pi*k/{self.N}), got {value!r}")
+            raise ValueError(f"value: an element of {self.name} is an integer k, the rotation by "
+                             f"2*pi*k/{self.N} (any integer, reduced modulo {self.N} to "
+                             f"0..{self.N - 1}), got {value!r}")
         return int(value) % self.N
 
     def _compose_values(self, a, b):

@@ -49,6 +49,15 @@ class DihedralGroup(Group):
     def _element_values(self):
         return tuple((j, k) for j in (0, 1) for k in range(self.N))
 
+    def _order(self):
+        return 2 * self.N
+
+    def _value_index(self, value):
+        return value[0] * self.N + value[1]
+
+    def _element_at(self, i):
+        return self._shared_element(divmod(i, self.N))
+
     def _identity_value(self):
         return (0, 0)
 
@@ -56,7 +65,8 @@ class DihedralGroup(Group):
         j, k = unpack_pair(value, self.name, "(j, k): the rotation r^k after j flips")
         j = check_flip(j, self.name)
         if not _is_integer(k):
-            raise ValueError(f"the rotation part of an element of {self.name} must be an integer, "
+            raise ValueError(f"value: the rotation part k of an element (j, k) of {self.name} must "
+                             f"be an integer (reduced modulo {self.N} to 0..{self.N - 1}), "
                              f"got {k!r}")
         return (j, int(k) % self.N)
 

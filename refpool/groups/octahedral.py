@@ -83,18 +83,20 @@ class OctahedralGroup(Group):
         except (TypeError, ValueError):
             m = None
         if m is None or m.shape != (3, 3):
-            raise ValueError(f"an element of {self.name} is a signed 3x3 permutation matrix on "
-                             f"(X, Y, Z), got {value!r}")
+            raise ValueError(f"value: an element of {self.name} is a signed 3x3 permutation "
+                             f"matrix on (X, Y, Z), got {value!r}")
         rounded = np.rint(m)
         if (not np.all(np.abs(m - rounded) <= 1e-9)
                 or not np.all(np.abs(rounded).sum(axis=0) == 1)
                 or not np.all(np.abs(rounded).sum(axis=1) == 1)):
-            raise ValueError(f"an element of {self.name} is a signed 3x3 permutation matrix, "
+            raise ValueError(f"value: an element of {self.name} is a signed 3x3 permutation "
+                             f"matrix (entries 0 and +-1, one non-zero per row and column), "
                              f"got {value!r}")
         canonical = tuple(tuple(int(v) for v in row) for row in rounded)
         if canonical not in self._index:
-            raise ValueError(f"{value!r} is a reflection (determinant -1); {self.name} holds only "
-                             "rotations (use octahedral(full=True))")
+            raise ValueError(f"value {value!r} is a reflection (determinant -1); {self.name} "
+                             "holds only rotations, signed permutation matrices of determinant "
+                             "+1 (use octahedral(full=True))")
         return canonical
 
     def _compose_values(self, a, b):

@@ -7,9 +7,10 @@ element of a finite group or on a sample of a continuous one, never declared by 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Optional, Tuple
+from typing import Optional
 
 import numpy as np
 
@@ -35,14 +36,16 @@ class Induction:
     subgroup : Group
     representation : Representation
         The representation of :math:`H` that was induced.
-    representatives : tuple of GroupElement
-        Coset representatives :math:`r_0, r_1, \dots`.
+    representatives : sequence of GroupElement
+        Coset representatives :math:`r_0, r_1, \dots`: a tuple, or for the regular
+        representation (the cosets of the trivial subgroup) a lazy sequence of the group's
+        elements, so that building the regular representation of a large group is cheap.
     """
 
     subgroup_id: object
     subgroup: Group
     representation: "Representation"
-    representatives: Tuple[GroupElement, ...]
+    representatives: Sequence
 
     @property
     def block_size(self) -> int:

@@ -29,7 +29,7 @@ import pytest
 from refpool.conformance import runner
 from refpool.conformance.catalog import Case, catalog
 from refpool.conformance.fieldspec import spec
-from refpool.conformance.operators import OPERATORS
+from refpool.registry import OPERATORS
 
 HERE = os.path.dirname(__file__)
 DOCS = os.path.join(HERE, os.pardir, os.pardir, "docs")

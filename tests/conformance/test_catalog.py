@@ -5,7 +5,7 @@ import json
 import numpy as np
 
 from refpool.conformance.catalog import Case, catalog
-from refpool.conformance.operators import OPERATORS
+from refpool.registry import OPERATORS
 
 
 def test_catalogue_is_large_deterministic_and_uniquely_named():

@@ -18,6 +18,8 @@ constructor accepts any int, so the crash is a bug, not a missing feature.
 
 from __future__ import annotations
 
+from ._base import Adapter
+
 import numpy as np
 
 import antialiased_cnns
@@ -41,46 +43,47 @@ def _one_int(value, name, ndim):
     return int(value)
 
 
-def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
-    ndim = x.ndim - 2
-    if ndim not in (1, 2):
-        raise NotImplementedError(f"antialiased-cnns has BlurPool1D and BlurPool (2-D) only, "
-                                  f"not {ndim}-D")
-    cls = antialiased_cnns.BlurPool1D if ndim == 1 else antialiased_cnns.BlurPool
-    module = cls(x.shape[1], pad_type=pad_type, filt_size=_one_int(filt_size, "filt_size", ndim),
-                 stride=_one_int(stride, "stride", ndim),
-                 pad_off=_one_int(pad_off, "pad_off", ndim))
-    if x.dtype == np.float64:
-        module = module.double()
-    with torch.no_grad():
-        y = module(torch.from_numpy(np.ascontiguousarray(x)))
-    return np.ascontiguousarray(y.numpy())
+class AntialiasedCnnsAdapter(Adapter):
+    NAME = NAME
+    PEER = "antialiased-cnns"
+    LACKS = {
+        "max_pool": None,
+        "avg_pool": None,
+        "adaptive_max_pool": None,
+        "adaptive_avg_pool": None,
+        "antialiased_avg_pool": None,
+        "antialiased_max_pool": None,
+        "interpolate": None,
+        "group_pool": None,
+        "norm_pool": None,
+        "induced_norm_pool": None,
+        "norm_max_pool": None,
+    }
+
+    def blur_pool(self, x, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
+        ndim = x.ndim - 2
+        if ndim not in (1, 2):
+            raise NotImplementedError(f"antialiased-cnns has BlurPool1D and BlurPool (2-D) only, "
+                                      f"not {ndim}-D")
+        cls = antialiased_cnns.BlurPool1D if ndim == 1 else antialiased_cnns.BlurPool
+        module = cls(x.shape[1], pad_type=pad_type,
+                     filt_size=_one_int(filt_size, "filt_size", ndim),
+                     stride=_one_int(stride, "stride", ndim),
+                     pad_off=_one_int(pad_off, "pad_off", ndim))
+        if x.dtype == np.float64:
+            module = module.double()
+        with torch.no_grad():
+            y = module(torch.from_numpy(np.ascontiguousarray(x)))
+        return np.ascontiguousarray(y.numpy())
+
+    def known_divergence(self, op, kwargs, shape):
+        """Documented differences between antialiased-cnns 0.3 and refpool, or None."""
+        if op == "blur_pool":
+            fs = np.atleast_1d(kwargs.get("filt_size", 4))
+            if np.any(fs >= 8):
+                return LARGE_FILTER
+        return None
 
 
-def _lacks(name):
-    def missing(x, *args, **kwargs):
-        raise NotImplementedError(f"antialiased-cnns has no counterpart of {name}")
-    missing.__name__ = name
-    return missing
-
-
-max_pool = _lacks("max_pool")
-avg_pool = _lacks("avg_pool")
-adaptive_max_pool = _lacks("adaptive_max_pool")
-adaptive_avg_pool = _lacks("adaptive_avg_pool")
-antialiased_avg_pool = _lacks("antialiased_avg_pool")
-antialiased_max_pool = _lacks("antialiased_max_pool")
-interpolate = _lacks("interpolate")
-group_pool = _lacks("group_pool")
-norm_pool = _lacks("norm_pool")
-induced_norm_pool = _lacks("induced_norm_pool")
-norm_max_pool = _lacks("norm_max_pool")
-
-
-def known_divergence(op, kwargs, shape):
-    """Documented differences between antialiased-cnns 0.3 and refpool, or None."""
-    if op == "blur_pool":
-        fs = np.atleast_1d(kwargs.get("filt_size", 4))
-        if np.any(fs >= 8):
-            return LARGE_FILTER
-    return None
+adapter = AntialiasedCnnsAdapter()
+__getattr__ = adapter.module_getattr

@@ -67,6 +67,7 @@ with warnings.catch_warnings():
     from e2cnn import nn as enn
 
 from ... import _args
+from ._base import Adapter
 from ...groups import (CyclicGroup, DihedralGroup, FlipGroup, IrreducibleRepresentation,
                        O2Group, SO2Group)
 
@@ -184,8 +185,11 @@ def _is_unit_tuple(value):
     return isinstance(value, (tuple, list)) and all(v == 1 for v in value)
 
 
-class E2cnnAdapter:
+class E2cnnAdapter(Adapter):
     """refpool's operators over e2cnn modules; ``export=True`` runs ``module.export()``."""
+
+    PEER = "e2cnn"
+    LACKS = {"blur_pool": "see the antialiased_cnns adapter"}
 
     def __init__(self, export=False):
         self.export = export
@@ -272,9 +276,6 @@ class E2cnnAdapter:
                     raise RuntimeError(f"e2cnn rejected dilation={dilation!r}: {exc}") from exc
                 raise
         return self._run(make, x, self._type(x, field_type))
-
-    def blur_pool(self, x, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
-        raise NotImplementedError("e2cnn has no BlurPool (see the antialiased_cnns adapter)")
 
     # -- upsampling
     def interpolate(self, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
@@ -382,21 +383,9 @@ def _has_regular(spec):
     return any(getattr(r, "name", r) == "regular" for r in reps)
 
 
-#: the adapter over ``forward`` (the module-level functions below)
-default = E2cnnAdapter()
+#: the adapter over ``forward`` (also the module's own operators)
+adapter = E2cnnAdapter()
 #: the adapter over ``module.export()``: ``--against refpool.conformance.adapters.e2cnn:exported``
 exported = E2cnnAdapter(export=True)
 
-max_pool = default.max_pool
-avg_pool = default.avg_pool
-adaptive_max_pool = default.adaptive_max_pool
-adaptive_avg_pool = default.adaptive_avg_pool
-antialiased_avg_pool = default.antialiased_avg_pool
-antialiased_max_pool = default.antialiased_max_pool
-blur_pool = default.blur_pool
-interpolate = default.interpolate
-group_pool = default.group_pool
-norm_pool = default.norm_pool
-induced_norm_pool = default.induced_norm_pool
-norm_max_pool = default.norm_max_pool
-known_divergence = default.known_divergence
+__getattr__ = adapter.module_getattr

@@ -6,25 +6,26 @@ reference with exactly the machinery a third-party backend would use.
 
 from __future__ import annotations
 
+from ._base import Adapter
 
-class EngineAdapter:
-    """Every public operator of refpool, run with ``engine=<engine>``."""
+
+class EngineAdapter(Adapter):
+    """Every registered operator of refpool, run with ``engine=<engine>``."""
 
     def __init__(self, engine):
         self.engine = engine
         self.NAME = f"refpool[{engine}]"
 
     def __getattr__(self, name):
-        import refpool
-        from ..operators import OPERATORS
+        from ...registry import OPERATORS
         if name not in OPERATORS:
             raise AttributeError(name)
-        fn = getattr(refpool, name)
+        fn = OPERATORS[name].function
 
         def call(x, *args, **kwargs):
-            result = fn(x, *args, **kwargs, engine=self.engine)
-            return result
+            return fn(x, *args, **kwargs, engine=self.engine)
 
+        call.__name__ = name
         return call
 
 

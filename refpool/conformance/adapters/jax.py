@@ -42,6 +42,8 @@ Known divergences (declared exactly when they change the result):
 
 from __future__ import annotations
 
+from ._base import Adapter
+
 import functools
 import math
 
@@ -111,33 +113,6 @@ def _avg_window(x, mask, window, strides, pads, mask_pads, divisor_override):
     return total / count
 
 
-def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-             return_indices=False):
-    if return_indices:
-        raise NotImplementedError("lax.reduce_window returns no indices")
-    k, s, p, d, right = _geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
-    with _x64(x):
-        return np.asarray(_max_window(jnp.asarray(x), (1, 1) + k, (1, 1) + s,
-                                      ((0, 0), (0, 0)) + tuple(zip(p, right)), (1, 1) + d))
-
-
-def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-             divisor_override=None):
-    k, s, p, _, right = _geometry(x.shape, kernel_size, stride, padding, 1, ceil_mode)
-    pads = tuple(zip(p, right))
-    if count_include_pad:
-        # ones over the input and its zero padding, zeros over the ceil-mode overhang
-        mask = np.ones(tuple(n + pi + min(r, pi) for n, (pi, r) in zip(x.shape[2:], pads)),
-                       x.dtype)
-        mask_pads = tuple((0, max(r - pi, 0)) for pi, r in pads)
-    else:
-        mask = np.ones(x.shape[2:], x.dtype)      # ones over the input only
-        mask_pads = pads
-    with _x64(x):
-        return np.asarray(_avg_window(jnp.asarray(x), jnp.asarray(mask), k, s, pads, mask_pads,
-                                      divisor_override))
-
-
 # --------------------------------------------------------------------------- interpolate
 def _coordinate_scale(n, m, scale_factor, recompute, align_corners):
     if align_corners:
@@ -162,51 +137,6 @@ def _check_finite(x, mode):
             "spreads along its whole axis (torch touches only the taps)")
 
 
-def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
-    spatial = x.shape[2:]
-    out, scales = _output_size(spatial, size, scale_factor)
-    if mode == "nearest":
-        raise NotImplementedError("JAX has no nearest rule floor(j * scale); jax.image's "
-                                  "'nearest' is torch's 'nearest-exact'")
-    if mode == "nearest-exact":
-        for n, m, sc in zip(spatial, out, scales):
-            if _coordinate_scale(n, m, sc, recompute_scale_factor, False) != n / m:
-                raise NotImplementedError(
-                    "jax.image.resize's nearest maps coordinates with n/m; this case uses "
-                    "1/scale_factor")
-        with _x64(x):
-            return np.asarray(_resize(jnp.asarray(x), x.shape[:2] + tuple(out), "nearest"))
-    _check_finite(x, mode)
-    if mode == "area":
-        with _x64(x):
-            return np.asarray(_resize(jnp.asarray(x), x.shape[:2] + tuple(out), "area"))
-    align = bool(align_corners)
-    scale, translation = [], []
-    for n, m, sc in zip(spatial, out, scales):
-        r = _coordinate_scale(n, m, sc, recompute_scale_factor, align)
-        if m == n and mode != "bicubic":
-            scale.append(1.0)                 # torch copies such an axis
-            translation.append(0.0)
-        elif antialias:
-            # torch's antialiased path samples at r*(j + 1/2) - 1/2 with the filter widened
-            # by max(r, 1), even with align_corners
-            scale.append(1.0 / r if r > 0 else 1.0)
-            translation.append(0.0 if r > 0 else 0.5)
-        elif align:
-            scale.append(1.0 / r if r > 0 else 1.0)
-            translation.append(0.5 * (1.0 - 1.0 / r) if r > 0 else 0.0)
-        else:
-            scale.append(1.0 / r)
-            translation.append(0.0)
-    method = ("cubic" if antialias else "cubic-pytorch") if mode == "bicubic" else "linear"
-    with _x64(x):
-        dtype = jnp.float64 if x.dtype == np.float64 else jnp.float32
-        return np.asarray(_resample(jnp.asarray(x), x.shape[:2] + tuple(out),
-                                    jnp.asarray(scale, dtype), jnp.asarray(translation, dtype),
-                                    method, bool(antialias)))
-
-
 @functools.partial(jax.jit, static_argnums=(1, 4, 5))
 def _resample(x, shape, scale, translation, method, antialias):
     return jax.image.scale_and_translate(x, shape, tuple(range(2, x.ndim)), scale, translation,
@@ -219,22 +149,6 @@ def _resize(x, shape, method):
 
 
 # --------------------------------------------------------------------------- unsupported
-def _lacks(name):
-    def missing(x, *args, **kwargs):
-        raise NotImplementedError(f"JAX has no counterpart of {name}")
-    missing.__name__ = name
-    return missing
-
-
-adaptive_max_pool = _lacks("adaptive_max_pool")
-adaptive_avg_pool = _lacks("adaptive_avg_pool")
-antialiased_avg_pool = _lacks("antialiased_avg_pool")
-antialiased_max_pool = _lacks("antialiased_max_pool")
-blur_pool = _lacks("blur_pool")
-group_pool = _lacks("group_pool")
-norm_pool = _lacks("norm_pool")
-induced_norm_pool = _lacks("induced_norm_pool")
-norm_max_pool = _lacks("norm_max_pool")
 
 
 # --------------------------------------------------------------------------- divergences
@@ -251,18 +165,106 @@ def _area_weights_unequal(n, m):
     return False
 
 
-def known_divergence(op, kwargs, shape):
-    """Documented differences between JAX and refpool's (PyTorch's) conventions, or None."""
-    if op != "interpolate":
+class JaxAdapter(Adapter):
+    NAME = NAME
+    PEER = "JAX"
+    LACKS = {
+        "adaptive_max_pool": None,
+        "adaptive_avg_pool": None,
+        "antialiased_avg_pool": None,
+        "antialiased_max_pool": None,
+        "blur_pool": None,
+        "group_pool": None,
+        "norm_pool": None,
+        "induced_norm_pool": None,
+        "norm_max_pool": None,
+    }
+
+    def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                 return_indices=False):
+        if return_indices:
+            raise NotImplementedError("lax.reduce_window returns no indices")
+        k, s, p, d, right = _geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+        with _x64(x):
+            return np.asarray(_max_window(jnp.asarray(x), (1, 1) + k, (1, 1) + s,
+                                          ((0, 0), (0, 0)) + tuple(zip(p, right)), (1, 1) + d))
+
+    def avg_pool(self, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        k, s, p, _, right = _geometry(x.shape, kernel_size, stride, padding, 1, ceil_mode)
+        pads = tuple(zip(p, right))
+        if count_include_pad:
+            # ones over the input and its zero padding, zeros over the ceil-mode overhang
+            mask = np.ones(tuple(n + pi + min(r, pi) for n, (pi, r) in zip(x.shape[2:], pads)),
+                           x.dtype)
+            mask_pads = tuple((0, max(r - pi, 0)) for pi, r in pads)
+        else:
+            mask = np.ones(x.shape[2:], x.dtype)      # ones over the input only
+            mask_pads = pads
+        with _x64(x):
+            return np.asarray(_avg_window(jnp.asarray(x), jnp.asarray(mask), k, s, pads, mask_pads,
+                                          divisor_override))
+
+    def interpolate(self, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                    recompute_scale_factor=None, antialias=False):
+        spatial = x.shape[2:]
+        out, scales = _output_size(spatial, size, scale_factor)
+        if mode == "nearest":
+            raise NotImplementedError("JAX has no nearest rule floor(j * scale); jax.image's "
+                                      "'nearest' is torch's 'nearest-exact'")
+        if mode == "nearest-exact":
+            for n, m, sc in zip(spatial, out, scales):
+                if _coordinate_scale(n, m, sc, recompute_scale_factor, False) != n / m:
+                    raise NotImplementedError(
+                        "jax.image.resize's nearest maps coordinates with n/m; this case uses "
+                        "1/scale_factor")
+            with _x64(x):
+                return np.asarray(_resize(jnp.asarray(x), x.shape[:2] + tuple(out), "nearest"))
+        _check_finite(x, mode)
+        if mode == "area":
+            with _x64(x):
+                return np.asarray(_resize(jnp.asarray(x), x.shape[:2] + tuple(out), "area"))
+        align = bool(align_corners)
+        scale, translation = [], []
+        for n, m, sc in zip(spatial, out, scales):
+            r = _coordinate_scale(n, m, sc, recompute_scale_factor, align)
+            if m == n and mode != "bicubic":
+                scale.append(1.0)                 # torch copies such an axis
+                translation.append(0.0)
+            elif antialias:
+                # torch's antialiased path samples at r*(j + 1/2) - 1/2 with the filter widened
+                # by max(r, 1), even with align_corners
+                scale.append(1.0 / r if r > 0 else 1.0)
+                translation.append(0.0 if r > 0 else 0.5)
+            elif align:
+                scale.append(1.0 / r if r > 0 else 1.0)
+                translation.append(0.5 * (1.0 - 1.0 / r) if r > 0 else 0.0)
+            else:
+                scale.append(1.0 / r)
+                translation.append(0.0)
+        method = ("cubic" if antialias else "cubic-pytorch") if mode == "bicubic" else "linear"
+        with _x64(x):
+            dtype = jnp.float64 if x.dtype == np.float64 else jnp.float32
+            return np.asarray(_resample(jnp.asarray(x), x.shape[:2] + tuple(out),
+                                        jnp.asarray(scale, dtype), jnp.asarray(translation, dtype),
+                                        method, bool(antialias)))
+
+    def known_divergence(self, op, kwargs, shape):
+        """Documented differences between JAX and refpool's (PyTorch's) conventions, or None."""
+        if op != "interpolate":
+            return None
+        spatial = tuple(shape[2:])
+        out, _ = _output_size(spatial, kwargs.get("size"), kwargs.get("scale_factor"))
+        mode = kwargs.get("mode", "nearest")
+        if mode == "area" and any(_area_weights_unequal(n, m) for n, m in zip(spatial, out)):
+            return AREA_OVERLAP
+        if kwargs.get("antialias") and kwargs.get("align_corners"):
+            # last sample r*(m - 1/2) - 1/2 beyond n - 1/2, r = (n-1)/(m-1): (n-1)(2m-1) > 2n(m-1)
+            if any(m != n and m > 1 and (n - 1) * (2 * m - 1) > 2 * n * (m - 1)
+                   for n, m in zip(spatial, out)):
+                return ANTIALIAS_OUTSIDE
         return None
-    spatial = tuple(shape[2:])
-    out, _ = _output_size(spatial, kwargs.get("size"), kwargs.get("scale_factor"))
-    mode = kwargs.get("mode", "nearest")
-    if mode == "area" and any(_area_weights_unequal(n, m) for n, m in zip(spatial, out)):
-        return AREA_OVERLAP
-    if kwargs.get("antialias") and kwargs.get("align_corners"):
-        # last sample r*(m - 1/2) - 1/2 beyond n - 1/2, r = (n-1)/(m-1): (n-1)(2m-1) > 2n(m-1)
-        if any(m != n and m > 1 and (n - 1) * (2 * m - 1) > 2 * n * (m - 1)
-               for n, m in zip(spatial, out)):
-            return ANTIALIAS_OUTSIDE
-    return None
+
+
+adapter = JaxAdapter()
+__getattr__ = adapter.module_getattr

@@ -9,6 +9,8 @@ peers are the ``e2cnn`` and ``antialiased_cnns`` adapters).
 
 from __future__ import annotations
 
+from ._base import Adapter
+
 import numpy as np
 
 NAME = "torch"
@@ -43,54 +45,6 @@ def _nd(x):
     return x.ndim - 2
 
 
-def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-             return_indices=False):
-    return _np(_MAX[_nd(x)](_t(x), kernel_size, stride, padding, dilation,
-                            ceil_mode=ceil_mode, return_indices=return_indices))
-
-
-def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-             divisor_override=None):
-    kw = dict(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
-    if _nd(x) > 1:
-        kw["divisor_override"] = divisor_override
-    elif divisor_override is not None:
-        raise NotImplementedError("torch's avg_pool1d has no divisor_override")
-    return _np(_AVG[_nd(x)](_t(x), kernel_size, stride, padding, **kw))
-
-
-def adaptive_max_pool(x, output_size, return_indices=False):
-    return _np(_AMAX[_nd(x)](_t(x), output_size, return_indices=return_indices))
-
-
-def adaptive_avg_pool(x, output_size):
-    return _np(_AAVG[_nd(x)](_t(x), output_size))
-
-
-def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False):
-    return _np(F.interpolate(_t(x), size=size, scale_factor=scale_factor, mode=mode,
-                             align_corners=align_corners,
-                             recompute_scale_factor=recompute_scale_factor,
-                             antialias=antialias))
-
-
-def _lacks(name, instead):
-    def missing(x, *args, **kwargs):
-        raise NotImplementedError(f"torch.nn.functional has no {name}; {instead}")
-    missing.__name__ = name
-    return missing
-
-
-antialiased_avg_pool = _lacks("antialiased_avg_pool", "see the e2cnn adapter")
-antialiased_max_pool = _lacks("antialiased_max_pool", "see the e2cnn adapter")
-blur_pool = _lacks("blur_pool", "see the antialiased_cnns adapter")
-group_pool = _lacks("group_pool", "see the e2cnn adapter")
-norm_pool = _lacks("norm_pool", "see the e2cnn adapter")
-induced_norm_pool = _lacks("induced_norm_pool", "see the e2cnn adapter")
-norm_max_pool = _lacks("norm_max_pool", "see the e2cnn adapter")
-
-
 def _has_empty_window(kwargs, shape):
     """Whether some max-pool window holds no input element (dilation only)."""
     from ..._args import window_spec
@@ -105,14 +59,58 @@ def _has_empty_window(kwargs, shape):
     return False
 
 
-def known_divergence(op, kwargs, shape):
-    """Documented differences between torch 2.13 CPU and refpool, or None."""
-    if op == "max_pool":
-        nd = len(shape) - 2
-        k = np.broadcast_to(kwargs.get("kernel_size"), (nd,))
-        p = np.broadcast_to(kwargs.get("padding", 0), (nd,))
-        if np.any(p > k // 2):
-            return PADDING_LIMIT
-        if kwargs.get("return_indices") and _has_empty_window(kwargs, shape):
-            return EMPTY_WINDOW
-    return None
+class TorchAdapter(Adapter):
+    NAME = NAME
+    PEER = "torch.nn.functional"
+    LACKS = {
+        "antialiased_avg_pool": "see the e2cnn adapter",
+        "antialiased_max_pool": "see the e2cnn adapter",
+        "blur_pool": "see the antialiased_cnns adapter",
+        "group_pool": "see the e2cnn adapter",
+        "norm_pool": "see the e2cnn adapter",
+        "induced_norm_pool": "see the e2cnn adapter",
+        "norm_max_pool": "see the e2cnn adapter",
+    }
+
+    def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+                 return_indices=False):
+        return _np(_MAX[_nd(x)](_t(x), kernel_size, stride, padding, dilation,
+                                ceil_mode=ceil_mode, return_indices=return_indices))
+
+    def avg_pool(self, x, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True, divisor_override=None):
+        kw = dict(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
+        if _nd(x) > 1:
+            kw["divisor_override"] = divisor_override
+        elif divisor_override is not None:
+            raise NotImplementedError("torch's avg_pool1d has no divisor_override")
+        return _np(_AVG[_nd(x)](_t(x), kernel_size, stride, padding, **kw))
+
+    def adaptive_max_pool(self, x, output_size, return_indices=False):
+        return _np(_AMAX[_nd(x)](_t(x), output_size, return_indices=return_indices))
+
+    def adaptive_avg_pool(self, x, output_size):
+        return _np(_AAVG[_nd(x)](_t(x), output_size))
+
+    def interpolate(self, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                    recompute_scale_factor=None, antialias=False):
+        return _np(F.interpolate(_t(x), size=size, scale_factor=scale_factor, mode=mode,
+                                 align_corners=align_corners,
+                                 recompute_scale_factor=recompute_scale_factor,
+                                 antialias=antialias))
+
+    def known_divergence(self, op, kwargs, shape):
+        """Documented differences between torch 2.13 CPU and refpool, or None."""
+        if op == "max_pool":
+            nd = len(shape) - 2
+            k = np.broadcast_to(kwargs.get("kernel_size"), (nd,))
+            p = np.broadcast_to(kwargs.get("padding", 0), (nd,))
+            if np.any(p > k // 2):
+                return PADDING_LIMIT
+            if kwargs.get("return_indices") and _has_empty_window(kwargs, shape):
+                return EMPTY_WINDOW
+        return None
+
+
+adapter = TorchAdapter()
+__getattr__ = adapter.module_getattr

@@ -42,7 +42,8 @@ import numpy as np
 from numba import njit, prange
 
 from .._layout import as5d, pad3
-from ._rows import unravel_row, next_row
+from ._passes import max_into, max_or_nan
+from ._rows import next_row, unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
@@ -63,12 +64,6 @@ def _source(i, n, mode):
     if mode == 1:                      # reflect, edge not repeated (|pad| < n)
         return -i if i < 0 else 2 * (n - 1) - i
     return 0 if i < 0 else n - 1       # replicate
-
-
-@njit(**_INLINE)
-def _vmax(a, v):
-    # max that lets NaN win from either side (compare + blend)
-    return v if (v > a) | (v != v) else a
 
 
 @njit(**_INLINE)
@@ -231,13 +226,7 @@ def blur_pool(x, out, taps, spec):
 @njit(**_INLINE)
 def _max2(dst, a, b, count):
     for j in range(count):
-        dst[j] = _vmax(a[j], b[j])
-
-
-@njit(**_INLINE)
-def _max_into(dst, a, count):
-    for j in range(count):
-        dst[j] = _vmax(dst[j], a[j])
+        dst[j] = max_or_nan(a[j], b[j])
 
 
 @njit(**_INLINE)
@@ -264,7 +253,7 @@ def _column_max(col, x, n, c, zz, yy, k, p, d, W):
             elif found == 1:
                 _max2(col, x[n, c, fz, fy], x[n, c, iz, iy], W)
             else:
-                _max_into(col, x[n, c, iz, iy], W)
+                max_into(col, x[n, c, iz, iy], W)
             found += 1
     if found == 1:
         src = x[n, c, fz, fy]
@@ -303,12 +292,12 @@ def _row_max(dm, col, kx, px, dx, count, W):
         b = col[lo - px + dx:]
         e = col[lo - px + 2 * dx:]
         for j in range(m):
-            dst[j] = _vmax(_vmax(a[j], b[j]), e[j])
+            dst[j] = max_or_nan(max_or_nan(a[j], b[j]), e[j])
     else:
         b = col[lo - px + dx:]
         _max2(dst, a, b, m)
         for t in range(2, kx):
-            _max_into(dst, col[lo - px + t * dx:], m)
+            max_into(dst, col[lo - px + t * dx:], m)
 
 
 @njit(**_INLINE)
@@ -317,7 +306,7 @@ def _row_max_border(dm, col, j, kx, px, dx, W):
     for e in range(kx):
         i = j - px + e * dx
         if 0 <= i < W:
-            v = _vmax(v, col[i])
+            v = max_or_nan(v, col[i])
     dm[j] = v
 
 

@@ -33,6 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._layout import as5d, window3
+from ._passes import max_into, max_or_nan, tap_columns
 from ._rows import unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
@@ -40,12 +41,6 @@ _INLINE = dict(inline="always", cache=True, nogil=True)
 
 #: pixels per task of the pixelwise kernels (a float64 scratch row stays in L1/L2)
 SEGMENT = 2048
-
-
-@njit(**_INLINE)
-def _vmax(a, v):
-    # max that lets NaN win from either side (compiles to compare + blend)
-    return v if (v > a) | (v != v) else a
 
 
 @njit(**_INLINE)
@@ -70,12 +65,6 @@ def _copy_into(acc, row, m):
 
 
 @njit(**_INLINE)
-def _max_into(acc, row, m):
-    for j in range(m):
-        acc[j] = _vmax(acc[j], row[j])
-
-
-@njit(**_INLINE)
 def _square_into(acc, row, m, first):
     # acc = row**2 (first) or acc + row**2, in float64
     if first:
@@ -95,7 +84,7 @@ def _fold_block(best, acc, row, m, has_acc, merge):
         if merge:
             for j in range(m):
                 v = np.float64(row[j])
-                best[j] = _vmax(best[j], acc[j] + v * v)
+                best[j] = max_or_nan(best[j], acc[j] + v * v)
         else:
             for j in range(m):
                 v = np.float64(row[j])
@@ -104,7 +93,7 @@ def _fold_block(best, acc, row, m, has_acc, merge):
         if merge:
             for j in range(m):
                 v = np.float64(row[j])
-                best[j] = _vmax(best[j], v * v)
+                best[j] = max_or_nan(best[j], v * v)
         else:
             for j in range(m):
                 v = np.float64(row[j])
@@ -132,7 +121,7 @@ def _group_pool_kernel(x, out, start, size, seg):
         c0 = start[f]
         _copy_into(acc, x[n, c0, r0, r1][lo:hi], m)
         for c in range(c0 + 1, c0 + size[f]):
-            _max_into(acc, x[n, c, r0, r1][lo:hi], m)
+            max_into(acc, x[n, c, r0, r1][lo:hi], m)
 
 
 @njit(**_PARALLEL)
@@ -163,15 +152,6 @@ def _block_norm_kernel(x, out, start, size, block, acc_rows, best_rows, seg):
 
 
 # --------------------------------------------------------------------------- norm max
-@njit(**_INLINE)
-def _tap_columns(off, s, n, o):
-    """Output columns j in [lo, hi) whose tap ``j*s + off`` lies inside [0, n)."""
-    lo = 0 if off >= 0 else (-off + s - 1) // s
-    last = n - 1 - off
-    hi = 0 if last < 0 else min(o, last // s + 1)
-    return lo, max(lo, hi)
-
-
 @njit(**_INLINE)
 def _select_pass(best, where, q, s, count, key):
     # One window tap for ``count`` output columns: column j reads q[j*s], the
@@ -227,7 +207,7 @@ def _norm_max_pool_kernel(x, out, start, size, k, s, p, d, shift_y, shift_z,
                     row_key = (iz << shift_z) | (iy << shift_y)
                     for e in range(k[2]):
                         off = e * d[2] - p[2]
-                        lo, hi = _tap_columns(off, s[2], W, OW)
+                        lo, hi = tap_columns(off, s[2], W, OW)
                         if hi <= lo:
                             continue
                         col = lo * s[2] + off

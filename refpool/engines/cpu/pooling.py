@@ -11,7 +11,9 @@ one accumulator per output pixel of the row (the output row itself, which stays
 in L1) and sweeps the window taps in row-major order, each tap being one
 vectorisable pass ``acc[j] = op(acc[j], row[j*s + off])`` over the output
 columns whose tap lies inside the input.  Strides 1 and 2 get their own
-specialised passes so LLVM sees a constant stride.
+specialised passes so LLVM sees a constant stride.  Max and average pooling fold
+their window rows with the same passes, built for each reduction by
+:func:`_window_row_fold`, where the specialised cases are listed once.
 """
 
 from __future__ import annotations
@@ -22,75 +24,14 @@ from numba import njit, prange
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
+from ._passes import max_into, max_or_nan, tap_columns
 from ._rows import unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
 
 
-# --------------------------------------------------------------------------- helpers
-@njit(**_INLINE)
-def _tap_columns(off, s, n, o):
-    """Output columns j in [lo, hi) whose tap ``j*s + off`` lies inside [0, n)."""
-    lo = 0 if off >= 0 else (-off + s - 1) // s
-    last = n - 1 - off
-    hi = 0 if last < 0 else min(o, last // s + 1)
-    return lo, max(lo, hi)
-
-
-@njit(**_INLINE)
-def _vmax(a, v):
-    # max that lets NaN win from either side (compiles to compare + blend)
-    return v if (v > a) | (v != v) else a
-
-
-# Row passes.  ``acc[j]`` (j < count) combines the window-row taps
-# ``seg_e[j*s]``; ``merge`` says whether acc already holds earlier window rows.
-# One pass per window row keeps each accumulator in a register across the row's
-# taps; constant ``s`` and tap count let LLVM vectorise with interleaved loads.
-
-@njit(**_INLINE)
-def _max_row1(acc, s0, s, count, merge):
-    for j in range(count):
-        m = s0[j * s]
-        acc[j] = _vmax(acc[j], m) if merge else m
-
-
-@njit(**_INLINE)
-def _max_row2(acc, s0, s1, s, count, merge):
-    for j in range(count):
-        m = _vmax(s0[j * s], s1[j * s])
-        acc[j] = _vmax(acc[j], m) if merge else m
-
-
-@njit(**_INLINE)
-def _max_row3(acc, s0, s1, s2, s, count, merge):
-    for j in range(count):
-        m = _vmax(_vmax(s0[j * s], s1[j * s]), s2[j * s])
-        acc[j] = _vmax(acc[j], m) if merge else m
-
-
-@njit(**_INLINE)
-def _sum_row1(acc, s0, s, count, merge):
-    for j in range(count):
-        m = s0[j * s]
-        acc[j] = acc[j] + m if merge else m
-
-
-@njit(**_INLINE)
-def _sum_row2(acc, s0, s1, s, count, merge):
-    for j in range(count):
-        m = s0[j * s] + s1[j * s]
-        acc[j] = acc[j] + m if merge else m
-
-
-@njit(**_INLINE)
-def _sum_row3(acc, s0, s1, s2, s, count, merge):
-    for j in range(count):
-        m = s0[j * s] + s1[j * s] + s2[j * s]
-        acc[j] = acc[j] + m if merge else m
-
-
+# --------------------------------------------------------------------------- window rows
 @njit(**_INLINE)
 def _interior(k, s, p, d, n, o):
     """Output columns [lo, hi) whose every tap lies inside the input row."""
@@ -101,110 +42,116 @@ def _interior(k, s, p, d, n, o):
 
 
 @njit(**_INLINE)
-def _max_border(acc, row, j, k, s, p, d, merge):
-    m = -np.inf
-    for e in range(k):
-        col = j * s - p + e * d
-        if 0 <= col < row.shape[0]:
-            m = _vmax(m, row[col])
-    acc[j] = _vmax(acc[j], m) if merge else m
+def _add(total, v):
+    return total + v
 
 
-@njit(**_INLINE)
-def _sum_border(acc, row, j, k, s, p, merge):
-    m = 0.0
-    for e in range(k):
-        col = j * s - p + e
-        if 0 <= col < row.shape[0]:
-            m += row[col]
-    acc[j] = acc[j] + m if merge else m
+def _window_row_fold(combine, empty):
+    """Build the fold of one window row into an output row for the reduction ``combine``.
+
+    Max and average pooling differ only in the reduction, so the row passes, the
+    border columns and the choice of specialised pass are written once, here, and
+    built once per reduction below.
+
+    Parameters
+    ----------
+    combine : numba function
+        ``combine(acc, v)``: the running value ``acc`` with one more tap ``v``
+        (:func:`max_or_nan`, or :func:`_add`).
+    empty : float
+        What a border column holds before its first in-bounds tap: the identity of
+        ``combine`` (``-inf`` for the max, ``0.0`` for the sum).
+
+    Returns
+    -------
+    numba function
+        ``fold(acc, row, k, s, p, d, merge)``: combine the ``k`` taps (stride ``s``,
+        padding ``p``, dilation ``d``) of the window row ``row`` into the output row
+        ``acc``; ``merge`` says whether ``acc`` already holds earlier window rows
+        (otherwise it is overwritten).
+    """
+
+    # Row passes: ``acc[j]`` (j < count) takes the window-row taps ``seg_e[j*s]``.
+    # One pass folds up to three taps, so each accumulator is loaded and stored
+    # once for the three; with a constant ``s`` LLVM vectorises with interleaved
+    # loads.
+    @njit(**_INLINE)
+    def one_tap(acc, s0, s, count, merge):
+        for j in range(count):
+            m = s0[j * s]
+            acc[j] = combine(acc[j], m) if merge else m
+
+    @njit(**_INLINE)
+    def two_taps(acc, s0, s1, s, count, merge):
+        for j in range(count):
+            m = combine(s0[j * s], s1[j * s])
+            acc[j] = combine(acc[j], m) if merge else m
+
+    @njit(**_INLINE)
+    def three_taps(acc, s0, s1, s2, s, count, merge):
+        for j in range(count):
+            m = combine(combine(s0[j * s], s1[j * s]), s2[j * s])
+            acc[j] = combine(acc[j], m) if merge else m
+
+    @njit(**_INLINE)
+    def fused_taps(acc, row, start, k, d, s, count, merge):
+        # 1 <= k <= 3 taps in one pass; the first reads row[start + j*s]
+        if k == 1:
+            one_tap(acc, row[start:], s, count, merge)
+        elif k == 2:
+            two_taps(acc, row[start:], row[start + d:], s, count, merge)
+        else:
+            three_taps(acc, row[start:], row[start + d:], row[start + 2 * d:], s, count,
+                       merge)
+
+    @njit(**_INLINE)
+    def border(acc, row, j, k, s, p, d, merge):
+        # output column j, some of whose taps lie in the padding: scalar
+        m = empty
+        for e in range(k):
+            col = j * s - p + e * d
+            if 0 <= col < row.shape[0]:
+                m = combine(m, row[col])
+        acc[j] = combine(acc[j], m) if merge else m
+
+    @njit(**_INLINE)
+    def fold(acc, row, k, s, p, d, merge):
+        n = row.shape[0]
+        o = acc.shape[0]
+        lo, hi = _interior(k, s, p, d, n, o)
+        # border columns (some taps in the padding): scalar, few of them
+        left, right = (lo, hi) if hi > lo else (o, o)
+        for j in range(left):
+            border(acc, row, j, k, s, p, d, merge)
+        for j in range(right, o):
+            border(acc, row, j, k, s, p, d, merge)
+        count = hi - lo
+        if count <= 0:
+            return
+        start = lo * s - p
+        a = acc[lo:hi]
+        # The specialisations, in this one table: windows of 1 to 3 taps are fused
+        # (``fused_taps``), and for them strides 1 and 2 are compile-time constants.
+        # Each branch is one more compiled copy of a pass, so the table stays short;
+        # wider windows take one pass per tap at the run-time stride.
+        if k > 3:
+            one_tap(a, row[start:], s, count, merge)
+            for e in range(1, k):
+                one_tap(a, row[start + e * d:], s, count, True)
+        elif s == 1:
+            fused_taps(a, row, start, k, d, 1, count, merge)
+        elif s == 2:
+            fused_taps(a, row, start, k, d, 2, count, merge)
+        else:
+            fused_taps(a, row, start, k, d, s, count, merge)
+
+    return fold
 
 
-@njit(**_INLINE)
-def _max_window_row(acc, row, k, s, p, d, merge):
-    """Fold one window row (``k`` taps along W) into the output row ``acc``."""
-    n = row.shape[0]
-    o = acc.shape[0]
-    lo, hi = _interior(k, s, p, d, n, o)
-    # border columns (some taps in the padding): scalar, few of them
-    left, right = (lo, hi) if hi > lo else (o, o)
-    for j in range(left):
-        _max_border(acc, row, j, k, s, p, d, merge)
-    for j in range(right, o):
-        _max_border(acc, row, j, k, s, p, d, merge)
-    count = hi - lo
-    if count <= 0:
-        return
-    start = lo * s - p
-    a = acc[lo:hi]
-    if k == 1:
-        if s == 1:
-            _max_row1(a, row[start:], 1, count, merge)
-        elif s == 2:
-            _max_row1(a, row[start:], 2, count, merge)
-        else:
-            _max_row1(a, row[start:], s, count, merge)
-    elif k == 2:
-        if s == 1:
-            _max_row2(a, row[start:], row[start + d:], 1, count, merge)
-        elif s == 2:
-            _max_row2(a, row[start:], row[start + d:], 2, count, merge)
-        else:
-            _max_row2(a, row[start:], row[start + d:], s, count, merge)
-    elif k == 3:
-        if s == 1:
-            _max_row3(a, row[start:], row[start + d:], row[start + 2 * d:], 1, count, merge)
-        elif s == 2:
-            _max_row3(a, row[start:], row[start + d:], row[start + 2 * d:], 2, count, merge)
-        else:
-            _max_row3(a, row[start:], row[start + d:], row[start + 2 * d:], s, count, merge)
-    else:
-        _max_row1(a, row[start:], s, count, merge)
-        for e in range(1, k):
-            _max_row1(a, row[start + e * d:], s, count, True)
-
-
-@njit(**_INLINE)
-def _sum_window_row(acc, row, k, s, p, merge):
-    """Add one window row (``k`` taps along W, in-bounds taps only) into ``acc``."""
-    n = row.shape[0]
-    o = acc.shape[0]
-    lo, hi = _interior(k, s, p, 1, n, o)
-    left, right = (lo, hi) if hi > lo else (o, o)
-    for j in range(left):
-        _sum_border(acc, row, j, k, s, p, merge)
-    for j in range(right, o):
-        _sum_border(acc, row, j, k, s, p, merge)
-    count = hi - lo
-    if count <= 0:
-        return
-    start = lo * s - p
-    a = acc[lo:hi]
-    if k == 1:
-        if s == 1:
-            _sum_row1(a, row[start:], 1, count, merge)
-        elif s == 2:
-            _sum_row1(a, row[start:], 2, count, merge)
-        else:
-            _sum_row1(a, row[start:], s, count, merge)
-    elif k == 2:
-        if s == 1:
-            _sum_row2(a, row[start:], row[start + 1:], 1, count, merge)
-        elif s == 2:
-            _sum_row2(a, row[start:], row[start + 1:], 2, count, merge)
-        else:
-            _sum_row2(a, row[start:], row[start + 1:], s, count, merge)
-    elif k == 3:
-        if s == 1:
-            _sum_row3(a, row[start:], row[start + 1:], row[start + 2:], 1, count, merge)
-        elif s == 2:
-            _sum_row3(a, row[start:], row[start + 1:], row[start + 2:], 2, count, merge)
-        else:
-            _sum_row3(a, row[start:], row[start + 1:], row[start + 2:], s, count, merge)
-    else:
-        _sum_row1(a, row[start:], s, count, merge)
-        for e in range(1, k):
-            _sum_row1(a, row[start + e:], s, count, True)
+#: fold one window row into the output row: the maximum (NaN wins) ...
+_max_window_row = _window_row_fold(max_or_nan, -np.inf)
+#: ... and the sum of the in-bounds taps (average pooling has no dilation: d = 1)
+_sum_window_row = _window_row_fold(_add, 0.0)
 
 
 # --------------------------------------------------------------------------- max
@@ -268,7 +215,7 @@ def _max_pool_indices_kernel(x, out, idx, k, s, p, d):
                 base = (iz * H + iy) * W
                 for e in range(k[2]):
                     off = e * d[2] - p[2]
-                    lo, hi = _tap_columns(off, s[2], W, OW)
+                    lo, hi = tap_columns(off, s[2], W, OW)
                     if s[2] == 1:
                         _argmax_pass(acc, best, row, lo, hi, 1, off, base)
                     elif s[2] == 2:
@@ -294,7 +241,7 @@ def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override):
                 iy = oh * s[1] - p[1] + b
                 if iy < 0 or iy >= H:
                     continue
-                _sum_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], merge)
+                _sum_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], 1, merge)
                 merge = True
         if override != 0:
             for j in range(OW):
@@ -349,13 +296,12 @@ def _adaptive_max_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
             col[:] = -np.inf
             for iz in range(zs[od], ze[od]):
                 for iy in range(ys[oh], ye[oh]):
-                    _max_row1(col, x[n, c, iz, iy], 1, W, True)
+                    max_into(col, x[n, c, iz, iy], W)
             o = out[n, c, od, oh]
             for j in range(OW):
                 best = col[xs[j]]
                 for w in range(xs[j] + 1, xe[j]):
-                    v = col[w]
-                    best = v if (v > best) | (v != v) else best
+                    best = max_or_nan(best, col[w])
                 o[j] = best
 
 

@@ -16,7 +16,7 @@ import numpy as np
 from numba import cuda
 
 from .._layout import as5d, pad3
-from ._launch import grid, unravel_output
+from ._launch import grid, output_element
 
 _DEVICE = dict(device=True, inline=True)
 
@@ -38,12 +38,10 @@ def _source(i, n, mode):
 
 @cuda.jit
 def _filter_kernel(x, out, gz, gy, gx, sd, sh, sw, bd, bh, bw, mode):
-    t = cuda.grid(1)
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    if t >= N * C * OD * OH * OW:
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
         return
-    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     total = 0.0
     for a in range(gz.shape[0]):
         iz = _source(od * sd - bd + a, D, mode)
@@ -64,12 +62,10 @@ def _filter_kernel(x, out, gz, gy, gx, sd, sh, sw, bd, bh, bw, mode):
 @cuda.jit
 def _max_blur_kernel(x, out, kd, kh, kw, pd, ph, pw, dd, dh, dw, LD, LH, LW,
                      gz, gy, gx, sd, sh, sw, qd, qh, qw):
-    t = cuda.grid(1)
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    if t >= N * C * OD * OH * OW:
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
         return
-    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     total = 0.0
     for a in range(gz.shape[0]):
         jz = od * sd - qd + a

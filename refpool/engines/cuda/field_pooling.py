@@ -2,10 +2,12 @@
 
 The fields arrive as the plain int64 arrays of :class:`refpool._geometry.FieldTable`
 and are copied to the device (they are tiny).  Pixelwise operators see the arrays
-as ``(N, C, P)`` (device arrays are contiguous); ``norm_max_pool`` sees 5-D
-``(N, C, D, H, W)`` views.  Each thread of ``norm_max_pool`` owns one
-``(n, field, output position)``: it scans its window in row-major order, computing
-the field's squared norm at each tap, then copies the selected field vector.
+as ``(N, C, 1, 1, P)`` (device arrays are contiguous), so that their threads are
+decoded by the same :func:`~refpool.engines.cuda._launch.output_element` as every
+other kernel's; ``norm_max_pool`` sees 5-D ``(N, C, D, H, W)`` views.  Each thread
+of ``norm_max_pool`` owns one ``(n, field, output position)``: it scans its window
+in row-major order, computing the field's squared norm at each tap, then copies
+the selected field vector.
 
 Squares are formed with ``cuda.fma(v, v, 0.0)``: an explicit fused multiply-add
 rounds the square once and cannot be contracted with the following addition, so
@@ -21,7 +23,7 @@ import numpy as np
 from numba import cuda, float64
 
 from .._layout import as5d, window3
-from ._launch import grid, unravel_output
+from ._launch import grid, output_element
 
 _DEVICE = dict(device=True, inline=True)
 
@@ -36,45 +38,38 @@ def _square(v):
 def _pixel_kernel(x, out, start, size, block, mode):
     # mode 0: group pooling (max over the field's channels)
     # mode 1: max over the field's blocks of the block's L2 norm
-    t = cuda.grid(1)
-    N, F, P = out.shape
-    if t >= N * F * P:
+    # the arrays are (N, C, 1, 1, P) views: pixel j is element (0, 0, j) of a plane
+    n, f, _, _, j = output_element(out, out.shape[1])
+    if n < 0:
         return
-    j = t % P
-    t //= P
-    f = t % F
-    n = t // F
     c0 = start[f]
     cs = size[f]
     if mode == 0:
-        m = x[n, c0, j]
+        m = x[n, c0, 0, 0, j]
         for c in range(c0 + 1, c0 + cs):
-            v = x[n, c, j]
+            v = x[n, c, 0, 0, j]
             if v > m or v != v:
                 m = v
-        out[n, f, j] = m
+        out[n, f, 0, 0, j] = m
         return
     d = block[f]
     best = 0.0
     for b in range(cs // d):
         acc = 0.0
         for c in range(c0 + b * d, c0 + (b + 1) * d):
-            acc += _square(x[n, c, j])
+            acc += _square(x[n, c, 0, 0, j])
         if b == 0 or acc > best or acc != acc:
             best = acc
-    out[n, f, j] = math.sqrt(best)
+    out[n, f, 0, 0, j] = math.sqrt(best)
 
 
 @cuda.jit
 def _norm_max_pool_kernel(x, out, start, size, kd, kh, kw, sd, sh, sw, pd, ph, pw,
                           dd, dh, dw):
-    t = cuda.grid(1)
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    F = start.shape[0]
-    if t >= N * F * OD * OH * OW:
+    _, _, D, H, W = x.shape
+    n, f, od, oh, ow = output_element(out, start.shape[0])    # a thread per field
+    if n < 0:
         return
-    n, f, od, oh, ow = unravel_output(t, F, OD, OH, OW)
     c0 = start[f]
     cs = size[f]
     best = 0.0
@@ -106,8 +101,10 @@ def _norm_max_pool_kernel(x, out, start, size, kd, kh, kw, sd, sh, sw, pd, ph, p
         out[n, c, od, oh, ow] = x[n, c, bz, by, bx] if bx >= 0 else 0.0
 
 
-def _as3d(a):
-    return a.reshape(tuple(a.shape[:2]) + (int(np.prod(a.shape[2:])),))
+def _pixel_rows(a):
+    """``a`` (contiguous) viewed as ``(N, C, 1, 1, P)``: the 5-D layout that
+    :func:`output_element` decodes, with all ``P`` pixels of a plane along W."""
+    return a.reshape(tuple(a.shape[:2]) + (1, 1, int(np.prod(a.shape[2:]))))
 
 
 def _table(*arrays):
@@ -115,9 +112,9 @@ def _table(*arrays):
 
 
 def _pixelwise(x, out, start, size, block, mode):
-    x3, o3 = _as3d(x), _as3d(out)
-    blocks, threads = grid(o3.size)
-    _pixel_kernel[blocks, threads](x3, o3, *_table(start, size, block), mode)
+    x5, o5 = _pixel_rows(x), _pixel_rows(out)
+    blocks, threads = grid(o5.size)
+    _pixel_kernel[blocks, threads](x5, o5, *_table(start, size, block), mode)
 
 
 def group_pool(x, out, start, size):

@@ -15,17 +15,15 @@ from numba import cuda
 
 from ..._geometry import interpolation_taps
 from .._layout import SPATIAL, as5d
-from ._launch import grid, unravel_output
+from ._launch import grid, output_element
 
 
 @cuda.jit
 def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, copy):
-    t = cuda.grid(1)
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    if t >= N * C * OD * OH * OW:
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
         return
-    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     if copy:                          # nearest modes: no arithmetic
         out[n, c, od, oh, ow] = x[n, c, zi[0, od], yi[0, oh], xi[0, ow]]
         return

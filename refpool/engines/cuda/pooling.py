@@ -16,17 +16,15 @@ from numba import cuda
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
-from ._launch import grid, unravel_output
+from ._launch import grid, output_element
 
 
 @cuda.jit
 def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw):
-    t = cuda.grid(1)
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    if t >= N * C * OD * OH * OW:
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
         return
-    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     best = -math.inf
     where = -1
     for a in range(kd):
@@ -53,12 +51,10 @@ def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, 
 
 @cuda.jit
 def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, override):
-    t = cuda.grid(1)
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    if t >= N * C * OD * OH * OW:
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
         return
-    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     total = 0.0          # float64 accumulator: cheap here, and closer to the reference
     for a in range(kd):
         iz = od * sd - pd + a
@@ -81,12 +77,10 @@ def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, ove
 @cuda.jit
 def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe):
     # mode 0: average, 1: max, 2: max with indices
-    t = cuda.grid(1)
-    N, C, D, H, W = x.shape
-    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    if t >= N * C * OD * OH * OW:
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
         return
-    n, c, od, oh, ow = unravel_output(t, C, OD, OH, OW)
     if mode == 0:
         total = 0.0
         for iz in range(zs[od], ze[od]):

@@ -16,7 +16,7 @@ commutes with ``g`` exactly when, for every output axis ``b``,
   ``o - 1 - i`` — the "symmetric window grid" and "symmetric filter" conditions.
 
 The per-axis structures are built from the operator's documented geometry
-(:mod:`refpool._args`), never by running the operator.  Weights are compared
+(:mod:`refpool._geometry`), never by running the operator.  Weights are compared
 with a relative tolerance of 1e-9, i.e. "equal in exact arithmetic": the
 floating-point outputs then agree up to rounding (bitwise for max/select
 operators, whose structures carry no weights).
@@ -29,11 +29,11 @@ follow the row-major scan, which a reflection reverses.
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 
-from .. import _args
-
-from .. import _geometry
+from .. import _args, _geometry
 
 WEIGHT_RTOL = 1e-9
 
@@ -104,146 +104,142 @@ def _all_empty(structure):
 
 
 # --------------------------------------------------------------------------- per operator
-def _window_positions(n, k, s, p, d, o):
-    return [[q for q in (i * s - p + t * d for t in range(k)) if 0 <= q < n]
-            for i in range(o)]
+# One rule per operator (the registry row of the operator names it).  A rule is
+# built from the operator's arguments with the operator's validation, and gives
+# the per-axis structure from the per-axis geometry of refpool._geometry; its
+# ``condition`` states, in words, when the structures agree (shown by
+# ``refpool ops`` and the documentation).
+
+def _unweighted(windows):
+    return tuple(_window((q, 1.0) for q in w) for w in windows)
 
 
-class _Rule:
-    """Per-axis structure of one operator call: ``axis(b, n)`` is the structure
-    the operator applies along spatial axis ``b`` (with that axis's arguments)
-    to a line of length ``n``."""
+def _averaged(windows):
+    return tuple(_window((q, 1.0 / len(w)) for q in w) for w in windows)
+
+
+class Rule:
+    """Per-axis structure of one operator call: ``axis(b, n, shape)`` is the
+    structure the operator applies along spatial axis ``b`` (with that axis's
+    arguments) to a line of length ``n``, when the whole spatial input shape is
+    ``shape``; None when the operator refuses such a line."""
 
     #: all-empty windows make the whole output -inf (max pooling with dilation)
     empty_is_constant = False
+    #: keywords the rule takes besides the operator's own
+    extra_keywords = ()
+    #: the exactness condition, in words
+    condition = ""
 
     def axis(self, b, n, shape):  # pragma: no cover - interface
-        """``shape`` is the whole spatial shape of the input the operator sees."""
         raise NotImplementedError
 
 
-class _MaxPool(_Rule):
+class MaxPoolRule(Rule):
     empty_is_constant = True
+    condition = ("per reversed axis: (n + 2p - d(k-1) - 1) mod s == 0; per swapped pair of "
+                 "axes: equal (k, s, p, d) (or window grids that coincide)")
 
     def __init__(self, shape, kernel_size, stride=None, padding=0, dilation=1,
-                 ceil_mode=False, return_indices=False, field_type=None, **_):
+                 ceil_mode=False, return_indices=False, *, field_type=None):
         self.spec = _args.window_spec(shape, kernel_size, stride, padding, dilation,
                                       ceil_mode, padding_limit="dilated")
 
     def axis(self, b, n, shape=None):
-        sp = self.spec
-        o = _geometry.pool_output_length(n, sp.kernel[b], sp.stride[b], sp.padding[b],
-                                     sp.dilation[b], sp.ceil_mode)
-        return tuple(_window((q, 1.0) for q in w) for w in
-                     _window_positions(n, sp.kernel[b], sp.stride[b], sp.padding[b],
-                                       sp.dilation[b], o))
+        line = self.spec.axis(b)._replace(n=n)
+        return _unweighted(line.windows())
 
 
-class _AvgPool(_Rule):
+class AvgPoolRule(Rule):
+    condition = ("as max_pool with d = 1; divisors follow the windows (count_include_pad "
+                 "and ceil mode included)")
+
     def __init__(self, shape, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None, **_):
+                 count_include_pad=True, divisor_override=None):
         self.spec = _args.window_spec(shape, kernel_size, stride, padding, 1, ceil_mode,
                                       padding_limit="kernel")
         self.count_include_pad = _args.check_bool(count_include_pad, "count_include_pad")
         self.override = _args.check_divisor_override(divisor_override)
 
     def axis(self, b, n, shape=None):
-        sp = self.spec
-        k, s, p = sp.kernel[b], sp.stride[b], sp.padding[b]
-        o = _geometry.pool_output_length(n, k, s, p, 1, sp.ceil_mode)
-        one_axis = sp._replace(input_size=(n,), kernel=(k,), stride=(s,), padding=(p,),
-                               dilation=(1,), output_size=(o,))
-        (factor,) = _geometry.avg_divisor_factors(one_axis, self.count_include_pad)
-        structure = []
-        for i, w in enumerate(_window_positions(n, k, s, p, 1, o)):
-            weight = 1.0 if self.override is not None else 1.0 / factor[i]
-            structure.append(_window((q, weight) for q in w))
-        return tuple(structure)
+        line = self.spec.axis(b)._replace(n=n)
+        factor = line.divisor_factors(self.count_include_pad)
+        return tuple(_window((q, 1.0 if self.override is not None else 1.0 / f) for q in w)
+                     for w, f in zip(line.windows(), factor.tolist()))
 
 
-class _Adaptive(_Rule):
-    def __init__(self, shape, output_size, return_indices=False, field_type=None, **_):
+class AdaptiveRule(Rule):
+    condition = "every reversal, every shape; swapped axes need equal output sizes"
+
+    def __init__(self, shape, output_size, return_indices=False, *, field_type=None):
         self.requested = _args.per_axis(output_size, len(shape), "output_size",
                                         allow_none=True)
         _args.adaptive_output_size(shape, output_size)      # validation only
 
     def axis(self, b, n, shape=None):
         o = n if self.requested[b] is None else self.requested[b]
-        start, end = _geometry.adaptive_bounds(n, o)
-        return tuple(_window((q, 1.0 / (e - s)) for q in range(s, e))
-                     for s, e in zip(start.tolist(), end.tolist()))
+        return _averaged(_geometry.AdaptiveAxis(n, o).windows())
 
 
-class _Pointwise(_Rule):
+class PointwiseRule(Rule):
     """Field operators acting on each pixel alone: every grid symmetry holds."""
 
-    def __init__(self, shape, *args, **kwargs):
+    condition = "every grid symmetry, every shape (acts on each pixel alone)"
+
+    def __init__(self, shape, field_type):
         pass
 
     def axis(self, b, n, shape=None):
         return tuple(((q, 1.0),) for q in range(n))
 
 
-def _extend(q, n, mode):
-    """Input position read at ``q`` by a filter whose input is extended by ``mode``
-    (None when it reads zero padding)."""
-    if 0 <= q < n:
-        return q
-    if mode == "zero":
-        return None
-    if mode == "replicate":
-        return min(max(q, 0), n - 1)
-    # reflect, edge not repeated (the padding is narrower than the input)
-    return -q if q < 0 else 2 * (n - 1) - q
+def _filter_structure(line, taps):
+    """The structure of a :class:`~refpool._geometry.FilterAxis` with weights ``taps``."""
+    return tuple(_window((q, taps[u]) for u, q in line.taps(i))
+                 for i in range(line.output_length))
 
 
-def _filter_structure(n, taps, stride, before, o, mode):
-    structure = []
-    for i in range(o):
-        pairs = []
-        for u, w in enumerate(taps):
-            q = _extend(i * stride - before + u, n, mode)
-            if q is not None:
-                pairs.append((q, w))
-        structure.append(_window(pairs))
-    return tuple(structure)
+class AntialiasedAvgRule(Rule):
+    condition = ("per reversed axis: (n + 2p - fs) mod s == 0 (the Gaussian is symmetric); "
+                 "per swapped pair: equal stride and padding")
 
-
-class _AntialiasedAvg(_Rule):
-    def __init__(self, shape, sigma, stride, padding=None, **_):
+    def __init__(self, shape, sigma, stride, padding=None):
         from ..kernels import _gaussian64
         sigma, self.spec = _args.antialiased_avg_spec(shape, sigma, stride, padding)
         self.taps = _gaussian64(sigma, _args.AVG_TRUNCATE).tolist()
 
     def axis(self, b, n, shape=None):
-        sp = self.spec
-        fs, s, p = sp.size[b], sp.stride[b], sp.before[b]
-        o = _geometry.pool_output_length(n, fs, s, p)
-        return _filter_structure(n, self.taps, s, p, o, "zero")
+        line = self.spec.axis(b)._replace(n=n)
+        line = line._replace(after=line.before)
+        return _filter_structure(line, self.taps)
 
 
-class _BlurPool(_Rule):
-    def __init__(self, shape, filt_size=4, stride=2, pad_type="reflect", pad_off=0, **_):
+class BlurPoolRule(Rule):
+    condition = ("per reversed axis: a mirror-symmetric padded window grid: odd filt_size "
+                 "with (n - 1 + 2 pad_off) mod s == 0, or even filt_size (asymmetric "
+                 "padding, a half-pixel shift) with s >= 2 and (n - 2 + 2 pad_off) mod s "
+                 "== 0; per swapped pair: equal arguments")
+
+    def __init__(self, shape, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
         from ..kernels import _binomial64
         self.spec = _args.blur_pool_spec(shape, filt_size, stride, pad_type, pad_off)
         self.taps = [_binomial64(f).tolist() for f in self.spec.size]
 
     def axis(self, b, n, shape=None):
-        sp = self.spec
-        fs, s, before, after = sp.size[b], sp.stride[b], sp.before[b], sp.after[b]
-        if sp.mode == "reflect" and max(before, after) >= n:
+        line = self.spec.axis(b)._replace(n=n)
+        if line.mode == "reflect" and max(line.before, line.after) >= n:
             return None                       # the operator refuses this line
-        o = (n + before + after - fs) // s + 1
-        return _filter_structure(n, self.taps[b], s, before, o, sp.mode)
+        return _filter_structure(line, self.taps[b])
 
 
-class _AntialiasedMax(_Rule):
-    empty_is_constant = False
+class AntialiasedMaxRule(Rule):
+    condition = ("per reversed axis: the dense max windows and the blur grid are both "
+                 "mirror-symmetric (with the default blur padding: max_pool's condition); "
+                 "per swapped pair: equal arguments")
 
     def __init__(self, shape, kernel_size, stride=None, padding=0, dilation=1,
-                 ceil_mode=False, sigma=0.6, blur_padding=None, field_type=None, **_):
+                 ceil_mode=False, sigma=0.6, blur_padding=None, *, field_type=None):
         from ..kernels import _gaussian64
-        self.args = (kernel_size, stride, padding, dilation, ceil_mode)
         self.blur_padding = blur_padding
         sigma, self.spec = _args.antialiased_max_spec(shape, kernel_size, stride, padding,
                                                       dilation, ceil_mode, sigma, blur_padding)
@@ -251,33 +247,34 @@ class _AntialiasedMax(_Rule):
         self.taps = _gaussian64(sigma, _args.MAX_TRUNCATE).tolist()
 
     def axis(self, b, n, shape=None):
-        w = self.spec.window
-        k, s, p, d = w.kernel[b], w.stride[b], w.padding[b], w.dilation[b]
+        w = self.spec.window.axis(b)
         try:
             _, line = _args.antialiased_max_spec(
-                (n,), k, s, p, d, w.ceil_mode, self.sigma,
+                (n,), w.kernel, w.stride, w.padding, w.dilation, w.ceil_mode, self.sigma,
                 None if self.blur_padding is None else self.spec.blur.before[b])
         except ValueError:
             return None
-        dense_len = line.dense_size[0]
-        dense = [tuple(q for q in (j - p + t * d for t in range(k)) if 0 <= q < n)
-                 for j in range(dense_len)]
-        q_before = line.blur.before[0]
-        structure = []
-        for i in range(line.blur.output_size[0]):
-            pairs = []
-            for u, weight in enumerate(self.taps):
-                j = i * s - q_before + u
-                if 0 <= j < dense_len:
-                    pairs.append((dense[j], weight))
-            structure.append(_window(pairs))
-        return tuple(structure)
+        # the dense max map: the windows of max pooling at stride 1
+        dense = line.window.axis(0)._replace(stride=1, ceil_mode=False)
+        dense_windows = [tuple(dense.positions(j)) for j in range(line.dense_size[0])]
+        blur = line.blur.axis(0)
+        # (the output length is the spec's: ceil mode may drop the last output)
+        return tuple(_window((dense_windows[j], self.taps[u]) for u, j in blur.taps(i))
+                     for i in range(line.blur.output_size[0]))
 
 
-class _Interpolate(_Rule):
+class InterpolateRule(Rule):
+    extra_keywords = ("dtype",)
+    condition = ("per reversed axis: mirror-symmetric source coordinates and weights: for "
+                 "the half-pixel modes r m = n (size given, recompute_scale_factor, or "
+                 "n * scale an integer); align_corners=True unless the output has length "
+                 "1 or antialias is on; nearest needs a symmetric index table (integer "
+                 "scales up to 40 in float32); per swapped pair: equal output sizes and "
+                 "scales")
+
     def __init__(self, shape, size=None, scale_factor=None, mode="nearest",
                  align_corners=None, recompute_scale_factor=None, antialias=False,
-                 dtype="float64", **_):
+                 dtype="float64"):
         spec = _args.interpolation_spec(shape, size, scale_factor, mode, align_corners,
                                         recompute_scale_factor, antialias)
         nd = len(shape)
@@ -306,81 +303,24 @@ class _Interpolate(_Rule):
             return None
         out_shape = tuple(self._out_size(a, shape[a]) for a in range(len(shape)))
         if self.mode == "area":
-            start, end = _geometry.adaptive_bounds(n, m)
-            return tuple(_window((q, 1.0 / (e - s)) for q in range(s, e))
-                         for s, e in zip(start.tolist(), end.tolist()))
-        r = _geometry.coordinate_scale(n, m, self.scale[b] if self.coordinate_from_scale else None,
-                                   self.align_corners)
-        per_axis = {"nearest": "nearest", "nearest-exact": "nearest-exact", "linear": "linear",
-                    "bilinear": "linear", "trilinear": "linear", "bicubic": "cubic"}[self.mode]
-        taps = _geometry.interpolation_taps(per_axis, n, m, r, self.align_corners, self.antialias,
-                                        self.dtype, _geometry.nearest_rule(self.mode, out_shape))
+            return _averaged(_geometry.AdaptiveAxis(n, m).windows())
+        r = _geometry.coordinate_scale(n, m, self.scale[b] if self.coordinate_from_scale
+                                       else None, self.align_corners)
+        taps = _geometry.interpolation_taps(
+            _geometry.INTERPOLATION_AXIS_RULE[self.mode], n, m, r, self.align_corners,
+            self.antialias, self.dtype, _geometry.nearest_rule(self.mode, out_shape))
         return tuple(_window((int(q), float(w)) for q, w in zip(idx[:c], wts[:c]) if w != 0.0)
                      for idx, wts, c in zip(taps.index.tolist(), taps.weight.tolist(),
                                             taps.count.tolist()))
 
 
-RULES = {
-    "max_pool": _MaxPool,
-    "avg_pool": _AvgPool,
-    "adaptive_max_pool": _Adaptive,
-    "adaptive_avg_pool": _Adaptive,
-    "norm_max_pool": None,           # filled below: max-pool windows
-    "group_pool": _Pointwise,
-    "norm_pool": _Pointwise,
-    "induced_norm_pool": _Pointwise,
-}
+class NormMaxPoolRule(MaxPoolRule):
+    condition = ("max_pool's window condition (spatial); orthogonal field representations "
+                 "(fibre); ties between equal norms excepted")
 
-
-class _NormMaxPool(_MaxPool):
     def __init__(self, shape, field_type, kernel_size, stride=None, padding=0, dilation=1,
-                 ceil_mode=False, **_):
+                 ceil_mode=False):
         super().__init__(shape, kernel_size, stride, padding, dilation, ceil_mode)
-
-
-RULES["norm_max_pool"] = _NormMaxPool
-RULES["antialiased_avg_pool"] = _AntialiasedAvg
-RULES["antialiased_max_pool"] = _AntialiasedMax
-RULES["blur_pool"] = _BlurPool
-RULES["interpolate"] = _Interpolate
-
-
-#: the documented condition of each operator, in words (shown in the docs table)
-CONDITIONS = {
-    "max_pool": "per reversed axis: (n + 2p - d(k-1) - 1) mod s == 0; per swapped pair of "
-                "axes: equal (k, s, p, d) (or window grids that coincide)",
-    "avg_pool": "as max_pool with d = 1; divisors follow the windows (count_include_pad "
-                "and ceil mode included)",
-    "adaptive_max_pool": "every reversal, every shape; swapped axes need equal output sizes",
-    "adaptive_avg_pool": "every reversal, every shape; swapped axes need equal output sizes",
-    "norm_max_pool": "max_pool's window condition (spatial); orthogonal field representations "
-                     "(fibre); ties between equal norms excepted",
-    "group_pool": "every grid symmetry, every shape (acts on each pixel alone)",
-    "norm_pool": "every grid symmetry, every shape (acts on each pixel alone)",
-    "induced_norm_pool": "every grid symmetry, every shape (acts on each pixel alone)",
-    "antialiased_avg_pool": "per reversed axis: (n + 2p - fs) mod s == 0 (the Gaussian is "
-                            "symmetric); per swapped pair: equal stride and padding",
-    "antialiased_max_pool": "per reversed axis: the dense max windows and the blur grid are "
-                            "both mirror-symmetric (with the default blur padding: max_pool's "
-                            "condition); per swapped pair: equal arguments",
-    "blur_pool": "per reversed axis: a mirror-symmetric padded window grid: odd filt_size "
-                 "with (n - 1 + 2 pad_off) mod s == 0, or even filt_size (asymmetric "
-                 "padding, a half-pixel shift) with s >= 2 and (n - 2 + 2 pad_off) mod s "
-                 "== 0; per swapped pair: equal arguments",
-    "interpolate": "per reversed axis: mirror-symmetric source coordinates and weights: for "
-                   "the half-pixel modes r m = n (size given, recompute_scale_factor, or "
-                   "n * scale an integer); align_corners=True unless the output has length "
-                   "1 or antialias is on; nearest needs a symmetric index table (integer "
-                   "scales up to 40 in float32); per swapped pair: equal output sizes and "
-                   "scales",
-}
-
-
-def register(name, rule, condition=None):
-    """Add the predicate of an operator (a :class:`_Rule` subclass)."""
-    RULES[name] = rule
-    if condition:
-        CONDITIONS[name] = condition
 
 
 # --------------------------------------------------------------------------- predicate
@@ -406,6 +346,26 @@ def _element_holds(rule, spatial, g):
         # so only the shapes must agree
         return all(len(m) == len(t) for m, t in zip(mine, theirs))
     return all(_structures_equal(m, t) for m, t in zip(mine, theirs))
+
+
+def _check_keywords(operator, op_kwargs):
+    """Bind the keywords as the operator itself would: a misspelt keyword would
+    otherwise be ignored and answer another question, a missing one leak a rule's
+    internals."""
+    signature = inspect.signature(operator.function)
+    accepted = [p for p in signature.parameters if p not in ("x", "engine", "out")]
+    accepted += list(operator.rule.extra_keywords)
+    unknown = sorted(set(op_kwargs) - set(accepted))
+    if unknown:
+        raise TypeError(f"exact_symmetries: {operator.name} takes no keyword "
+                        f"{', '.join(map(repr, unknown))}; its keywords are "
+                        f"{', '.join(accepted)}")
+    own = {k: v for k, v in op_kwargs.items() if k in signature.parameters}
+    try:
+        signature.bind(None, **own)
+    except TypeError as exc:
+        raise TypeError(f"exact_symmetries: {operator.name}: {exc} (pass the operator's "
+                        f"arguments as keywords)") from None
 
 
 def exact_symmetries(op, input_shape, **op_kwargs):
@@ -441,9 +401,8 @@ def exact_symmetries(op, input_shape, **op_kwargs):
     See the module documentation of :mod:`refpool.equivariance` for the rule.
     The list is *tight*: an element is listed exactly when it holds.
     """
-    name = op if isinstance(op, str) else getattr(op, "__name__", None)
-    if name not in RULES or RULES[name] is None:
-        raise ValueError(f"op must be a public refpool spatial operator, got {op!r}")
+    from ..registry import lookup
+    operator = lookup(op)
     if isinstance(input_shape, (int, np.integer)) or len(tuple(input_shape)) < 3:
         raise ValueError(f"input_shape must be the full (N, C, *spatial) shape, got "
                          f"{input_shape!r}")
@@ -451,6 +410,7 @@ def exact_symmetries(op, input_shape, **op_kwargs):
     spatial = shape[2:]
     if not 1 <= len(spatial) <= 3:
         raise ValueError(f"input_shape must have 1 to 3 spatial axes, got {shape}")
-    rule = RULES[name](spatial, **op_kwargs)
+    _check_keywords(operator, op_kwargs)
+    rule = operator.rule(spatial, **op_kwargs)
     group = grid_group(len(spatial))
     return [g for g in group.elements if _element_holds(rule, spatial, g)]

@@ -1,0 +1,162 @@
+"""Docstring paragraphs shared by the public operators, and the decorator that fills them in.
+
+A public operator's docstring names a shared paragraph with a ``%(name)s``
+placeholder on a line of its own (or at the end of a line); :func:`fill_doc`
+replaces it when the module is imported, so ``help()``, Sphinx and the doctests
+all see the finished text::
+
+    @fill_doc
+    def avg_pool(x, kernel_size, ...):
+        r'''Average pooling over 1, 2 or 3 spatial axes.
+
+        %(grid_equivariance)s
+
+        Parameters
+        ----------
+        %(x_param)s
+        ...
+        '''
+
+Every line of a paragraph after its first is indented like the line that holds
+the placeholder, so a paragraph written flush left here lands at the right depth
+of a numpydoc section.  Operator-specific sentences stay in each docstring.
+A placeholder naming no paragraph is an error at import time, and no other ``%``
+in a docstring is touched (no ``%%`` escaping is needed).
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+
+__all__ = ["FRAGMENTS", "fill_doc", "fill_docstring"]
+
+
+def _paragraph(text):
+    """A fragment as written below: dedented, without its surrounding blank lines."""
+    return textwrap.dedent(text).strip("\n")
+
+
+#: The shared paragraphs, by placeholder name.
+FRAGMENTS = {
+    # -- summary ---------------------------------------------------------------------
+    "grid_equivariance": _paragraph("""
+        Exactly equivariant to the grid symmetries (``flip()`` in 1-D, ``dihedral(4)`` in 2-D,
+        ``octahedral()`` in 3-D) that :func:`refpool.exact_symmetries` lists for the call;
+        the conditions are tabulated in :doc:`/equivariance`.
+        """),
+
+    # -- Parameters ------------------------------------------------------------------
+    "x_param": _paragraph("""
+        x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
+            Input with one to three spatial axes.
+        """),
+    "x_field_param": _paragraph("""
+        x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
+            Input with one to three spatial axes; ``C`` must equal ``field_type.size``.
+        """),
+    "field_type_pointwise_param": _paragraph("""
+        field_type : FieldType, optional
+            When given, checked: its size must equal the number of channels ``C`` and
+            every representation must be a permutation representation (the operator
+            acts channel by channel, so it commutes only with channel permutations).
+        """),
+    "engine_param": _paragraph("""
+        engine : {"auto", "cpu", "cuda", "reference"}
+            Where the result is computed: ``"reference"`` is plain NumPy in float64
+            (the oracle the other engines are tested against), ``"cpu"`` runs
+            compiled Numba kernels and ``"cuda"`` runs on the GPU (host input is
+            copied there and the result copied back).  ``"auto"`` runs CUDA arrays on
+            the GPU and host arrays on the CPU engine.
+        """),
+    "out_param": _paragraph("""
+        out : ndarray or CUDA array, optional
+            Preallocated output with the shape and dtype of the result (see
+            Returns); the result is written into it.  A NumPy ``out`` must be
+            writeable, C-contiguous and must not share memory with ``x``.
+        """),
+
+    # -- Returns ---------------------------------------------------------------------
+    "invariant_returns": _paragraph("""
+        y : array, shape ``(N, F, *spatial)``, dtype of ``x``
+            One invariant channel per field, ``F = len(field_type)``; the output field
+            type is :func:`invariant_field_type` (one trivial field per input field).
+        """),
+
+    # -- Raises ----------------------------------------------------------------------
+    "raises_common": _paragraph("""
+        TypeError
+            If ``x`` or ``out`` is not a NumPy or CUDA array (or is an ndarray
+            subclass with semantics refpool would ignore: ``np.ma.MaskedArray``,
+            ``np.matrix``), ``x`` is not float32 or float64, or ``out`` is a CUDA
+            array while a host engine runs.
+        ValueError
+            If ``x`` does not have one to three non-empty spatial axes, an integer
+            argument exceeds :math:`2^{62}` in absolute value, ``out`` breaks the
+            conditions stated for it (it may share memory neither with ``x`` nor
+            with the other output), ``engine`` is not one of the four names, or
+            another argument breaks the rules stated under Parameters.
+        refpool.SizeLimitError
+            (a ValueError and a MemoryError) If an argument makes a grid larger
+            than :math:`2^{53}` elements per (N, C) plane, or the output larger
+            than this machine's memory; the message names the argument.
+        refpool._dispatch.EngineUnavailableError
+            If ``engine="cuda"`` and neither a GPU nor Numba's CUDA simulator is
+            available.
+        """),
+}
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+
+
+def fill_docstring(docstring, fragments=None):
+    """Replace every ``%(name)s`` of ``docstring`` by the paragraph ``fragments[name]``.
+
+    Parameters
+    ----------
+    docstring : str
+    fragments : dict of str to str, optional
+        Paragraphs by name; defaults to :data:`FRAGMENTS`.
+
+    Returns
+    -------
+    str
+        The docstring with each paragraph's second and later lines indented like
+        the line holding its placeholder.
+
+    Raises
+    ------
+    KeyError
+        If a placeholder names no paragraph.
+
+    Examples
+    --------
+    >>> print(fill_docstring("Intro.\\n\\n    %(p)s\\n", {"p": "a : int\\n    Count."}))
+    Intro.
+    <BLANKLINE>
+        a : int
+            Count.
+    <BLANKLINE>
+    """
+    fragments = FRAGMENTS if fragments is None else fragments
+
+    def substitute(match):
+        name = match.group(1)
+        if name not in fragments:
+            raise KeyError(f"docstring placeholder %({name})s names no shared paragraph; "
+                           f"known: {', '.join(sorted(fragments))}")
+        line_start = docstring.rfind("\n", 0, match.start()) + 1
+        line = docstring[line_start:match.start()]
+        indent = line[:len(line) - len(line.lstrip())]
+        first, *rest = fragments[name].split("\n")
+        return "\n".join([first] + [indent + r if r else r for r in rest])
+
+    return _PLACEHOLDER.sub(substitute, docstring)
+
+
+def fill_doc(function):
+    """Decorator: fill the ``%(name)s`` placeholders of ``function.__doc__`` from
+    :data:`FRAGMENTS` (a no-op when docstrings are stripped, ``python -OO``)."""
+    if function.__doc__ is not None:
+        function.__doc__ = fill_docstring(function.__doc__)
+    return function

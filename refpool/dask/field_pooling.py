@@ -1,0 +1,178 @@
+r"""Field pooling of Dask arrays: ``group_pool``, ``norm_pool``, ``induced_norm_pool``,
+``norm_max_pool`` (:mod:`refpool.field_pooling`, chunked in space and channels).
+
+Channel chunk boundaries move to field boundaries (a field is never split), and
+every block gets the field type of its channel chunk.  The invariant poolings
+are pixelwise (:class:`~refpool.dask._planning._PointAxis`, no halo);
+``norm_max_pool`` uses the windows of :func:`~refpool.dask.max_pool`
+(:class:`~refpool.dask._planning._WindowAxis`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _args
+from .._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
+                           check_orthogonal_field_type)
+from ._blocks import _Block, _pad_after, _take
+from ._planning import _PointAxis, _apply, _bounds, _prepare, _window_rules
+
+__all__ = ["group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool"]
+
+
+# =========================================================================== channels
+def _field_edges(field_type):
+    """Channel positions where fields start, plus the channel count."""
+    return np.array([f.start for f in field_type.fields] + [field_type.size], dtype=np.int64)
+
+
+def _field_aligned(x, field_type):
+    """``x`` with channel chunks that never split a field: every chunk boundary moves
+    to the nearest field boundary (chunks that vanish are merged away)."""
+    edges = _field_edges(field_type)
+    cuts = {0, int(edges[-1])}
+    for c in np.cumsum(x.chunks[1])[:-1]:
+        i = int(np.searchsorted(edges, c))
+        cuts.add(int(edges[i] if edges[i] - c <= c - edges[i - 1] else edges[i - 1]))
+    cuts = sorted(cuts)
+    chunks = tuple(b - a for a, b in zip(cuts[:-1], cuts[1:]))
+    if chunks != x.chunks[1]:
+        x = x.rechunk({1: chunks})
+    return x
+
+
+class _FieldBlock(_Block):
+    """A block of a field operator: it gets the field type of its channel chunk."""
+
+    def kwargs_for(self, location):
+        field_type = self.kwargs["field_type"]
+        c0, c1 = location[1]
+        if self.kwargs["invariant"]:                 # one output channel per field
+            f0, f1 = c0, c1
+        else:
+            edges = _field_edges(field_type)
+            f0, f1 = int(np.searchsorted(edges, c0)), int(np.searchsorted(edges, c1))
+        from ..fields import FieldType
+        kwargs = dict(self.kwargs, field_type=FieldType(field_type.group,
+                                                        field_type.representations[f0:f1]))
+        del kwargs["invariant"]
+        return kwargs
+
+
+class _InvariantBlock(_FieldBlock):
+    def compute(self, region, pieces, location, *, op, field_type, engine):
+        from .. import field_pooling as invariant
+        return getattr(invariant, op)(region, field_type, engine=engine)
+
+
+class _NormMaxPoolBlock(_FieldBlock):
+    def compute(self, region, pieces, location, *, field_type, kernel, stride, dilation,
+                engine):
+        from ..field_pooling import norm_max_pool
+        # zero cells have norm 0: never larger than an input position scanned
+        # before them, and a window holding nothing else yields zeros, as one
+        # holding no input position does
+        local = _pad_after(region, pieces, 0)
+        y = norm_max_pool(local, field_type, kernel, stride, tuple(p.pad for p in pieces),
+                          dilation, False, engine=engine)
+        return _take(y, pieces, location)
+
+
+# =========================================================================== operators
+def _invariant(x, field_type, op, check, engine, out):
+    """A pixelwise invariant pooling: one output channel per field, no halo."""
+    _prepare(x, engine, out, field_type=field_type, field_check=check, op=op)
+    x = _field_aligned(x, field_type)
+    edges = _field_edges(field_type)
+    fields = tuple(int(np.searchsorted(edges, b) - np.searchsorted(edges, a))
+                   for a, b in _bounds(x.chunks[1]))
+    rules = [_PointAxis(n, n) for n in x.shape[2:]]
+    block = _InvariantBlock(rules, op=op, field_type=field_type, invariant=True, engine=engine)
+    return _apply(x, op, block, x.dtype, out_channels=fields)
+
+
+def group_pool(x, field_type, *, engine="auto", out=None):
+    r"""Group pooling of a Dask array (:func:`refpool.group_pool`).
+
+    Pixelwise, so there is no halo: batch and spatial chunks are kept, and the
+    channel chunks are moved to field boundaries (a field is never split).  One
+    output channel per field.  Bitwise identical.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type : FieldType
+        As in :func:`refpool.group_pool` (checked once, for the whole array).
+    engine, out
+        As in :func:`~refpool.dask.max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, F, \*spatial), dtype of ``x``
+    """
+    return _invariant(x, field_type, "group_pool", check_group_pool_field_type, engine, out)
+
+
+def norm_pool(x, field_type, *, engine="auto", out=None):
+    r"""Norm pooling of a Dask array (:func:`refpool.norm_pool`); chunked as
+    :func:`~refpool.dask.group_pool`.  Bitwise identical (the squared norm of a field
+    is summed in channel order within one block).
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type : FieldType
+        As in :func:`refpool.norm_pool`.
+    engine, out
+        As in :func:`~refpool.dask.max_pool`.
+    """
+    return _invariant(x, field_type, "norm_pool", check_orthogonal_field_type, engine, out)
+
+
+def induced_norm_pool(x, field_type, *, engine="auto", out=None):
+    r"""Induced norm pooling of a Dask array (:func:`refpool.induced_norm_pool`);
+    chunked as :func:`~refpool.dask.group_pool`.  Bitwise identical.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type : FieldType
+        As in :func:`refpool.induced_norm_pool`.
+    engine, out
+        As in :func:`~refpool.dask.max_pool`.
+    """
+    return _invariant(x, field_type, "induced_norm_pool", check_induced_field_type, engine,
+                      out)
+
+
+def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1,
+                  ceil_mode=False, *, engine="auto", out=None):
+    r"""Norm max pooling of a Dask array (:func:`refpool.norm_max_pool`).
+
+    Channel chunks move to field boundaries (a field is never split); spatial
+    chunks follow :func:`~refpool.dask.max_pool`'s halo rule, with zero vectors (norm 0) as
+    the explicit cells past the input's right end: they never beat an input
+    position, which is always scanned first.  Bitwise identical.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type, kernel_size, stride, padding, dilation, ceil_mode
+        As in :func:`refpool.norm_max_pool`.
+    engine, out
+        As in :func:`~refpool.dask.max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    """
+    spec = _prepare(
+        x, engine, out, lambda shape: _args.window_spec(
+            shape, kernel_size, stride, padding, dilation, ceil_mode, padding_limit="dilated"),
+        field_type=field_type, field_check=check_orthogonal_field_type, op="norm_max_pool")
+    x = _field_aligned(x, field_type)
+    block = _NormMaxPoolBlock(_window_rules(spec, "dilated"), field_type=field_type,
+                              invariant=False, kernel=spec.kernel, stride=spec.stride,
+                              dilation=spec.dilation, engine=engine)
+    return _apply(x, "norm_max_pool", block, x.dtype)

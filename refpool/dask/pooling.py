@@ -1,0 +1,208 @@
+r"""Windowed and adaptive pooling of Dask arrays: ``max_pool``, ``avg_pool``,
+``adaptive_max_pool``, ``adaptive_avg_pool`` (:mod:`refpool.pooling`, chunked in space).
+
+The windowed poolings use :class:`~refpool.dask._planning._WindowAxis` rules
+(shared with :func:`refpool.dask.norm_max_pool`), the adaptive ones
+:class:`~refpool.dask._planning._AdaptiveAxis` rules and
+:class:`~refpool.dask._blocks._AdaptiveBlock` (shared with
+``interpolate(mode="area")``).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+
+from .. import _args
+from .._fieldcheck import check_pointwise_field_type
+from ._blocks import _AdaptiveBlock, _Block, _global_indices, _pad_after, _take
+from ._planning import _adaptive_rules, _apply, _prepare, _window_rules
+
+__all__ = ["max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool"]
+
+
+# =========================================================================== blocks
+class _MaxPoolBlock(_Block):
+    def compute(self, region, pieces, location, *, kernel, stride, dilation, return_indices,
+                engine):
+        from ..pooling import max_pool
+        # -inf cells never win, and never start a window's scan: they come after
+        # every input position of the window in row-major order
+        local = _pad_after(region, pieces, -np.inf)
+        pads = tuple(p.pad for p in pieces)
+        if not return_indices:
+            return _take(max_pool(local, kernel, stride, pads, dilation, engine=engine),
+                         pieces, location)
+        y, idx = max_pool(local, kernel, stride, pads, dilation, return_indices=True,
+                          engine=engine)
+        idx = _global_indices(_take(idx, pieces, location), local.shape[2:],
+                              [p.lo for p in pieces], [r.n for r in self.rules])
+        return _take(y, pieces, location), idx
+
+
+class _AvgPoolBlock(_Block):
+    def compute(self, region, pieces, location, *, kernel, stride, count_include_pad,
+                divisor_override, engine):
+        from ..pooling import avg_pool
+        local = _pad_after(region, pieces, 0)
+        pads = tuple(p.pad for p in pieces)
+        if divisor_override is None:
+            # a window's divisor depends on where it sits in the whole input; the
+            # local call gets it right unless the region's ends differ from the
+            # input's where the window sees them (explicit zero cells, a padding
+            # that counts differently): compare the divisor factors of the global
+            # windows with those of the local call (floor mode, local padding)
+            wanted, same = [], True
+            for rule, p, (a, b), m in zip(self.rules, pieces, location, local.shape[2:]):
+                g = rule.geometry.divisor_factors(count_include_pad)[a:b]
+                here = rule.geometry._replace(n=m, padding=p.pad, ceil_mode=False) \
+                    .divisor_factors(count_include_pad)
+                same &= bool(np.array_equal(here[p.drop:p.drop + b - a], g))
+                wanted.append(g)
+            if not same:
+                sums = _take(avg_pool(local, kernel, stride, pads, divisor_override=1,
+                                      engine=engine), pieces, location)
+                divisor = functools.reduce(np.multiply.outer, wanted)
+                # the engines' last step: the sum in the input dtype divided by a
+                # float64 divisor, rounded once
+                return (sums / divisor).astype(region.dtype)
+        return _take(avg_pool(local, kernel, stride, pads, False, count_include_pad,
+                              divisor_override, engine=engine), pieces, location)
+
+
+# =========================================================================== operators
+def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+             return_indices=False, *, field_type=None, engine="auto", out=None):
+    r"""Max pooling of a Dask array (:func:`refpool.max_pool`, chunked in space).
+
+    Outputs :math:`[a, b)` of an axis read the input range
+
+    .. math:: \big[a s - p,\; (b-1) s - p + d(k-1) + 1\big)
+
+    clipped to :math:`[0, n)`.  Each task runs :func:`refpool.max_pool` on its
+    whole chunk, with a padding :math:`\equiv c_0 + p \pmod s` that puts the
+    local windows on the global grid, for the outputs that read only the chunk,
+    and on small regions assembled from the chunk and its neighbours' strips for
+    the seams; padding stands for the input's border only where a region meets
+    it, and :math:`-\infty` cells are appended where windows overhang the
+    input's right end (they never win, and never start a window's scan).  Values
+    and indices are bitwise those of the whole-array call; indices are flat
+    indices into the whole spatial block.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+        Any chunking, along every axis.
+    kernel_size, stride, padding, dilation, ceil_mode, return_indices, field_type
+        As in :func:`refpool.max_pool` (``field_type`` is checked once, for the
+        whole array).
+    engine : {"auto", "cpu", "cuda", "reference"}
+        Engine of every block's in-memory call.
+    out : None
+        Dask arrays are immutable; only ``None`` is accepted.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    indices : dask.array.Array of int64
+        Only with ``return_indices=True``.
+    """
+    spec, return_indices = _prepare(
+        x, engine, out, lambda shape: (
+            _args.window_spec(shape, kernel_size, stride, padding, dilation, ceil_mode,
+                              padding_limit="dilated"),
+            _args.check_bool(return_indices, "return_indices")),
+        field_type=field_type, field_check=check_pointwise_field_type, op="max_pool")
+    block = _MaxPoolBlock(_window_rules(spec, "dilated"), kernel=spec.kernel,
+                          stride=spec.stride, dilation=spec.dilation,
+                          return_indices=return_indices, engine=engine)
+    return _apply(x, "max_pool", block, x.dtype,
+                  second_dtype=np.dtype(np.int64) if return_indices else None)
+
+
+def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+             divisor_override=None, *, engine="auto", out=None):
+    r"""Average pooling of a Dask array (:func:`refpool.avg_pool`, chunked in space).
+
+    Halo as :func:`max_pool` with :math:`d = 1`; explicit cells appended past the
+    input's right end are zeros.  The divisor of every output is the one of the
+    whole-array call (its window's place in the whole input): where a block's
+    local call would count differently, the block sums with divisor 1 and
+    divides by the global divisor, as the engines do (sum in the input dtype,
+    float64 divisor, one rounding).
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
+        As in :func:`refpool.avg_pool`.
+    engine, out
+        As in :func:`max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    """
+    spec, count_include_pad, divisor_override = _prepare(x, engine, out, lambda shape: (
+        _args.window_spec(shape, kernel_size, stride, padding, 1, ceil_mode,
+                          padding_limit="kernel"),
+        _args.check_bool(count_include_pad, "count_include_pad"),
+        _args.check_divisor_override(divisor_override)))
+    block = _AvgPoolBlock(_window_rules(spec, "kernel"), kernel=spec.kernel, stride=spec.stride,
+                          count_include_pad=count_include_pad,
+                          divisor_override=divisor_override, engine=engine)
+    return _apply(x, "avg_pool", block, x.dtype)
+
+
+def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
+                      engine="auto", out=None):
+    r"""Adaptive max pooling of a Dask array (:func:`refpool.adaptive_max_pool`).
+
+    Outputs :math:`[a, b)` read :math:`[\lfloor a n/o \rfloor, \lceil b n/o \rceil)`.
+    With the period :math:`P = o / \gcd(n, o)`, a run of outputs between two
+    multiples of :math:`P` is an adaptive pooling of its own input range (its
+    windows start at integer multiples of :math:`n/o`), so each block makes one
+    in-memory call per such run and per leftover output; output chunks snap to
+    multiples of :math:`P` when :math:`P` is short.  Bitwise identical values
+    and indices.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    output_size, return_indices, field_type
+        As in :func:`refpool.adaptive_max_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    osize, return_indices = _prepare(
+        x, engine, out, lambda shape: (
+            _args.adaptive_output_size(shape, output_size),
+            _args.check_bool(return_indices, "return_indices")),
+        field_type=field_type, field_check=check_pointwise_field_type,
+        op="adaptive_max_pool")
+    block = _AdaptiveBlock(_adaptive_rules(x, osize), op="adaptive_max_pool",
+                           return_indices=return_indices, engine=engine)
+    return _apply(x, "adaptive_max_pool", block, x.dtype,
+                  second_dtype=np.dtype(np.int64) if return_indices else None)
+
+
+def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
+    r"""Adaptive average pooling of a Dask array (:func:`refpool.adaptive_avg_pool`).
+
+    Chunked as :func:`adaptive_max_pool`; every output is the mean of its global
+    window, computed by an in-memory call over exactly that window.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    output_size
+        As in :func:`refpool.adaptive_avg_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    osize = _prepare(x, engine, out,
+                     lambda shape: _args.adaptive_output_size(shape, output_size))
+    block = _AdaptiveBlock(_adaptive_rules(x, osize), op="adaptive_avg_pool",
+                           return_indices=False, engine=engine)
+    return _apply(x, "adaptive_avg_pool", block, x.dtype)

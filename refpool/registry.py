@@ -1,0 +1,152 @@
+"""The operator registry: one row per public operator.
+
+Everything that enumerates operators reads this table: the command line
+(``refpool ops``), the conformance catalogue and its engine adapters, the
+documentation's symmetry table, :mod:`refpool.dask`'s operator list,
+:func:`refpool.exact_symmetries` and ``tests/test_registry.py``, which fails when
+a piece of an operator is missing.  ``docs/architecture.rst`` lists the pieces
+(the "adding an operator" checklist).
+
+A row names the operator's *family*, and the family names its files: the public
+module ``refpool/<family>.py``, the engine modules
+``refpool/engines/{reference,cpu,cuda}/<family>.py`` (each defining the row's
+``entry_points`` with the same parameters), the Dask module
+``refpool/dask/<family>.py`` and the catalogue generator
+``refpool.conformance.catalog.GENERATORS[<family>]``.
+
+Importing this module imports neither Numba nor Dask.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from . import _args
+from .equivariance import rules as _rules
+
+#: the engines of every operator (defined with the ``engine=`` rule in refpool._args)
+ENGINES = _args.ENGINES
+
+COMPARISONS = ("exact", "tolerance", "mode")
+FIELD_TYPE_RULES = ("none", "optional", "required")
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One public operator.
+
+    Attributes
+    ----------
+    name : str
+        Public name, ``refpool.<name>``.
+    family : str
+        The name of its public, engine and Dask modules (``pooling``,
+        ``antialiased``, ``interpolate``, ``field_pooling``).
+    entry_points : tuple of str
+        The functions of ``refpool.engines.<engine>.<family>`` that compute it,
+        the same in every engine.
+    comparison : {"exact", "tolerance", "mode"}
+        How engines and peers are compared: ``"exact"`` bitwise (selection
+        operators); ``"tolerance"`` within the per-dtype tolerance (linear
+        operators); ``"mode"`` exact for the nearest modes of
+        :func:`refpool.interpolate`, tolerance otherwise.
+    field_type : {"none", "optional", "required"}
+        ``"optional"``: a pointwise selection operator that checks a
+        permutation ``field_type=`` when given; ``"required"``: field-aware.
+    rule : type
+        Its exactness rule (:mod:`refpool.equivariance`): the per-axis structure
+        that :func:`refpool.exact_symmetries` compares with its mirror images.
+        The rule's ``condition`` is the condition in words.
+    docs_page : str
+        The page ``docs/<docs_page>.rst`` that documents it.
+    """
+
+    name: str
+    family: str
+    entry_points: tuple
+    comparison: str
+    field_type: str
+    rule: type
+    docs_page: str
+
+    @property
+    def condition(self):
+        """The documented exactness condition, in words (the rule's)."""
+        return self.rule.condition
+
+    @property
+    def function(self):
+        """The public function ``refpool.<name>``."""
+        return getattr(importlib.import_module(f"refpool.{self.family}"), self.name)
+
+    def engine_module(self, engine):
+        """``refpool.engines.<engine>.<family>`` (imports Numba for cpu and cuda)."""
+        return importlib.import_module(f"refpool.engines.{engine}.{self.family}")
+
+    @property
+    def dask_function(self):
+        """``refpool.dask.<family>.<name>`` (imports Dask)."""
+        return getattr(importlib.import_module(f"refpool.dask.{self.family}"), self.name)
+
+
+def _rows():
+    pooling = dict(family="pooling", docs_page="pooling")
+    antialiased = dict(family="antialiased", docs_page="antialiasing")
+    fields = dict(family="field_pooling", docs_page="invariant")
+    return (
+        Operator("max_pool", entry_points=("max_pool", "max_pool_with_indices"),
+                 comparison="exact", field_type="optional", rule=_rules.MaxPoolRule,
+                 **pooling),
+        Operator("avg_pool", entry_points=("avg_pool",), comparison="tolerance",
+                 field_type="none", rule=_rules.AvgPoolRule, **pooling),
+        Operator("adaptive_max_pool",
+                 entry_points=("adaptive_max_pool", "adaptive_max_pool_with_indices"),
+                 comparison="exact", field_type="optional", rule=_rules.AdaptiveRule,
+                 **pooling),
+        Operator("adaptive_avg_pool", entry_points=("adaptive_avg_pool",),
+                 comparison="tolerance", field_type="none", rule=_rules.AdaptiveRule,
+                 **pooling),
+        Operator("antialiased_avg_pool", entry_points=("antialiased_avg_pool",),
+                 comparison="tolerance", field_type="none",
+                 rule=_rules.AntialiasedAvgRule, **antialiased),
+        Operator("antialiased_max_pool", entry_points=("antialiased_max_pool",),
+                 comparison="tolerance", field_type="optional",
+                 rule=_rules.AntialiasedMaxRule, **antialiased),
+        Operator("blur_pool", entry_points=("blur_pool",), comparison="tolerance",
+                 field_type="none", rule=_rules.BlurPoolRule, **antialiased),
+        Operator("interpolate", family="interpolate",
+                 entry_points=("nearest", "linear", "cubic"), comparison="mode",
+                 field_type="none", rule=_rules.InterpolateRule, docs_page="interpolation"),
+        Operator("group_pool", entry_points=("group_pool",), comparison="exact",
+                 field_type="required", rule=_rules.PointwiseRule, **fields),
+        Operator("norm_pool", entry_points=("norm_pool",), comparison="tolerance",
+                 field_type="required", rule=_rules.PointwiseRule, **fields),
+        Operator("induced_norm_pool", entry_points=("induced_norm_pool",),
+                 comparison="tolerance", field_type="required", rule=_rules.PointwiseRule,
+                 **fields),
+        Operator("norm_max_pool", entry_points=("norm_max_pool",), comparison="exact",
+                 field_type="required", rule=_rules.NormMaxPoolRule, **fields),
+    )
+
+
+#: every public operator, by name, in documentation order
+OPERATORS = {op.name: op for op in _rows()}
+
+#: the families, in catalogue order
+FAMILIES = tuple(dict.fromkeys(op.family for op in OPERATORS.values()))
+
+
+def lookup(op):
+    """The :class:`Operator` of ``op``: a public refpool function or its name."""
+    name = op if isinstance(op, str) else getattr(op, "__name__", None)
+    try:
+        return OPERATORS[name]
+    except (KeyError, TypeError):
+        raise ValueError(f"op must be a public refpool operator "
+                         f"({', '.join(OPERATORS)}), got {op!r}") from None
+
+
+def for_family(family):
+    """The operators of one family, in registry order."""
+    return [op for op in OPERATORS.values() if op.family == family]
