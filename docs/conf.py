@@ -1,5 +1,6 @@
 """Sphinx configuration for refpool's documentation."""
 
+import importlib
 import os
 import sys
 
@@ -21,6 +22,18 @@ extensions = [
     "sphinx.ext.viewcode",
     "symmetry_table",
 ]
+
+# Math renders without a network: sphinx-mathjax-offline (in the "docs" and "test"
+# extras) ships MathJax 3 and copies it to _build/html/_static/mathjax, and points
+# mathjax_path there.  Without it, Sphinx's default loads MathJax from a CDN.
+try:
+    importlib.import_module("sphinx-mathjax-offline")
+except ImportError:
+    print("docs/conf.py: sphinx-mathjax-offline is not installed, so the built pages load "
+          "MathJax from the network; pip install -e '.[docs]' serves it from the docs",
+          file=sys.stderr)
+else:
+    extensions.append("sphinx-mathjax-offline")
 napoleon_numpy_docstring = True
 napoleon_google_docstring = False
 autodoc_member_order = "bysource"

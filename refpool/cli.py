@@ -48,8 +48,10 @@ def cmd_selfcheck(args):
 
 CONFORMANCE_EXIT_CODES = """\
 exit status:
-  0  every case passed (known divergences and unsupported cases allowed)
-  1  at least one case failed
+  0  every case passed (known divergences and unsupported cases allowed) and at
+     least one case was compared
+  1  at least one case failed, or no case was compared (the adapter supports none
+     of the selected cases; allowed with --allow-unsupported)
   2  the run could not be completed: bad arguments, an unknown operator in --ops,
      an adapter that cannot be loaded, an unreadable or damaged golden directory
      (manifest, archive, checksum, a case that cannot be read: reported per case,
@@ -66,19 +68,51 @@ def _could_not_run(command, exc, *, traceback=False):
     return 2
 
 
+def _check_report_path(option, path):
+    """A one-line ConformanceError unless a report can be written to ``path``."""
+    from .conformance.runner import ConformanceError
+    folder = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise ConformanceError(f"{option} {path}: is a directory; give a file name")
+    if not os.path.isdir(folder):
+        raise ConformanceError(f"{option} {path}: the folder {folder} does not exist; "
+                               "create it or choose another file")
+    if not os.access(folder, os.W_OK):
+        raise ConformanceError(f"{option} {path}: cannot write in {folder}; choose a "
+                               "writable location")
+
+
+def _check_golden_dir(path):
+    """A one-line ConformanceError unless ``path`` is a folder with a golden manifest."""
+    from .conformance.golden import MANIFEST
+    from .conformance.runner import ConformanceError
+    fix = f"write one with: refpool golden {path}"
+    if not os.path.exists(path):
+        raise ConformanceError(f"--golden {path}: no such folder; {fix}")
+    if not os.path.isdir(path):
+        raise ConformanceError(f"--golden {path}: not a folder (a golden folder holds "
+                               f"{MANIFEST} and one .npz per operator); {fix}")
+    if not os.path.exists(os.path.join(path, MANIFEST)):
+        raise ConformanceError(f"--golden {path}: no {MANIFEST} in it, so not a golden "
+                               f"folder; {fix}")
+
+
 def cmd_conformance(args):
     from .conformance import runner
     try:
         runner.check_ops(args.ops)
-        try:
-            adapter = runner.load_adapter(args.against)
-        except (ImportError, AttributeError) as exc:
-            raise runner.ConformanceError(
-                f"cannot load the adapter {args.against!r}: {type(exc).__name__}: {exc}") from exc
+        for option, path in (("--json", args.json), ("--junit", args.junit)):
+            if path:
+                _check_report_path(option, path)
         if args.golden:
-            return _conformance_golden(args, adapter)
-        report = runner.run(adapter, ops=args.ops,
-                            progress=None if args.quiet else runner.progress_bar())
+            _check_golden_dir(args.golden)
+        adapter = runner.open_adapter(args.against)
+        if args.golden:
+            report = _conformance_golden(args, adapter)
+        else:
+            report = runner.run(adapter, ops=args.ops,
+                                progress=None if args.quiet else runner.progress_bar(),
+                                allow_unsupported=args.allow_unsupported)
     except runner.ConformanceError as exc:
         return _could_not_run("conformance", exc)
     except Exception as exc:  # noqa: BLE001 - an internal error: traceback, then status 2
@@ -88,9 +122,16 @@ def cmd_conformance(args):
 
 def _finish_report(args, runner, report):
     print(report.format())
-    if args.json:
-        runner.write_json(report, args.json)
-        print(f"report written to {args.json}")
+    for option, path, write in (("--json", args.json, runner.write_json),
+                                ("--junit", args.junit, runner.write_junit)):
+        if not path:
+            continue
+        try:
+            write(report, path)
+        except OSError as exc:
+            return _could_not_run("conformance", f"{option} {path}: cannot write the report "
+                                                 f"({exc.strerror or exc})")
+        print(f"{'JSON' if option == '--json' else 'JUnit XML'} report written to {path}")
     return report.exit_code
 
 
@@ -108,8 +149,26 @@ def _conformance_golden(args, adapter):
             continue
         outcomes.append(runner.run_case(adapter, item.case, expected=item.expected,
                                         x=item.input))
-    report = runner.Report(adapter, outcomes, time.perf_counter() - start)
-    return _finish_report(args, runner, report)
+    return runner.Report(adapter, outcomes, time.perf_counter() - start,
+                         against=f"the golden vectors in {os.path.abspath(args.golden)}",
+                         allow_unsupported=args.allow_unsupported)
+
+
+def _cannot_write(directory, exc):
+    where = f" ({exc.filename})" if getattr(exc, "filename", None) not in (None, directory) \
+        else ""
+    return (f"cannot write the golden vectors to {directory}{where}: "
+            f"{exc.strerror or exc}; choose a folder you can create and write to")
+
+
+def _check_writable_dir(directory):
+    """Create ``directory`` and try a file in it before the reference outputs are computed,
+    so that a path that cannot be written fails at once (OSError)."""
+    os.makedirs(directory, exist_ok=True)
+    probe = os.path.join(directory, ".refpool-write-test")
+    with open(probe, "w"):
+        pass
+    os.remove(probe)
 
 
 def cmd_golden(args):
@@ -118,12 +177,21 @@ def cmd_golden(args):
     from .conformance.golden import write_golden
     try:
         cases = catalog(runner.check_ops(args.ops))
+        _check_writable_dir(args.directory)
         manifest = write_golden(args.directory, cases,
                                 progress=None if args.quiet else runner.progress_bar())
-    except (runner.ConformanceError, OSError) as exc:
+    except runner.ConformanceError as exc:
         return _could_not_run("golden", exc)
+    except OSError as exc:
+        return _could_not_run("golden", _cannot_write(args.directory, exc))
     print(f"wrote {len(manifest['cases'])} cases to {args.directory}")
     return 0
+
+
+def cmd_fuzz(args):
+    _use_simulator_without_gpu()           # cuda on Numba's simulator without a GPU
+    from .conformance import fuzz
+    return fuzz.main(args)
 
 
 def build_parser():
@@ -159,7 +227,13 @@ def build_parser():
                         "golden) instead of the reference engine: the stored inputs are fed "
                         "to the adapter, checksums are verified, and only the archives of "
                         "the selected --ops are opened")
-    p.add_argument("--json", default=None, help="write a JSON report here")
+    p.add_argument("--json", default=None, metavar="FILE", help="write a JSON report here")
+    p.add_argument("--junit", default=None, metavar="FILE",
+                   help="write a JUnit XML report here (one testcase per case; unsupported "
+                        "cases and known divergences are skipped)")
+    p.add_argument("--allow-unsupported", action="store_true",
+                   help="pass a run in which no case was compared because the adapter "
+                        "supports none of them (without it, such a run exits 1)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_conformance)
     p = sub.add_parser("golden", help="write the reference outputs of the catalogue",
@@ -169,6 +243,17 @@ def build_parser():
     p.add_argument("--ops", nargs="+", default=None, help="only these operators")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_golden)
+    p = sub.add_parser("fuzz", help="random valid and invalid calls of every operator, "
+                                    "engines against the reference, crash-isolated",
+                       description="Fuzz every registered operator: random valid calls "
+                                   "compared with the reference engine, random invalid "
+                                   "calls that must raise TypeError/ValueError naming the "
+                                   "broken argument; workers are separate processes.",
+                       epilog="exit status: 0 no finding (known defects allowed); 1 "
+                              "findings; 2 the run could not be made.")
+    from .conformance.fuzz import add_arguments as _fuzz_arguments
+    _fuzz_arguments(p)
+    p.set_defaults(func=cmd_fuzz)
     return parser
 
 
@@ -176,11 +261,15 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
-        args = parser.parse_args(["selfcheck"] + list(argv or []))
-    if args.command in (None, "selfcheck", "conformance", "ops"):
+        parser.print_help()
+        print("\nStart here: refpool selfcheck checks every engine against the reference "
+              "(about a minute;\nrefpool selfcheck --engines cpu --no-peers is quicker). "
+              "refpool ops lists the operators.")
+        return 0
+    if args.command in ("selfcheck", "conformance", "ops"):
         _use_simulator_without_gpu()
     start = time.perf_counter()
     code = args.func(args)
-    if args.command in (None, "selfcheck"):
+    if args.command == "selfcheck":
         print(f"done in {time.perf_counter() - start:.1f} s")
     return code

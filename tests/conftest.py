@@ -5,12 +5,22 @@
   before numba is imported, hence here.
 * Hypothesis profiles: ``ci`` (derandomised, the default under CI=true) and
   ``dev``; choose with ``HYPOTHESIS_PROFILE``.
+* The ``slow`` marker: the tests listed in :data:`SLOW` (minutes each on two
+  cores) are marked here, so ``python -m pytest -m "not slow"`` is a quick run.
+* The bounds-checked re-run (``tests/test_boundscheck.py``) runs a *sample* of
+  the differential tests: :data:`BOUNDSCHECK_EXAMPLES` hypothesis examples per
+  test instead of the profile's (``REFPOOL_BOUNDSCHECK_EXAMPLES=all`` for every
+  example), and reports its progress on the terminal while it runs.
 """
 
+import contextlib
 import os
+import threading
+import time
 
 os.environ.setdefault("NUMBA_ENABLE_CUDASIM", "1")
 
+import pytest  # noqa: E402
 from hypothesis import HealthCheck, settings  # noqa: E402
 
 settings.register_profile(
@@ -20,3 +30,131 @@ settings.register_profile(
     "dev", max_examples=60, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# --------------------------------------------------------------------------- slow tests
+#: node ids (without parameters) of the slowest tests: each takes minutes on two cores
+#: (cold caches).  ``-m "not slow"`` leaves them out; CI runs them.
+SLOW = {
+    # the differential tests again, every CPU kernel recompiled with bounds checking
+    "tests/test_boundscheck.py::test_cpu_differential_tests_pass_with_bounds_checking",
+    # a local Dask cluster of worker processes
+    "tests/test_dask_distributed.py",
+    # the wheel installed into a fresh virtual environment
+    "tests/test_packaging.py::test_wheel_installs_and_imports_in_a_fresh_venv",
+}
+
+
+def _is_slow(nodeid):
+    path = nodeid.split("::", 1)[0]
+    return nodeid.split("[", 1)[0] in SLOW or path in SLOW
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if _is_slow(item.nodeid):
+            item.add_marker(pytest.mark.slow)
+
+
+# --------------------------------------------------------------------------- bounds-checked re-run
+#: hypothesis examples per differential test in the bounds-checked re-run
+BOUNDSCHECK_EXAMPLES = 8
+BOUNDSCHECK_TEST = (
+    "tests/test_boundscheck.py::test_cpu_differential_tests_pass_with_bounds_checking")
+#: set by the parent run for the bounds-checked child run: where the child writes progress
+PROGRESS_ENV = "REFPOOL_BOUNDSCHECK_PROGRESS"
+SAMPLE_ENV = "REFPOOL_BOUNDSCHECK_EXAMPLES"
+
+_IN_BOUNDSCHECK_CHILD = os.environ.get("NUMBA_BOUNDSCHECK") == "1" and PROGRESS_ENV in os.environ
+
+if _IN_BOUNDSCHECK_CHILD and os.environ.get(SAMPLE_ENV, "") != "all":
+    settings.register_profile(
+        "boundscheck-sample", settings.get_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci")),
+        max_examples=int(os.environ.get(SAMPLE_ENV) or BOUNDSCHECK_EXAMPLES))
+    settings.load_profile("boundscheck-sample")
+
+
+def _progress(line):
+    path = os.environ.get(PROGRESS_ENV)
+    if path:
+        with open(path, "a") as f:
+            f.write(line + "\n")
+
+
+def pytest_collection_finish(session):
+    if _IN_BOUNDSCHECK_CHILD:
+        _progress(f"total {len(session.items)}")
+
+
+def pytest_runtest_logreport(report):
+    if _IN_BOUNDSCHECK_CHILD and (report.when == "call" or report.outcome != "passed"):
+        _progress(f"done {report.outcome} {report.nodeid}")
+
+
+class _ProgressRelay(threading.Thread):
+    """Copies the child run's progress lines to the terminal while the parent test waits."""
+
+    def __init__(self, config, path):
+        super().__init__(daemon=True)
+        self.config = config
+        self.path = path
+        self.stop = threading.Event()
+        self.start_time = time.monotonic()
+        self.total = None
+        self.done = 0
+        self.offset = 0
+
+    def _say(self, text):
+        capman = self.config.pluginmanager.getplugin("capturemanager")
+        reporter = self.config.pluginmanager.getplugin("terminalreporter")
+        if reporter is None:
+            return
+        with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+            reporter.write_line(text)
+
+    def _read(self):
+        try:
+            with open(self.path) as f:
+                f.seek(self.offset)
+                chunk = f.read()
+        except FileNotFoundError:
+            return
+        complete = chunk[:chunk.rfind("\n") + 1]
+        self.offset += len(complete)
+        for line in complete.splitlines():
+            kind, _, rest = line.partition(" ")
+            elapsed = time.monotonic() - self.start_time
+            if kind == "total":
+                self.total = int(rest)
+                self._say(f"  [bounds-checked re-run] {self.total} differential tests, "
+                          f"{os.environ.get(SAMPLE_ENV) or BOUNDSCHECK_EXAMPLES} examples "
+                          f"each (set {SAMPLE_ENV}=all for the whole suite)")
+            elif kind == "done":
+                self.done += 1
+                outcome, _, nodeid = rest.partition(" ")
+                self._say(f"  [bounds-checked re-run] {self.done}/{self.total or '?'} "
+                          f"{elapsed:5.0f} s  {outcome:<7} {nodeid}")
+
+    def run(self):
+        while not self.stop.wait(1.0):
+            self._read()
+        self._read()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    if item.nodeid != BOUNDSCHECK_TEST or _IN_BOUNDSCHECK_CHILD:
+        yield
+        return
+    import tempfile
+    handle, path = tempfile.mkstemp(prefix="refpool-boundscheck-", suffix=".log")
+    os.close(handle)
+    os.environ[PROGRESS_ENV] = path        # the test copies os.environ into the child's
+    relay = _ProgressRelay(item.config, path)
+    relay.start()
+    try:
+        yield
+    finally:
+        relay.stop.set()
+        relay.join()
+        del os.environ[PROGRESS_ENV]
+        os.remove(path)

@@ -7,7 +7,9 @@ Installed with refpool (entry point ``pytest11``).  Inert unless asked::
 adds one test per catalogue case, with ids such as
 ``refpool::max_pool/2x3x7/kernel_size=3,stride=2,padding=1,dilation=1,ceil_mode=True/float32``.
 Known divergences declared by the adapter are reported as xfail, operators it
-lacks (``NotImplementedError``) as skipped.
+lacks (``NotImplementedError``) as skipped; failed cases, and cases that could not be
+run (the ``error`` state), fail.  An adapter that cannot be loaded or an unknown
+operator in ``--refpool-ops`` stops the session with a one-line usage error.
 """
 
 from __future__ import annotations
@@ -30,13 +32,13 @@ class ConformanceItem(pytest.Item):
         self.adapter = adapter
 
     def runtest(self):
-        from .runner import FAILED, KNOWN, UNSUPPORTED, run_case
+        from .runner import PASSED, KNOWN, UNSUPPORTED, run_case
         outcome = run_case(self.adapter, self.case)
         if outcome.state == UNSUPPORTED:
             pytest.skip(f"unsupported: {outcome.detail}")
         if outcome.state == KNOWN:
             pytest.xfail(f"known divergence: {outcome.detail}")
-        if outcome.state == FAILED:
+        if outcome.state != PASSED:          # failed, or error: could not be run
             raise ConformanceFailure(outcome)
 
     def repr_failure(self, excinfo):
@@ -74,8 +76,12 @@ def pytest_collection_modifyitems(session, config, items):
     spec = config.getoption("--refpool-adapter")
     if not spec:
         return
-    from .runner import load_adapter
-    adapter = load_adapter(spec)
+    from .runner import ConformanceError, check_ops, open_adapter
+    try:
+        ops = check_ops(config.getoption("--refpool-ops"))
+        adapter = open_adapter(spec, option="--refpool-adapter")
+    except ConformanceError as exc:
+        raise pytest.UsageError(str(exc)) from None
     collector = ConformanceCollector.from_parent(session, name="refpool", adapter=adapter,
-                                                 ops=config.getoption("--refpool-ops"))
+                                                 ops=ops)
     items.extend(collector.collect())

@@ -160,6 +160,8 @@ class Outcome:
     state: str
     error: float = 0.0
     detail: str = ""
+    #: wall time of the case (adapter call, reference and comparison), for JUnit reports
+    seconds: float = 0.0
 
 
 def _known(adapter, case):
@@ -183,15 +185,22 @@ def run_case(adapter, case, expected=None, x=None):
     a golden run passes the stored input.  ``expected`` defaults to the reference
     engine's output on ``x``.  The adapter gets a copy of ``x``.
     """
+    start = time.perf_counter()
+    outcome = _run_case(adapter, case, expected, x)
+    outcome.seconds = time.perf_counter() - start
+    return outcome
+
+
+def _run_case(adapter, case, expected, x):
     import refpool
+    fn = getattr(adapter, case.op, None)
+    if fn is None:
+        return Outcome(case, UNSUPPORTED, detail="adapter has no such operator")
     if x is None:
         x = case.make_input()
     kwargs = case.call_kwargs()
     if expected is None:
         expected = getattr(refpool, case.op)(x, **kwargs, engine="reference")
-    fn = getattr(adapter, case.op, None)
-    if fn is None:
-        return Outcome(case, UNSUPPORTED, detail="adapter has no such operator")
     known = _known(adapter, case)
     try:
         actual = fn(x.copy(), **kwargs)
@@ -210,26 +219,45 @@ def run_case(adapter, case, expected=None, x=None):
 
 
 class Report:
-    """Per-operator counts, worst errors and the failing cases of one run."""
+    """Per-operator counts, worst errors and the failing cases of one run.
 
-    def __init__(self, adapter, outcomes, seconds):
+    ``against`` says what the adapter was compared with (default: the reference
+    engine; a golden run names its directory).  ``allow_unsupported`` lets a run in
+    which no case was compared (every case unsupported) pass.
+    """
+
+    def __init__(self, adapter, outcomes, seconds, *, against=None, allow_unsupported=False):
         self.adapter = adapter_name(adapter)
         self.outcomes = outcomes
         self.seconds = seconds
+        self.against = against or "the refpool reference engine"
+        self.allow_unsupported = bool(allow_unsupported)
+
+    def count(self, *states):
+        """How many cases ended in one of ``states``."""
+        return sum(o.state in states for o in self.outcomes)
+
+    @property
+    def compared(self):
+        """How many cases had their output compared (passed, failed or known divergence)."""
+        return self.count(*COMPARED)
 
     @property
     def ok(self):
-        """Whether the run checked something and every case passed (known divergences and
+        """Whether the run compared something and every case passed (known divergences and
         unsupported cases allowed)."""
         return self.exit_code == EXIT_PASSED
 
     @property
     def exit_code(self):
-        """0: every case passed; 1: a case failed; 2: the run could not be completed
-        (a case in ``error``, or no case ran).  2 wins over 1."""
+        """0: every case passed and at least one was compared; 1: a case failed, or no case
+        was compared (every case unsupported) and ``allow_unsupported`` is false; 2: the
+        run could not be completed (a case in ``error``, or no case ran).  2 wins over 1."""
         if not self.outcomes or any(o.state == ERROR for o in self.outcomes):
             return EXIT_ERROR
         if any(o.state == FAILED for o in self.outcomes):
+            return EXIT_FAILED
+        if self.compared == 0 and not self.allow_unsupported:
             return EXIT_FAILED
         return EXIT_PASSED
 
@@ -243,9 +271,12 @@ class Report:
         return table
 
     def to_json(self):
-        return {"adapter": self.adapter, "refpool_version": __version__,
+        return {"adapter": self.adapter, "against": self.against,
+                "refpool_version": __version__,
                 "seconds": round(self.seconds, 3), "ok": self.ok,
                 "exit_code": self.exit_code,
+                "cases": len(self.outcomes), "compared": self.compared,
+                "allow_unsupported": self.allow_unsupported,
                 "summary": self.summary(),
                 "failures": [{"id": o.case.id, "error": o.error, "detail": o.detail}
                              for o in self.outcomes if o.state == FAILED],
@@ -254,8 +285,21 @@ class Report:
                 "known_divergences": [{"id": o.case.id, "reason": o.detail}
                                       for o in self.outcomes if o.state == KNOWN]}
 
+    def totals(self):
+        """The closing line's counts: ``"741 cases: 0 compared, 741 unsupported"``, with
+        the failed, known-divergence and error counts where there are any."""
+        compared = f"{self.compared} compared"
+        parts = [f"{self.count(s)} {label}" for s, label in
+                 ((FAILED, "failed"), (KNOWN, "known divergences")) if self.count(s)]
+        if parts:
+            compared += f" ({', '.join(parts)})"
+        text = f"{len(self.outcomes)} cases: {compared}, {self.count(UNSUPPORTED)} unsupported"
+        if self.count(ERROR):
+            text += f", {self.count(ERROR)} could not be run"
+        return text
+
     def format(self, max_failures=20):
-        lines = [f"conformance of {self.adapter} against the refpool reference "
+        lines = [f"conformance of {self.adapter} against {self.against} "
                  f"(refpool {__version__})", ""]
         errors = [o for o in self.outcomes if o.state == ERROR]
         header = (f"{'operator':<24}{'passed':>8}{'failed':>8}{'known':>8}{'unsupp.':>9}"
@@ -287,18 +331,23 @@ class Report:
             lines += [f"  {n:>4} x {reason}" for reason, n in reasons.items()]
         verdict = {EXIT_PASSED: "PASS", EXIT_FAILED: "FAIL", EXIT_ERROR: "ERROR"}[self.exit_code]
         if not self.outcomes:
-            verdict += " (no cases ran)"
-        elif errors:
-            verdict += f" ({len(errors)} case(s) could not be run)"
-        lines += ["", f"{verdict} - {len(self.outcomes)} cases in {self.seconds:.1f} s"]
+            lines += ["", f"{verdict} (no cases ran) - 0 cases in {self.seconds:.1f} s"]
+            return "\n".join(lines)
+        if self.compared == 0 and not errors:
+            lines += ["", "nothing was compared: the adapter supports none of these cases"
+                      + (" (allowed by --allow-unsupported)" if self.allow_unsupported else
+                         "; choose operators it implements with --ops, or pass "
+                         "--allow-unsupported to accept this")]
+        lines += ["", f"{verdict} - {self.totals()} in {self.seconds:.1f} s"]
         return "\n".join(lines)
 
 
-def run(adapter, cases=None, ops=None, progress=None):
+def run(adapter, cases=None, ops=None, progress=None, allow_unsupported=False):
     """Run ``cases`` (default: the whole catalogue, or the cases of ``ops``).
 
     Raises :class:`ConformanceError` naming ``ops`` when ``ops`` holds an unknown
-    operator name.  A run of no cases has ``exit_code`` 2 and is not ``ok``.
+    operator name.  A run of no cases has ``exit_code`` 2 and is not ``ok``; a run in
+    which every case was unsupported has ``exit_code`` 1 unless ``allow_unsupported``.
     """
     adapter = load_adapter(adapter)
     if cases is None:
@@ -309,7 +358,8 @@ def run(adapter, cases=None, ops=None, progress=None):
         outcomes.append(run_case(adapter, case))
         if progress:
             progress(i + 1, len(cases), case)
-    return Report(adapter, outcomes, time.perf_counter() - start)
+    return Report(adapter, outcomes, time.perf_counter() - start,
+                  allow_unsupported=allow_unsupported)
 
 
 def progress_bar(stream=sys.stderr, width=30):
@@ -334,3 +384,59 @@ def progress_bar(stream=sys.stderr, width=30):
 def write_json(report, path):
     with open(path, "w") as f:
         json.dump(report.to_json(), f, indent=2)
+
+
+def junit_xml(report):
+    """The report as JUnit XML (a string): one ``testsuite`` per run, one ``testcase`` per
+    case (``classname`` ``refpool.<operator>``, ``name`` the case id), with ``failure``
+    for a failed case, ``error`` for a case that could not be run and ``skipped`` for an
+    unsupported case or a known divergence.  A run that compared nothing without
+    ``allow_unsupported`` gets one extra failing testcase, so that CI tools that read
+    only the XML do not count it as a pass."""
+    import xml.etree.ElementTree as ET
+    outcomes = list(report.outcomes)
+    suite = ET.Element("testsuite", name=f"refpool conformance: {report.adapter}",
+                       timestamp=time.strftime("%Y-%m-%dT%H:%M:%S"),
+                       time=f"{report.seconds:.3f}")
+    ET.SubElement(ET.SubElement(suite, "properties"), "property", name="against",
+                  value=report.against)
+    for o in outcomes:
+        case = ET.SubElement(suite, "testcase", classname=f"refpool.{o.case.op}",
+                             name=o.case.id, time=f"{o.seconds:.6f}")
+        if o.state == FAILED:
+            message = o.detail.splitlines()[0] if o.detail else "failed"
+            ET.SubElement(case, "failure", message=message,
+                          type="mismatch").text = (f"{o.detail}\nmax abs error: {o.error}")
+        elif o.state == ERROR:
+            ET.SubElement(case, "error", message=o.detail or "could not be run",
+                          type="could-not-run").text = o.detail
+        elif o.state == UNSUPPORTED:
+            ET.SubElement(case, "skipped", message=f"unsupported: {o.detail}",
+                          type="unsupported")
+        elif o.state == KNOWN:
+            ET.SubElement(case, "skipped", message=f"known divergence: {o.detail}",
+                          type="known-divergence")
+    failures = report.count(FAILED)
+    if outcomes and report.compared == 0 and not report.allow_unsupported \
+            and not report.count(ERROR):
+        case = ET.SubElement(suite, "testcase", classname="refpool", name="something-compared",
+                             time="0")
+        ET.SubElement(case, "failure", type="nothing-compared",
+                      message="no case was compared: every case is unsupported")
+        failures += 1
+    suite.set("tests", str(len(suite.findall("testcase"))))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(report.count(ERROR)))
+    suite.set("skipped", str(report.count(UNSUPPORTED, KNOWN)))
+    root = ET.Element("testsuites", name="refpool conformance")
+    root.append(suite)
+    for attr in ("tests", "failures", "errors", "skipped", "time"):
+        root.set(attr, suite.get(attr))
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def write_junit(report, path):
+    """Write :func:`junit_xml` of ``report`` to ``path``."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(junit_xml(report) + "\n")

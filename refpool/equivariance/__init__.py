@@ -5,8 +5,8 @@ which grid symmetries it is exactly equivariant for a given input shape.
 :func:`check_equivariance` measures the equivariance error of any callable.
 """
 
-from ._checker import ElementCheck, EquivarianceReport, check_equivariance
+from ._checker import ElementCheck, EquivarianceReport, check_equivariance, describe_element
 from .rules import exact_symmetries, grid_group
 
 __all__ = ["exact_symmetries", "grid_group", "check_equivariance", "EquivarianceReport",
-           "ElementCheck"]
+           "ElementCheck", "describe_element"]

@@ -11,6 +11,11 @@ for every element :math:`g` of a sample of the group, with :math:`T_g` the field
 transformation of :meth:`refpool.FieldType.transform`: an exact transpose/reversal of axes
 for grid symmetries, spline interpolation otherwise.  The result is an
 :class:`EquivarianceReport`, one :class:`ElementCheck` row per element.
+
+Elements of the continuous groups :math:`SO(2)` and :math:`O(2)` are given by angles in
+**radians** (``math.radians(30)``, not ``30``); positive angles turn counter-clockwise as
+an image is displayed (row 0 at the top).  Each row names its element twice: in escnn's
+notation (``D4[1,1]``) and in words (``mirror about the diagonal (transpose)``).
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import warnings
 from typing import Iterable, Optional, Sequence, Tuple
 
 import numpy as np
@@ -25,7 +31,7 @@ import numpy as np
 from ..fields import FieldType, _line_reversal
 from ..groups import O2Group
 
-__all__ = ["check_equivariance", "EquivarianceReport", "ElementCheck"]
+__all__ = ["check_equivariance", "EquivarianceReport", "ElementCheck", "describe_element"]
 
 #: Default relative tolerance per output precision: a few float32 ulps (a pipeline of several
 #: rounded steps, summed in another order after a flip, differs by a handful of them), and a
@@ -45,10 +51,14 @@ class ElementCheck:
     Attributes
     ----------
     element : refpool.groups.GroupElement
+        The element, in escnn's notation when printed (``D4[1,1]``); :attr:`description`
+        says what it does.
     angle : float
         Rotation angle of the element in radians, in :math:`[0, 2\pi)`.  For a reflection
         :math:`g = r_\theta f` (flip first, then rotate, escnn's convention) it is
-        :math:`\theta`; in 3D it is the angle of the rotation :math:`\det(M)\,M`.
+        :math:`\theta`, not the angle of the mirror line (``D4[1,1]`` has angle
+        :math:`\pi/2` and is the mirror about the diagonal); in 3D it is the angle of the
+        rotation :math:`\det(M)\,M`.
     flip : bool
         Whether the element reverses orientation (:math:`\det M < 0`).
     is_grid_symmetry : bool
@@ -82,11 +92,18 @@ class ElementCheck:
     def angle_degrees(self) -> float:
         return math.degrees(self.angle)
 
+    @property
+    def description(self) -> str:
+        """The element in words: ``"identity"``, ``"rotation 90°"``, ``"mirror about the
+        diagonal (transpose)"`` (see :func:`describe_element`)."""
+        return describe_element(self.element)
+
     def to_dict(self) -> dict:
         """A JSON-serialisable dict (the element as its ``repr``; non-finite errors as
         strings ``"inf"``/``"nan"``)."""
         return {
             "element": repr(self.element),
+            "description": self.description,
             "angle": self.angle,
             "angle_degrees": self.angle_degrees,
             "flip": self.flip,
@@ -197,11 +214,15 @@ class EquivarianceReport:
         return f"central disk, radius {self.disk:g} x half-size"
 
     def table(self) -> str:
-        """The rows as a fixed-width text table (angles in degrees)."""
-        header = ("element", "angle", "flip", "grid", "max_abs", "max_rel", "rel_l2", "ok")
+        """The rows as a fixed-width text table: the element in escnn's notation and in
+        words, then the angle (degrees; for a reflection :math:`r_\theta f` it is
+        :math:`\theta`), flip, grid symmetry, the errors and the verdict."""
+        header = ("element", "what it does", "angle", "flip", "grid", "max_abs", "max_rel",
+                  "rel_l2", "ok")
         lines = []
         for r in self.rows:
-            lines.append((repr(r.element), f"{r.angle_degrees:.1f}", "yes" if r.flip else "no",
+            lines.append((repr(r.element), r.description, f"{r.angle_degrees:.1f}",
+                          "yes" if r.flip else "no",
                           "yes" if r.is_grid_symmetry else "no", f"{r.max_abs:.3e}",
                           f"{r.max_rel:.3e}", f"{r.rel_l2:.3e}",
                           ("yes" if r.ok else "NO") + (f"  ({r.note})" if r.note else "")))
@@ -210,8 +231,8 @@ class EquivarianceReport:
         widths.append(len(header[-1]))
 
         def fmt(cells):
-            left = cells[0].ljust(widths[0])
-            right = "  ".join(c.rjust(w) for c, w in zip(cells[1:-1], widths[1:-1]))
+            left = "  ".join(c.ljust(w) for c, w in zip(cells[:2], widths[:2]))
+            right = "  ".join(c.rjust(w) for c, w in zip(cells[2:-1], widths[2:-1]))
             return f"{left}  {right}  {cells[-1]}".rstrip()
 
         rule = "-" * (sum(widths) + 2 * (len(widths) - 1))
@@ -228,7 +249,8 @@ class EquivarianceReport:
                 f"compared over the {self._region()}; spline order {self.order} off the grid\n"
                 f"tolerance max_abs <= {self.atol:g} + {self.rtol:g} * max|T f(x)|: {verdict}")
         if worst is not None:
-            text += f"; worst {worst.element!r} (max_rel {worst.max_rel:.3e})"
+            text += (f"; worst {worst.element!r}, {worst.description} "
+                     f"(max_rel {worst.max_rel:.3e})")
         return text
 
     def __str__(self) -> str:
@@ -346,7 +368,13 @@ def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
         spatial axes, or on a 1-D signal along X (identity and the mirror
         :math:`x \mapsto -x` only); the octahedral groups need three spatial axes.
     elements : iterable, optional
-        Group elements (or their escnn parameters) to check.  Default: every element of a
+        Group elements (or their escnn parameters) to check.  Angles are in **radians**:
+        an element of :math:`SO(2)` is an angle :math:`\theta`, one of :math:`O(2)` a pair
+        ``(j, theta)`` meaning :math:`r_\theta f^j`; write ``math.radians(30)`` for 30
+        degrees.  An angle outside :math:`[0, 2\pi]` is reduced modulo :math:`2\pi` with a
+        ``UserWarning`` (which says so when it looks like degrees: an integer such as 30,
+        45 or 90).  :math:`C_N` takes the integer ``k`` (rotation by :math:`2\pi k/N`),
+        :math:`D_N` the pair ``(j, k)``.  Default: every element of a
         finite group; for :math:`SO(2)` the 36 rotations by multiples of 10 degrees, and for
         :math:`O(2)` those 36 rotations and the 36 reflections :math:`r_\theta f` at the same
         angles; on a 1-D signal, those of them that map the line onto itself.
@@ -380,7 +408,16 @@ def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
     Returns
     -------
     EquivarianceReport
-        One :class:`ElementCheck` per element, in the order given.
+        One :class:`ElementCheck` per element, in the order given; printed, a table that
+        names each element in escnn's notation and in words (``D4[1,1]``: ``mirror about
+        the diagonal (transpose)``).
+
+    Warns
+    -----
+    UserWarning
+        If an angle given for :math:`SO(2)` or :math:`O(2)` lies outside
+        :math:`[0, 2\pi]` (it is reduced modulo :math:`2\pi`), in particular one that
+        looks like degrees.
 
     Raises
     ------
@@ -516,10 +553,129 @@ def _resolve_elements(group, elements, line: bool) -> Tuple:
     if isinstance(elements, (str, bytes)) or not isinstance(elements, Iterable):
         raise ValueError(f"elements must be an iterable of elements of {group.name}, got "
                          f"{elements!r}")
+    elements = tuple(elements)
     resolved = tuple(group.element(e) for e in elements)  # ValueError for a foreign element
     if not resolved:
         raise ValueError("elements must hold at least one group element")
+    _warn_about_angles(group, elements)
     return resolved
+
+
+def _given_angle(group, e):
+    """The angle (radians) written in the parameter ``e`` of an element of the continuous
+    planar group ``group``, or ``None`` when ``e`` is already an element (or no angle)."""
+    if hasattr(e, "group") and hasattr(e, "value"):
+        return None
+    if isinstance(group, O2Group):
+        try:
+            e = tuple(e)[1]
+        except (TypeError, IndexError):
+            return None
+    return float(e) if isinstance(e, numbers.Real) and not isinstance(e, (bool, np.bool_)) \
+        else None
+
+
+def _warn_about_angles(group, elements):
+    """Warn once per call about angles of SO(2)/O(2) outside [0, 2 pi], which are most
+    likely degrees (30, 45, 90) or meant modulo a full turn."""
+    if group.is_finite or group.ndim != 2:
+        return
+    outside = []
+    for e in elements:
+        angle = _given_angle(group, e)
+        if angle is not None and math.isfinite(angle) \
+                and not -1e-9 <= angle <= 2.0 * math.pi + 1e-9:
+            outside.append(angle)
+    if not outside:
+        return
+    shown = ", ".join(f"{a:g}" for a in outside[:6]) + (", ..." if len(outside) > 6 else "")
+    degrees = [a for a in outside if a == round(a) and abs(a) > 2.0 * math.pi]
+    if degrees:
+        hint = (f"these look like degrees: elements of {group.name} are angles in radians, "
+                f"so write math.radians({degrees[0]:g}) = "
+                f"{math.radians(degrees[0]):.6g} for {degrees[0]:g} degrees")
+    else:
+        hint = "angles are used modulo 2*pi"
+    warnings.warn(f"check_equivariance: element angle(s) {shown} of {group.name} lie outside "
+                  f"[0, 2*pi) radians; {hint}", UserWarning, stacklevel=4)
+
+
+def _degrees(radians: float) -> str:
+    value = round(math.degrees(radians) % 360.0, 4)
+    return f"{0.0 if value == 360.0 else value:g}\N{DEGREE SIGN}"
+
+
+# Mirror lines of the plane, by their angle from the X axis in degrees (physical
+# coordinates; an array shows X to the right and Y up, so the line at 135 degrees runs
+# from the top-left to the bottom-right pixel: the main diagonal of the array).
+_MIRROR_NAMES = {
+    0.0: "mirror about the horizontal axis (up-down flip)",
+    45.0: "mirror about the anti-diagonal",
+    90.0: "mirror about the vertical axis (left-right flip)",
+    135.0: "mirror about the diagonal (transpose)",
+}
+_AXIS_NAMES = {(1, 0, 0): "x", (0, 1, 0): "y", (0, 0, 1): "z"}
+
+
+def _axis_name(axis) -> str:
+    """The name of a rotation axis whose first non-zero component is positive."""
+    axis = np.asarray(axis, dtype=np.float64)
+    axis = axis / np.abs(axis).max()
+    nonzero = np.abs(axis[np.abs(axis) > 1e-9]).min()
+    scaled = axis / nonzero
+    if np.allclose(scaled, np.round(scaled), atol=1e-6):
+        key = tuple(int(v) for v in np.round(scaled))
+        return _AXIS_NAMES.get(key) or "(" + ", ".join(map(str, key)) + ")"
+    return "(" + ", ".join(f"{v:.3g}" for v in axis) + ")"
+
+
+def _rotation_axis(r: np.ndarray, angle: float) -> np.ndarray:
+    if abs(angle - math.pi) > 1e-6:
+        return np.array([r[2, 1] - r[1, 2], r[0, 2] - r[2, 0], r[1, 0] - r[0, 1]])
+    b = r + np.eye(3)  # a half turn: every column of R + I lies along the axis
+    return b[:, int(np.argmax(np.linalg.norm(b, axis=0)))]
+
+
+def describe_element(g) -> str:
+    r"""A group element in words, for people reading a report.
+
+    Planar elements (the images' axes: rows grow downwards, positive angles turn
+    counter-clockwise as displayed): ``"identity"``, ``"rotation 90°"``, and for
+    reflections the mirror line: ``"mirror about the vertical axis (left-right flip)"``,
+    ``"... horizontal axis (up-down flip)"``, ``"mirror about the diagonal (transpose)"``,
+    ``"mirror about the anti-diagonal"`` or ``"mirror about the line at 30°"`` (from the
+    horizontal, counter-clockwise).  In 3D (physical axes x, y, z): ``"rotation 120° about
+    (1, 1, 1)"``, ``"mirror across the plane normal to z"``, ``"point inversion"``, or
+    ``"point inversion after rotation 90° about z"``.
+
+    >>> from refpool.groups import dihedral
+    >>> [describe_element(g) for g in dihedral(4).elements[4:6]]
+    ['mirror about the vertical axis (left-right flip)', 'mirror about the diagonal (transpose)']
+    """
+    m = np.asarray(g.matrix, dtype=np.float64)
+    flip = bool(np.linalg.det(m) < 0)
+    if m.shape == (2, 2):
+        if not flip:
+            angle = math.atan2(m[1, 0], m[0, 0])
+            if abs(math.remainder(angle, 2.0 * math.pi)) < 1e-9:
+                return "identity"
+            return f"rotation {_degrees(angle)}"
+        # a reflection across the line at phi: [[cos 2phi, sin 2phi], [sin 2phi, -cos 2phi]]
+        phi = round(math.degrees(math.atan2(m[0, 1], m[0, 0]) / 2.0) % 180.0, 4) % 180.0
+        return _MIRROR_NAMES.get(phi, f"mirror about the line at {phi:g}\N{DEGREE SIGN}")
+    rotation = -m if flip else m
+    angle = math.acos(min(1.0, max(-1.0, (np.trace(rotation) - 1.0) / 2.0)))
+    if angle < 1e-9:
+        return "point inversion" if flip else "identity"
+    vector = _rotation_axis(rotation, angle)
+    if vector[np.argmax(np.abs(vector) > 1e-9)] < 0:     # name the axis pointing "up":
+        vector = -vector                                # the same turn, the other way
+        angle = 2.0 * math.pi - angle
+    axis = _axis_name(vector)
+    if flip and abs(angle - math.pi) < 1e-6:
+        return f"mirror across the plane normal to {axis}"
+    text = f"rotation {_degrees(angle)} about {axis}"
+    return f"point inversion after {text}" if flip else text
 
 
 def _angle_and_flip(g) -> Tuple[float, bool]:

@@ -10,6 +10,11 @@
 
 All are compiled inline into their callers (``inline="always"``): they cost no call
 and LLVM sees the loop bodies of the kernel that uses them.
+
+Numba's on-disk cache (``cache=True``) is invalidated by a change to the file of
+the cached kernel only, not by a change to the helpers compiled into it: after
+editing this module, delete the engines' ``__pycache__/*.nbi`` files (or touch
+the kernel modules) so that no kernel keeps the old code.
 """
 
 from __future__ import annotations

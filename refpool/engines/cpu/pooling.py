@@ -24,7 +24,7 @@ from numba import njit, prange
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
-from ._passes import max_into, max_or_nan, tap_columns
+from ._passes import max_or_nan, tap_columns
 from ._rows import unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
@@ -50,8 +50,8 @@ def _window_row_fold(combine, empty):
     """Build the fold of one window row into an output row for the reduction ``combine``.
 
     Max and average pooling differ only in the reduction, so the row passes, the
-    border columns and the choice of specialised pass are written once, here, and
-    built once per reduction below.
+    border columns and the table of specialised passes are written once, here, and
+    built once per reduction below: a new specialisation is one entry of that table.
 
     Parameters
     ----------
@@ -64,11 +64,15 @@ def _window_row_fold(combine, empty):
 
     Returns
     -------
-    numba function
+    fold : numba function
         ``fold(acc, row, k, s, p, d, merge)``: combine the ``k`` taps (stride ``s``,
         padding ``p``, dilation ``d``) of the window row ``row`` into the output row
         ``acc``; ``merge`` says whether ``acc`` already holds earlier window rows
         (otherwise it is overwritten).
+    one_tap : numba function
+        ``one_tap(acc, seg, s, count, merge)``: the pass of one tap, ``acc[j]``
+        combined with ``seg[j*s]`` for ``j < count`` (adaptive max pooling folds
+        whole input rows with it).
     """
 
     # Row passes: ``acc[j]`` (j < count) takes the window-row taps ``seg_e[j*s]``.
@@ -92,17 +96,6 @@ def _window_row_fold(combine, empty):
         for j in range(count):
             m = combine(combine(s0[j * s], s1[j * s]), s2[j * s])
             acc[j] = combine(acc[j], m) if merge else m
-
-    @njit(**_INLINE)
-    def fused_taps(acc, row, start, k, d, s, count, merge):
-        # 1 <= k <= 3 taps in one pass; the first reads row[start + j*s]
-        if k == 1:
-            one_tap(acc, row[start:], s, count, merge)
-        elif k == 2:
-            two_taps(acc, row[start:], row[start + d:], s, count, merge)
-        else:
-            three_taps(acc, row[start:], row[start + d:], row[start + 2 * d:], s, count,
-                       merge)
 
     @njit(**_INLINE)
     def border(acc, row, j, k, s, p, d, merge):
@@ -130,28 +123,47 @@ def _window_row_fold(combine, empty):
             return
         start = lo * s - p
         a = acc[lo:hi]
-        # The specialisations, in this one table: windows of 1 to 3 taps are fused
-        # (``fused_taps``), and for them strides 1 and 2 are compile-time constants.
-        # Each branch is one more compiled copy of a pass, so the table stays short;
-        # wider windows take one pass per tap at the run-time stride.
-        if k > 3:
+        # The specialisations, listed once for both reductions: windows of 1 to 3
+        # taps take one fused pass, at stride 1 or 2 as a compile-time constant or
+        # at the run-time stride; wider windows take one pass per tap.  Each entry is
+        # one more compiled copy of a pass, so the table stays short.  Tap count
+        # outside, stride inside: in this order the kernels compile to the same
+        # machine code as the two hand-written ladders this table replaced; the
+        # stride-outside order compiled differently (max_pool kernel 3 timed up to
+        # 15% apart).
+        if k == 1:
+            if s == 1:
+                one_tap(a, row[start:], 1, count, merge)
+            elif s == 2:
+                one_tap(a, row[start:], 2, count, merge)
+            else:
+                one_tap(a, row[start:], s, count, merge)
+        elif k == 2:
+            if s == 1:
+                two_taps(a, row[start:], row[start + d:], 1, count, merge)
+            elif s == 2:
+                two_taps(a, row[start:], row[start + d:], 2, count, merge)
+            else:
+                two_taps(a, row[start:], row[start + d:], s, count, merge)
+        elif k == 3:
+            if s == 1:
+                three_taps(a, row[start:], row[start + d:], row[start + 2 * d:], 1, count, merge)
+            elif s == 2:
+                three_taps(a, row[start:], row[start + d:], row[start + 2 * d:], 2, count, merge)
+            else:
+                three_taps(a, row[start:], row[start + d:], row[start + 2 * d:], s, count, merge)
+        else:
             one_tap(a, row[start:], s, count, merge)
             for e in range(1, k):
                 one_tap(a, row[start + e * d:], s, count, True)
-        elif s == 1:
-            fused_taps(a, row, start, k, d, 1, count, merge)
-        elif s == 2:
-            fused_taps(a, row, start, k, d, 2, count, merge)
-        else:
-            fused_taps(a, row, start, k, d, s, count, merge)
 
-    return fold
+    return fold, one_tap
 
 
 #: fold one window row into the output row: the maximum (NaN wins) ...
-_max_window_row = _window_row_fold(max_or_nan, -np.inf)
+_max_window_row, _max_row_pass = _window_row_fold(max_or_nan, -np.inf)
 #: ... and the sum of the in-bounds taps (average pooling has no dilation: d = 1)
-_sum_window_row = _window_row_fold(_add, 0.0)
+_sum_window_row, _ = _window_row_fold(_add, 0.0)
 
 
 # --------------------------------------------------------------------------- max
@@ -296,7 +308,7 @@ def _adaptive_max_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
             col[:] = -np.inf
             for iz in range(zs[od], ze[od]):
                 for iy in range(ys[oh], ye[oh]):
-                    max_into(col, x[n, c, iz, iy], W)
+                    _max_row_pass(col, x[n, c, iz, iy], 1, W, True)
             o = out[n, c, od, oh]
             for j in range(OW):
                 best = col[xs[j]]

@@ -1,0 +1,1745 @@
+"""``refpool fuzz``: random valid and invalid calls of every operator, engines
+against the reference, in crash-isolated worker processes.
+
+Valid calls
+    :data:`GENERATORS` holds one argument generator per registered operator
+    (:data:`refpool.registry.OPERATORS`); :func:`check_generators` fails loudly
+    when an operator, or a parameter of one, has none, so an operator is fuzzed
+    the day it lands.  A call draws 1 to 3 spatial axes, float32 or float64, odd
+    shapes (an empty batch now and then), a memory layout (:data:`LAYOUTS`:
+    contiguous, Fortran, negative strides, strided, read-only, unaligned) and
+    values (:data:`VALUE_KINDS`: normal, tie-heavy small integers, NaN/inf/±0/
+    subnormal specials, huge and tiny scales, a wide dynamic range).  Every
+    engine asked for runs the call and is compared with the reference engine:
+    bitwise for ``exact`` rows and the nearest modes of ``interpolate`` (signed
+    zeros and NaN bit patterns included), else with the magnitude-relative
+    tolerance of :func:`refpool.conformance.compare.compare` (NaN positions must
+    agree).  The input (its whole memory block, gaps of strided views included)
+    must be unchanged afterwards, and a caller's ``out=`` must be the array
+    returned.
+
+Invalid calls
+    One argument of a valid call is broken (:func:`make_invalid`): a wrong type,
+    a negative, zero, huge (``10**30``) or too-large value, a float for an int, a
+    bool, a string, NaN/inf, a tuple of the wrong length, an input of the wrong
+    dtype or rank or with an empty spatial axis, a bad ``engine`` or ``out``.
+    Every engine must raise :class:`TypeError` or :class:`ValueError` whose
+    message names the broken argument; anything else is a finding.
+
+Isolation
+    Calls run in batches in worker processes (``python -m
+    refpool.conformance.fuzz --worker``), which report each call as they start
+    and finish it.  A worker that dies (segfault, abort) is replaced; the call
+    it was running is rerun alone in a fresh worker, and if it does not crash
+    alone the shortest run of preceding calls that reproduces the crash is
+    searched.  A call that makes no progress for ``timeout`` seconds is a hang
+    (confirmed by a rerun with twice the time).
+
+Findings matching an entry of :data:`KNOWN` (defects being fixed elsewhere) are
+reported apart and do not fail the run; empty the list as the fixes land.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import dataclasses
+import inspect
+import json
+import math
+import os
+import re
+import select
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+import numpy as np
+
+from ..registry import OPERATORS
+
+DTYPES = ("float32", "float64")
+
+#: memory layouts of valid inputs, with their weights
+LAYOUTS = {"C": 4, "F": 1, "negative": 1, "strided": 1, "readonly": 1, "unaligned": 1}
+
+#: value distributions of valid inputs, with their weights
+VALUE_KINDS = {"normal": 3, "ties": 2, "specials": 2, "huge": 1, "tiny": 1, "wide": 1}
+
+#: most elements of one input (keeps 100,000 calls to minutes)
+MAX_ELEMENTS = 2048
+
+#: what a run counts (calls; one per call and kind): all but the first two are findings
+COUNTS = ("valid_calls", "invalid_calls", "rejected_valid", "crashes", "hangs",
+          "mismatches", "modified_inputs", "unclear_errors", "accepted_invalid")
+FINDING_KINDS = ("rejected_valid", "crashes", "hangs", "mismatches", "modified_inputs",
+                 "unclear_errors", "accepted_invalid")
+
+
+class FuzzError(RuntimeError):
+    """The fuzzer cannot run (an operator without a generator, a bad option)."""
+
+
+# =========================================================================== values
+def _encode(v):
+    """A JSON-able form of an argument value (see :func:`_decode`)."""
+    if isinstance(v, (bool, type(None), str)):
+        return v
+    if isinstance(v, (np.bool_, np.integer, np.floating)):
+        return {"__np__": [np.dtype(type(v)).name, _encode(v.item())]}
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else {"__float__": repr(v)}
+    if isinstance(v, complex):
+        return {"__complex__": [_encode(v.real), _encode(v.imag)]}
+    if isinstance(v, tuple):
+        return {"__tuple__": [_encode(e) for e in v]}
+    if isinstance(v, list):
+        return [_encode(e) for e in v]
+    if isinstance(v, dict):
+        return {k: _encode(e) for k, e in v.items()}
+    if isinstance(v, np.ndarray):
+        return {"__ndarray__": [v.dtype.name, _encode(v.tolist())]}
+    if type(v) is object:
+        return {"__object__": True}
+    raise TypeError(f"fuzz: cannot encode {v!r}")
+
+
+def _decode(v):
+    if isinstance(v, list):
+        return [_decode(e) for e in v]
+    if not isinstance(v, dict):
+        return v
+    if set(v) == {"__tuple__"}:
+        return tuple(_decode(e) for e in v["__tuple__"])
+    if set(v) == {"__float__"}:
+        return float(v["__float__"])
+    if set(v) == {"__complex__"}:
+        return complex(*(_decode(e) for e in v["__complex__"]))
+    if set(v) == {"__np__"}:
+        name, value = v["__np__"]
+        return np.dtype(name).type(_decode(value))
+    if set(v) == {"__ndarray__"}:
+        name, value = v["__ndarray__"]
+        return np.array(_decode(value), dtype=name)
+    if set(v) == {"__object__"}:
+        return object()
+    return {k: _decode(e) for k, e in v.items()}
+
+
+def _weighted(rng, table):
+    keys = list(table)
+    p = np.array([table[k] for k in keys], dtype=float)
+    return keys[int(rng.choice(len(keys), p=p / p.sum()))]
+
+
+def _special_values(dtype, exact):
+    info = np.finfo(dtype)
+    # float64 sums of values near the largest double overflow in the reference too
+    # (it computes in float64): keep linear float64 calls below 1e300
+    big = float(info.max) if (exact or dtype == np.float32) else 1e300
+    payload_nan = (np.array(0x7FC00001, np.uint32).view(np.float32) if dtype == np.float32
+                   else np.array(0x7FF8000000000001, np.uint64).view(np.float64))
+    return np.array([np.nan, -np.nan, float(payload_nan), np.inf, -np.inf, 0.0, -0.0,
+                     float(info.smallest_subnormal), -float(info.smallest_subnormal),
+                     float(info.tiny), -float(info.tiny), big, -big, 1.0, -1.0],
+                    dtype=dtype)
+
+
+def make_values(shape, dtype, kind, seed, exact=False):
+    """The values of an input (a fresh C-contiguous array)."""
+    dtype = np.dtype(dtype)
+    rng = np.random.default_rng(seed)
+    size = math.prod(shape)
+    f32 = dtype == np.float32
+    if kind == "ties":
+        v = rng.integers(-2, 3, size).astype(np.float64)
+        v[rng.random(size) < 0.2] = -0.0
+        x = v.astype(dtype)
+    elif kind == "specials":
+        x = rng.standard_normal(size).astype(dtype)
+        specials = _special_values(dtype, exact)
+        picks = rng.random(size) < rng.uniform(0.05, 0.5)
+        x[picks] = rng.choice(specials, size=int(picks.sum()))
+    elif kind == "huge":
+        top = 37.3 if f32 else 299.0
+        x = (rng.standard_normal(size) * 10.0 ** rng.uniform(20, top)).astype(dtype)
+    elif kind == "tiny":
+        lo, hi = (-45.0, -36.0) if f32 else (-323.0, -306.0)
+        x = (rng.standard_normal(size) * 10.0 ** rng.uniform(lo, hi, size)).astype(dtype)
+    elif kind == "wide":
+        x = (rng.standard_normal(size) * 10.0 ** rng.uniform(-30, 30, size)).astype(dtype)
+    else:
+        x = rng.standard_normal(size).astype(dtype)
+    return np.ascontiguousarray(x.reshape(shape))
+
+
+def with_layout(x, layout, seed=0):
+    """``x``'s values in the memory layout ``layout`` (:data:`LAYOUTS`)."""
+    if layout == "C" or x.ndim == 0:
+        return x
+    if layout == "F":
+        return np.asfortranarray(x)
+    if layout == "readonly":
+        x = x.copy()
+        x.flags.writeable = False
+        return x
+    if layout == "negative":
+        axis = int(np.random.default_rng(seed).integers(x.ndim))
+        flipped = np.ascontiguousarray(np.flip(x, axis))
+        return np.flip(flipped, axis)
+    if layout == "strided":
+        axis = int(np.random.default_rng(seed).integers(x.ndim))
+        shape = list(x.shape)
+        shape[axis] = 2 * shape[axis]
+        base = np.full(shape, 1234.5, dtype=x.dtype)      # the gaps must never be read
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(1, None, 2)
+        view = base[tuple(index)]
+        view[...] = x
+        return view
+    if layout == "unaligned":
+        buf = np.zeros(x.nbytes + x.itemsize, dtype=np.uint8)
+        view = buf[1:1 + x.nbytes].view(x.dtype).reshape(x.shape)
+        view[...] = x
+        return view
+    raise ValueError(f"unknown layout {layout!r}")
+
+
+# =========================================================================== calls
+@dataclasses.dataclass
+class Call:
+    """One fuzz call, plain data: everything needed to rebuild it.
+
+    ``broken`` names the argument an invalid call broke (``None`` for a valid
+    call) and ``breakage`` says how.
+    """
+
+    index: int
+    op: str
+    shape: tuple
+    dtype: str
+    layout: str = "C"
+    values: str = "normal"
+    seed: int = 0
+    kwargs: dict = dataclasses.field(default_factory=dict)
+    broken: str | None = None
+    breakage: str = ""
+    use_out: bool = False
+
+    @property
+    def valid(self):
+        return self.broken is None
+
+    def to_json(self):
+        d = dataclasses.asdict(self)
+        d["shape"] = list(self.shape)
+        d["kwargs"] = _encode(self.kwargs)
+        return d
+
+    @classmethod
+    def from_json(cls, d):
+        d = dict(d)
+        d["shape"] = tuple(d["shape"])
+        d["kwargs"] = _decode(d["kwargs"])
+        return cls(**d)
+
+    @property
+    def exact(self):
+        row = OPERATORS[self.op]
+        if row.comparison == "exact":
+            return True
+        if row.comparison == "mode":
+            return str(self.kwargs.get("mode", "nearest")).startswith("nearest")
+        return False
+
+    def make_input(self):
+        """The input ``x`` (broken for ``x:*`` breakages)."""
+        if self.broken == "x":
+            return _broken_input(self)
+        x = make_values(self.shape, self.dtype, self.values, self.seed, self.exact)
+        return with_layout(x, self.layout, self.seed)
+
+    def call_kwargs(self):
+        """The keyword arguments, with field-type specs built (``out`` excluded)."""
+        kwargs = {}
+        for k, v in self.kwargs.items():
+            if k == "field_type" and isinstance(v, dict) and "group" in v:
+                from .fieldspec import field_type_from_spec
+                v = field_type_from_spec(v)
+            kwargs[k] = v
+        return kwargs
+
+    def describe(self):
+        kw = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        what = f"{self.op}(x[{'x'.join(map(str, self.shape))} {self.dtype} {self.layout} " \
+               f"{self.values} seed={self.seed}], {kw})"
+        if self.use_out:
+            what += " with out="
+        if not self.valid:
+            what += f"  [broken {self.broken}: {self.breakage}]"
+        return what
+
+    def reproducer(self, engine="cpu"):
+        """Python source that rebuilds and runs the call."""
+        return ("from refpool.conformance.fuzz import Call, run_call; "
+                f"print(run_call(Call.from_json({json.dumps(self.to_json())}), "
+                f"engines=({engine!r},)))")
+
+
+def _broken_input(call):
+    how = call.breakage
+    x = make_values(call.shape, "float64", "normal", call.seed)
+    if how.startswith("dtype-"):
+        name = how[len("dtype-"):]
+        return (x * 3).astype(name) if name != "bool" else x > 0
+    if how in ("ndim-2", "ndim-6", "empty-spatial"):
+        return x          # the shape itself is the breakage
+    if how == "list":
+        return x.tolist()
+    if how == "masked":
+        return np.ma.masked_array(x, mask=x > 1)
+    if how == "scalar":
+        return 1.5
+    if how == "None":
+        return None
+    raise ValueError(f"unknown input breakage {how!r}")
+
+
+# =========================================================================== field types
+def _ft(name, group, reps):
+    from .fieldspec import spec
+    return spec(name, group, reps)
+
+
+def _field_pools():
+    perm = [_ft("C4 regular x2 + trivial", ["cyclic", 4], ["regular", "regular", "trivial"]),
+            _ft("D4 regular + quotient", ["dihedral", 4], ["regular", ["quotient", [0, 1]]]),
+            _ft("C8 quotient C2", ["cyclic", 8], [["quotient", 2]]),
+            _ft("flip regular + trivial", ["flip"], ["regular", "trivial"]),
+            _ft("C2 regular", ["cyclic", 2], ["regular"]),
+            _ft("trivial x2", ["cyclic", 4], ["trivial", "trivial"]),
+            _ft("C3 regular", ["cyclic", 3], ["regular"])]
+    irreps = [_ft("C8 irreps", ["cyclic", 8], [["irrep", 1], ["irrep", 2], ["irrep", 0]]),
+              _ft("D4 irreps", ["dihedral", 4], [["irrep", 1, 1], ["irrep", 1, 0], "regular"]),
+              _ft("SO2 irreps", ["so2", 3], [["irrep", 1], ["irrep", 3]]),
+              _ft("O2 irreps", ["o2", 2], [["irrep", 1, 1], ["irrep", 0, 0]])]
+    induced = [_ft("C8 induced from C2", ["cyclic", 8],
+                   [["induced", 2, ["irrep", 1]], ["quotient", 4]]),
+               _ft("D4 induced", ["dihedral", 4], [["induced", [0, 2], ["irrep", 1, 0]]]),
+               _ft("C4 induced from C2", ["cyclic", 4], [["induced", 2, ["irrep", 1]]]),
+               _ft("C2 regular", ["cyclic", 2], ["regular"]),
+               _ft("C3 regular", ["cyclic", 3], ["regular"])]
+    not_induced = [irreps[0], _ft("trivial", ["cyclic", 4], ["trivial"]), irreps[2]]
+    return {"perm": perm, "orth": perm + irreps, "induced": induced,
+            "not_perm": irreps, "not_induced": not_induced}
+
+
+_POOLS = None
+_SIZES = {}
+
+
+def pools():
+    global _POOLS
+    if _POOLS is None:
+        _POOLS = _field_pools()
+    return _POOLS
+
+
+def field_size(spec):
+    key = json.dumps(spec, sort_keys=True)
+    if key not in _SIZES:
+        from .fieldspec import field_type_from_spec
+        _SIZES[key] = field_type_from_spec(spec).size
+    return _SIZES[key]
+
+
+# =========================================================================== valid generators
+class _Draw:
+    """Helpers shared by the generators: one ``rng`` per call."""
+
+    def __init__(self, rng):
+        self.rng = rng
+
+    def int(self, lo, hi):
+        """An int in [lo, hi]."""
+        return int(self.rng.integers(lo, hi + 1))
+
+    def chance(self, p):
+        return bool(self.rng.random() < p)
+
+    def pick(self, seq):
+        return seq[int(self.rng.integers(len(seq)))]
+
+    def ndim(self):
+        return self.int(1, 3)
+
+    def per_axis(self, values, scalar_ok=True):
+        """An int (when every axis agrees and a coin says so), a tuple or a list."""
+        values = [int(v) for v in values]
+        if scalar_ok and len(set(values)) == 1 and self.chance(0.6):
+            v = values[0]
+            return np.int64(v) if self.chance(0.05) else v
+        return list(values) if self.chance(0.1) else tuple(values)
+
+    def batch(self, channels=None):
+        """``(N, C)``: an empty batch now and then, a few channels."""
+        n = 0 if self.chance(0.02) else self.int(1, 2)
+        c = channels if channels is not None else self.int(1, 3)
+        return n, c
+
+    def fit(self, nc, spatial, minimum=None):
+        """``(N, C, *spatial)`` with the spatial lengths shrunk (not below ``minimum``)
+        until the input has at most :data:`MAX_ELEMENTS` elements."""
+        spatial = list(spatial)
+        minimum = list(minimum or [1] * len(spatial))
+        budget = MAX_ELEMENTS // max(1, nc[0] * nc[1])
+        while math.prod(spatial) > max(1, budget):
+            room = [n - m for n, m in zip(spatial, minimum)]
+            i = int(np.argmax(room))
+            if room[i] <= 0:
+                break
+            spatial[i] -= 1
+        return tuple(nc) + tuple(spatial)
+
+    def maybe_huge(self, value, p=0.03):
+        """Now and then an int at the edge of the int64 range refpool allows."""
+        if self.chance(p):
+            return self.pick([2 ** 31, 2 ** 40, 2 ** 62])
+        return value
+
+
+def _window(d, ndim, *, dilation=True, padding_limit="dilated", long=0):
+    """Valid window arguments, input lengths and the shortest admissible lengths."""
+    k = [d.int(1, 4 if ndim < 3 else 3) for _ in range(ndim)]
+    dil = [d.pick([1, 1, 2, 3] if ndim < 3 else [1, 1, 2]) if dilation else 1
+           for _ in range(ndim)]
+    if dilation and d.chance(0.02):           # a huge dilation is valid with k = 1
+        k[0], dil[0] = 1, d.pick([2 ** 40, 2 ** 62])
+    pad = []
+    for ki, di in zip(k, dil):
+        limit = (di * (ki - 1) + 1) // 2 if padding_limit == "dilated" else ki // 2
+        pad.append(d.int(0, limit))
+    shortest = [max(1, di * (ki - 1) + 1 - 2 * pi) for ki, di, pi in zip(k, dil, pad)]
+    lengths = [m + d.int(0, 7 + long) for m in shortest]
+    return k, dil, pad, lengths, shortest
+
+
+def _gen_max_pool(d):
+    nd = d.ndim()
+    k, dil, pad, lengths, shortest = _window(d, nd)
+    kw = {"kernel_size": d.per_axis(k)}
+    if d.chance(0.7):
+        kw["stride"] = None if d.chance(0.2) else d.per_axis(
+            [d.maybe_huge(d.int(1, 3)) for _ in range(nd)])
+    if any(pad) or d.chance(0.3):
+        kw["padding"] = d.per_axis(pad)
+    if any(v > 1 for v in dil) or d.chance(0.2):
+        kw["dilation"] = d.per_axis(dil)
+    if d.chance(0.5):
+        kw["ceil_mode"] = d.chance(0.5)
+    if d.chance(0.5):
+        kw["return_indices"] = d.chance(0.6)
+    channels = _optional_field(d, kw)
+    return d.fit(d.batch(channels), lengths, shortest), kw
+
+
+def _optional_field(d, kw, p=0.15):
+    if d.chance(p):
+        ft = d.pick(pools()["perm"])
+        kw["field_type"] = ft
+        return field_size(ft)
+    return None
+
+
+def _gen_avg_pool(d):
+    nd = d.ndim()
+    k, _, pad, lengths, shortest = _window(d, nd, dilation=False, padding_limit="kernel")
+    kw = {"kernel_size": d.per_axis(k)}
+    if d.chance(0.7):
+        kw["stride"] = None if d.chance(0.2) else d.per_axis(
+            [d.maybe_huge(d.int(1, 3)) for _ in range(nd)])
+    if any(pad) or d.chance(0.3):
+        kw["padding"] = d.per_axis(pad)
+    for name in ("ceil_mode", "count_include_pad"):
+        if d.chance(0.5):
+            kw[name] = d.chance(0.5)
+    if d.chance(0.3):
+        kw["divisor_override"] = d.pick([1, 2, 3, 7, -1, -3, 2 ** 31, 2 ** 62, -(2 ** 62)])
+    return d.fit(d.batch(), lengths, shortest), kw
+
+
+def _adaptive_size(d, lengths):
+    sizes = [None if d.chance(0.1) else d.int(1, n + 3) for n in lengths]
+    if all(s is not None for s in sizes) and len(set(sizes)) == 1 and d.chance(0.5):
+        return sizes[0]
+    return tuple(sizes) if d.chance(0.9) else list(sizes)
+
+
+def _gen_adaptive_max_pool(d):
+    kw = {}
+    channels = _optional_field(d, kw)
+    shape = d.fit(d.batch(channels), [d.int(1, 13) for _ in range(d.ndim())])
+    kw["output_size"] = _adaptive_size(d, shape[2:])
+    if d.chance(0.5):
+        kw["return_indices"] = d.chance(0.6)
+    return shape, kw
+
+
+def _gen_adaptive_avg_pool(d):
+    shape = d.fit(d.batch(), [d.int(1, 13) for _ in range(d.ndim())])
+    return shape, {"output_size": _adaptive_size(d, shape[2:])}
+
+
+def _sigma(d, table, hi):
+    return d.pick(table) if d.chance(0.5) else float(d.rng.uniform(0.05, hi))
+
+
+def _gen_antialiased_avg_pool(d):
+    from .. import _args
+    from .catalog import AVG_SIGMAS
+    nd = d.ndim()
+    sigma = _sigma(d, AVG_SIGMAS, 1.6 if nd < 3 else 1.0)
+    fs = _args.gaussian_size(sigma, _args.AVG_TRUNCATE)
+    kw = {"sigma": sigma, "stride": d.per_axis([d.int(1, 3) for _ in range(nd)])}
+    if d.chance(0.5):
+        pad = [d.int(0, fs) for _ in range(nd)]
+        kw["padding"] = d.per_axis(pad)
+    else:
+        pad = [(fs - 1) // 2] * nd
+    shortest = [max(1, fs - 2 * p) for p in pad]
+    return d.fit(d.batch(), [m + d.int(0, 8) for m in shortest], shortest), kw
+
+
+def _gen_antialiased_max_pool(d):
+    from .. import _args
+    from .catalog import MAX_SIGMAS
+    nd = d.ndim()
+    kw = {}
+    nc = d.batch(_optional_field(d, kw))
+    for _ in range(100):
+        k, dil, pad, lengths, shortest = _window(d, nd, long=4)
+        lengths = list(d.fit(nc, lengths, shortest)[2:])
+        sigma = _sigma(d, MAX_SIGMAS, 1.0)
+        fs = _args.gaussian_size(sigma, _args.MAX_TRUNCATE)
+        c = (fs - 1) // 2
+        stride = [d.int(1, 3) for _ in range(nd)] if d.chance(0.7) else None
+        q = [d.int(0, c + 1) for _ in range(nd)] if d.chance(0.3) else None
+        ceil = d.chance(0.3)
+        ok = True
+        for n, ki, si, pi, di, qi in zip(lengths, k, stride or k, pad, dil, q or [c] * nd):
+            span = n + 2 * pi - di * (ki - 1) + 2 * qi - fs
+            if span < 0:
+                ok = False
+                break
+            o = -(-span // si) + 1 if ceil else span // si + 1
+            if ceil and (o - 1) * si - qi + c >= n + pi:
+                o -= 1
+            ok = ok and o >= 1
+        if ok:
+            break
+    else:
+        raise FuzzError("antialiased_max_pool: no valid draw in 100 tries")
+    kw["kernel_size"] = d.per_axis(k)
+    if stride is not None:
+        kw["stride"] = d.per_axis(stride)
+    if any(pad) or d.chance(0.3):
+        kw["padding"] = d.per_axis(pad)
+    if any(v > 1 for v in dil) or d.chance(0.2):
+        kw["dilation"] = d.per_axis(dil)
+    if ceil or d.chance(0.3):
+        kw["ceil_mode"] = ceil
+    kw["sigma"] = sigma
+    if q is not None:
+        kw["blur_padding"] = d.per_axis(q)
+    return tuple(nc) + tuple(lengths), kw
+
+
+def _gen_blur_pool(d):
+    nd = d.ndim()
+    fs = [d.int(1, 7) for _ in range(nd)]
+    pad_type = d.pick(["reflect", "refl", "replicate", "repl", "zero"])
+    off = [d.int(0, 2) for _ in range(nd)] if d.chance(0.4) else [0] * nd
+    kw = {"filt_size": d.per_axis(fs), "stride": d.per_axis([d.int(1, 3) for _ in range(nd)]),
+          "pad_type": pad_type}
+    if any(off) or d.chance(0.2):
+        kw["pad_off"] = d.per_axis(off)
+    shortest = [max((f - 1) // 2 + o, f // 2 + o) + 1 if pad_type in ("reflect", "refl")
+                else 1 for f, o in zip(fs, off)]
+    return d.fit(d.batch(), [m + d.int(0, 8) for m in shortest], shortest), kw
+
+
+_LINEAR = {1: "linear", 2: "bilinear", 3: "trilinear"}
+
+
+def _gen_interpolate(d):
+    nd = d.ndim()
+    modes = ["nearest", "nearest-exact", "area", _LINEAR[nd]] + (["bicubic"] if nd == 2 else [])
+    mode = d.pick(modes)
+    shape = d.fit(d.batch(), [d.int(1, 9) for _ in range(nd)])
+    lengths = shape[2:]
+    kw = {"mode": mode} if (mode != "nearest" or d.chance(0.7)) else {}
+    if d.chance(0.5):
+        kw["size"] = d.per_axis([d.int(1, 16) for _ in range(nd)])
+    else:
+        scales = []
+        for n in lengths:
+            s = d.pick([0.5, 2, 2.0, 1.7, 3, 0.75, 1.25, 2.5, 1 / 3, 1.0, 0.3]) \
+                if d.chance(0.6) else float(d.rng.uniform(0.2, 3.5))
+            scales.append(max(s, 1.0 / n))         # floor(n s) >= 1
+        if len(set(scales)) == 1 and d.chance(0.5):
+            kw["scale_factor"] = scales[0]
+        else:
+            kw["scale_factor"] = tuple(scales)
+        if mode != "area" and d.chance(0.3):
+            kw["recompute_scale_factor"] = d.chance(0.6)
+    if mode in ("linear", "bilinear", "trilinear", "bicubic"):
+        if d.chance(0.7):
+            kw["align_corners"] = d.pick([None, False, True])
+    elif d.chance(0.05):
+        kw["align_corners"] = None
+    if mode in ("bilinear", "bicubic") and d.chance(0.3):
+        kw["antialias"] = True
+    elif d.chance(0.05):
+        kw["antialias"] = False
+    return shape, kw
+
+
+def _field_call(d, pool, spatial_hi=7):
+    ft = d.pick(pools()[pool])
+    lengths = [d.int(1, spatial_hi) for _ in range(d.ndim())]
+    return d.fit(d.batch(field_size(ft)), lengths), {"field_type": ft}
+
+
+def _gen_group_pool(d):
+    return _field_call(d, "perm")
+
+
+def _gen_norm_pool(d):
+    return _field_call(d, "orth")
+
+
+def _gen_induced_norm_pool(d):
+    return _field_call(d, "induced")
+
+
+def _gen_norm_max_pool(d):
+    ft = d.pick(pools()["orth"])
+    nd = d.ndim()
+    k, dil, pad, lengths, shortest = _window(d, nd)
+    kw = {"field_type": ft, "kernel_size": d.per_axis(k)}
+    if d.chance(0.7):
+        kw["stride"] = None if d.chance(0.2) else d.per_axis([d.int(1, 3) for _ in range(nd)])
+    if any(pad) or d.chance(0.3):
+        kw["padding"] = d.per_axis(pad)
+    if any(v > 1 for v in dil) or d.chance(0.2):
+        kw["dilation"] = d.per_axis(dil)
+    if d.chance(0.5):
+        kw["ceil_mode"] = d.chance(0.5)
+    return d.fit(d.batch(field_size(ft)), lengths, shortest), kw
+
+
+#: Parameter kinds, for breaking them (see :data:`BREAKAGES`).  ``"+"``: int >= 1
+#: per axis; ``"0"``: int >= 0 per axis; a trailing ``"?"``: None is valid.
+_WINDOW = {"kernel_size": "int+", "stride": "int+?", "padding": "int0", "dilation": "int+",
+           "ceil_mode": "bool"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Generator:
+    """How to fuzz one operator: ``valid(draw) -> (shape, kwargs)`` and the kind of
+    every parameter (besides ``x``, ``engine`` and ``out``), for invalid calls."""
+
+    valid: object
+    params: dict
+
+
+#: one argument generator per registered operator (checked by :func:`check_generators`)
+GENERATORS = {
+    "max_pool": Generator(_gen_max_pool, dict(_WINDOW, return_indices="bool",
+                                              field_type="field?")),
+    "avg_pool": Generator(_gen_avg_pool, {"kernel_size": "int+", "stride": "int+?",
+                                          "padding": "int0", "ceil_mode": "bool",
+                                          "count_include_pad": "bool",
+                                          "divisor_override": "divisor"}),
+    "adaptive_max_pool": Generator(_gen_adaptive_max_pool,
+                                   {"output_size": "int+?", "return_indices": "bool",
+                                    "field_type": "field?"}),
+    "adaptive_avg_pool": Generator(_gen_adaptive_avg_pool, {"output_size": "int+?"}),
+    "antialiased_avg_pool": Generator(_gen_antialiased_avg_pool,
+                                      {"sigma": "real+", "stride": "int+",
+                                       "padding": "int0?"}),
+    "antialiased_max_pool": Generator(_gen_antialiased_max_pool,
+                                      dict(_WINDOW, sigma="real+", blur_padding="int0?",
+                                           field_type="field?")),
+    "blur_pool": Generator(_gen_blur_pool, {"filt_size": "int+", "stride": "int+",
+                                            "pad_type": "pad_type", "pad_off": "int0"}),
+    "interpolate": Generator(_gen_interpolate,
+                             {"size": "size", "scale_factor": "scale", "mode": "mode",
+                              "align_corners": "bool?", "recompute_scale_factor": "bool?",
+                              "antialias": "bool"}),
+    "group_pool": Generator(_gen_group_pool, {"field_type": "field:perm"}),
+    "norm_pool": Generator(_gen_norm_pool, {"field_type": "field:orth"}),
+    "induced_norm_pool": Generator(_gen_induced_norm_pool, {"field_type": "field:induced"}),
+    "norm_max_pool": Generator(_gen_norm_max_pool, dict(_WINDOW, field_type="field:orth")),
+}
+
+#: parameters every operator has, fuzzed by :func:`make_invalid` for all of them
+COMMON_PARAMS = ("x", "engine", "out")
+
+
+def check_generators(operators=None, generators=None):
+    """Fail loudly (:class:`FuzzError`) when a registered operator has no generator, or
+    has a parameter its generator does not know how to break."""
+    operators = OPERATORS if operators is None else operators
+    generators = GENERATORS if generators is None else generators
+    missing = [name for name in operators if name not in generators]
+    if missing:
+        raise FuzzError(
+            f"no fuzz generator for the registered operator(s) {', '.join(missing)}: add "
+            "one to refpool.conformance.fuzz.GENERATORS (a Generator with a valid-call "
+            "generator and the kind of every parameter)")
+    for name, row in operators.items():
+        params = [p for p in inspect.signature(row.function).parameters
+                  if p not in COMMON_PARAMS]
+        unknown = [p for p in params if p not in generators[name].params]
+        if unknown:
+            raise FuzzError(
+                f"the fuzz generator of {name} does not cover its parameter(s) "
+                f"{', '.join(unknown)}: add them to GENERATORS[{name!r}].params")
+
+
+# =========================================================================== invalid calls
+_NAN, _INF = float("nan"), float("inf")
+
+
+def _int_breakages(kind, nd):
+    out = [("negative", -1), ("huge", 10 ** 30), ("-huge", -(10 ** 30)), ("float", 2.0),
+           ("bool", True), ("str", "2"), ("nan", _NAN), ("inf", _INF), ("complex", 2 + 0j),
+           ("ndarray", np.array([2] * nd)), ("np.float32", np.float32(2)),
+           ("object", object()), ("long-tuple", (1,) * (nd + 1)),
+           ("short-tuple", (1,) * (nd - 1)), ("tuple-float", (1,) * (nd - 1) + (1.5,)),
+           ("tuple-negative", (1,) * (nd - 1) + (-1,)), ("tuple-str", ("1",) * nd),
+           ("tuple-huge", (1,) * (nd - 1) + (10 ** 30,))]
+    if kind.startswith("int+"):
+        out += [("zero", 0), ("tuple-zero", (1,) * (nd - 1) + (0,))]
+    if not kind.endswith("?"):
+        out.append(("None", None))
+    return out
+
+
+def _bool_breakages(kind):
+    out = [("int1", 1), ("int0", 0), ("str", "True"), ("float", 1.0),
+           ("ndarray", np.array([True])), ("object", object())]
+    if not kind.endswith("?"):
+        out.append(("None", None))
+    return out
+
+
+def _real_breakages(nd, tuple_ok=False):
+    out = [("zero", 0.0), ("-zero", -0.0), ("negative", -0.5), ("nan", _NAN), ("inf", _INF),
+           ("-inf", -_INF), ("str", "1.5"), ("bool", True), ("None", None),
+           ("complex", 1.5 + 0j), ("object", object()), ("too-large", 1e15)]
+    if tuple_ok:
+        out += [("long-tuple", (2.0,) * (nd + 1)), ("tuple-nan", (2.0,) * (nd - 1) + (_NAN,)),
+                ("tuple-zero", (2.0,) * (nd - 1) + (0.0,)), ("too-small", 1e-9)]
+    else:
+        out += [("tuple", (1.5,) * nd)]
+    return out
+
+
+#: how the ``x`` argument is broken
+_X_BREAKAGES = ("dtype-int32", "dtype-int64", "dtype-float16", "dtype-complex64",
+                "dtype-bool", "ndim-2", "ndim-6", "empty-spatial", "list", "masked",
+                "scalar", "None")
+
+_ENGINE_BREAKAGES = (("unknown", "gpu"), ("upper", "CPU"), ("None", None), ("int", 0),
+                     ("auto-typo", "autoo"))
+
+_OUT_BREAKAGES = ("wrong-shape", "wrong-dtype", "non-contiguous", "read-only", "list",
+                  "alias-input", "tuple")
+_OUT_INDEX_BREAKAGES = ("single-array", "indices-float", "indices-alias-values",
+                        "short-tuple")
+
+
+def _breakages(op, param, kind, nd, kwargs):
+    """``[(label, value), ...]`` that break ``param`` whatever the other arguments."""
+    if kind.startswith("int"):
+        out = _int_breakages(kind, nd)
+        if param in ("kernel_size", "padding", "filt_size", "pad_off", "blur_padding",
+                     "output_size"):
+            out.append(("too-large", 10 ** 15))
+        return out
+    if kind.startswith("bool"):
+        return _bool_breakages(kind)
+    if kind == "real+":
+        return _real_breakages(nd)
+    if kind == "scale":
+        return _real_breakages(nd, tuple_ok=True)
+    if kind == "size":
+        return [b for b in _int_breakages("int+", nd) if b[0] != "None"] + [
+            ("too-large", 10 ** 15)]
+    if kind == "divisor":
+        return [("zero", 0), ("float", 2.5), ("bool", True), ("str", "3"),
+                ("huge", 10 ** 30), ("-huge", -(10 ** 30)), ("nan", _NAN), ("tuple", (2,)),
+                ("np.float64", np.float64(2))]
+    if kind == "mode":
+        ranked = [m for m, r in (("linear", 1), ("bilinear", 2), ("bicubic", 2),
+                                 ("trilinear", 3)) if r != nd]
+        return [("unknown", "bogus"), ("empty", ""), ("upper", "NEAREST"), ("int", 3),
+                ("None", None), ("wrong-rank", ranked[0]), ("wrong-rank-2", ranked[-1])]
+    if kind == "pad_type":
+        return [("unknown", "mirror"), ("empty", ""), ("upper", "REFLECT"), ("int", 0),
+                ("None", None)]
+    if kind.startswith("field"):
+        out = [("str", "C4"), ("int", 4), ("dict", {"name": "C4", "size": 4})]
+        if kind != "field?":
+            out.append(("None", None))
+        return out + [("wrong-size", "wrong-size")] + (
+            [("not-permutation", "not_perm")] if kind in ("field?", "field:perm") else []) + (
+            [("not-induced", "not_induced")] if kind == "field:induced" else [])
+    raise FuzzError(f"unknown parameter kind {kind!r} of {op}.{param}")
+
+
+def make_invalid(op, d, index, seed):
+    """An invalid call of ``op``: a valid draw with one argument broken."""
+    shape, kwargs = GENERATORS[op].valid(d)
+    params = list(GENERATORS[op].params) + list(COMMON_PARAMS)
+    nd = len(shape) - 2
+    call = Call(index, op, tuple(shape), d.pick(DTYPES), "C", "normal", seed, dict(kwargs))
+    for _ in range(20):
+        param = d.pick(params)
+        if param == "x":
+            how = d.pick(_X_BREAKAGES)
+            call.broken, call.breakage = "x", how
+            if how == "ndim-2":
+                call.shape = tuple(shape[:2])
+            elif how == "ndim-6":
+                call.shape = tuple(shape) + (1,) * (6 - len(shape))
+            elif how == "empty-spatial":
+                s = list(shape)
+                s[2 + d.int(0, nd - 1)] = 0
+                call.shape = tuple(s)
+            elif how in ("scalar", "None"):
+                call.shape = ()
+            return call
+        if param == "engine":
+            label, value = d.pick(_ENGINE_BREAKAGES)
+            call.broken, call.breakage = "engine", label
+            call.kwargs["engine"] = value
+            return call
+        if param == "out":
+            options = list(_OUT_BREAKAGES)
+            if kwargs.get("return_indices"):
+                options += _OUT_INDEX_BREAKAGES
+            call.broken, call.breakage = "out", d.pick(options)
+            return call
+        kind = GENERATORS[op].params[param]
+        label, value = d.pick(_breakages(op, param, kind, nd, kwargs))
+        if kind.startswith("field"):
+            value = _broken_field(d, value, shape[1])
+            if value is _SKIP:
+                continue
+        if op == "interpolate" and param == "size":
+            call.kwargs.pop("scale_factor", None)
+            call.kwargs.pop("recompute_scale_factor", None)
+        if op == "interpolate" and param == "scale_factor":
+            call.kwargs.pop("size", None)
+        call.kwargs[param] = value
+        call.broken, call.breakage = param, label
+        return call
+    raise FuzzError(f"{op}: no breakable argument drawn in 20 tries")
+
+
+_SKIP = object()
+
+
+def _broken_field(d, value, channels):
+    if value == "wrong-size":
+        candidates = [s for s in pools()["orth"] if field_size(s) != channels]
+        return d.pick(candidates)
+    if value in ("not_perm", "not_induced"):
+        same = [s for s in pools()[value] if field_size(s) == channels]
+        return d.pick(same) if same else _SKIP
+    return value
+
+
+# =========================================================================== one call
+def _root(a):
+    while isinstance(getattr(a, "base", None), np.ndarray):
+        a = a.base
+    return a
+
+
+def _snapshot(x):
+    if not isinstance(x, np.ndarray):
+        return None
+    return _root(x).tobytes()
+
+
+def _unchanged(x, snapshot):
+    return snapshot is None or _root(x).tobytes() == snapshot
+
+
+def _names(message, name):
+    """Whether ``message`` names the argument ``name`` (as a word; ``out`` also as
+    ``out[1]``)."""
+    return re.search(rf"(?<![A-Za-z0-9_]){re.escape(name)}(?![A-Za-z0-9_])", message) is not None
+
+
+def _finding(kind, call, engine, detail):
+    return {"kind": kind, "engine": engine, "op": call.op, "index": call.index,
+            "detail": detail}
+
+
+def _bitwise_detail(actual, expected):
+    """How two equal-comparing float arrays still differ in their bits, or ''."""
+    a, e = np.asarray(actual), np.asarray(expected)
+    if a.dtype.kind != "f" or a.shape != e.shape:
+        return ""
+    uint = np.dtype(f"u{a.dtype.itemsize}")
+    differ = a.view(uint) != e.view(uint)
+    if not differ.any():
+        return ""
+    zeros = differ & (a == 0) & (e == 0)
+    nans = differ & np.isnan(a) & np.isnan(e)
+    parts = []
+    if zeros.any():
+        where = tuple(int(i) for i in np.argwhere(zeros)[0])
+        parts.append(f"signed zeros differ at {int(zeros.sum())} position(s), first {where}: "
+                     f"actual {a[where]!r}, expected {e[where]!r}")
+    if nans.any():
+        where = tuple(int(i) for i in np.argwhere(nans)[0])
+        parts.append(f"NaN bit patterns differ at {int(nans.sum())} position(s), first "
+                     f"{where}: actual {a.view(uint)[where]:#x}, expected "
+                     f"{e.view(uint)[where]:#x}")
+    rest = differ & ~zeros & ~nans
+    if rest.any():
+        parts.append(f"{int(rest.sum())} other bitwise difference(s)")
+    return "not bitwise equal: " + "; ".join(parts)
+
+
+def _fresh_out(expected):
+    if isinstance(expected, tuple):
+        return tuple(np.empty_like(np.asarray(e)) for e in expected)
+    return np.empty_like(np.asarray(expected))
+
+
+def _same_out(actual, out):
+    if isinstance(out, tuple):
+        return isinstance(actual, tuple) and all(a is o for a, o in zip(actual, out))
+    return actual is out
+
+
+def run_call(call, engines=("cpu",)):
+    """Run one call: the reference, then each engine.  Returns the list of findings
+    (dicts with ``kind``, ``engine``, ``op``, ``index``, ``detail``)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            if call.valid:
+                return _run_valid(call, engines)
+            return _run_invalid(call, engines)
+
+
+def _run_valid(call, engines):
+    from .compare import compare
+    fn = OPERATORS[call.op].function
+    x = call.make_input()
+    snapshot = _snapshot(x)
+    kwargs = call.call_kwargs()
+    findings = []
+    try:
+        expected = fn(x, **kwargs, engine="reference")
+    except (TypeError, ValueError) as exc:
+        return [_finding("rejected_valid", call, "reference",
+                         f"{type(exc).__name__}: {exc}")]
+    except Exception as exc:  # noqa: BLE001 - anything else is a finding
+        return [_finding("mismatches", call, "reference",
+                         f"the reference raised {type(exc).__name__}: {exc}")]
+    if not _unchanged(x, snapshot):
+        findings.append(_finding("modified_inputs", call, "reference",
+                                 "the input's memory changed"))
+        x = call.make_input()
+        snapshot = _snapshot(x)
+    for engine in engines:
+        out = _fresh_out(expected) if call.use_out else None
+        try:
+            actual = fn(x, **kwargs, engine=engine, out=out) if out is not None else \
+                fn(x, **kwargs, engine=engine)
+        except Exception as exc:  # noqa: BLE001
+            findings.append(_finding("mismatches", call, engine,
+                                     f"raised {type(exc).__name__}: {exc} (the reference "
+                                     "returned an output)"))
+            continue
+        if not _unchanged(x, snapshot):
+            findings.append(_finding("modified_inputs", call, engine,
+                                     "the input's memory changed"))
+            x = call.make_input()
+            snapshot = _snapshot(x)
+        if out is not None and not _same_out(actual, out):
+            findings.append(_finding("mismatches", call, engine,
+                                     "out= given but a different array was returned"))
+        result = compare(actual, expected, call.exact, call=(call.op, x, kwargs))
+        if not result.ok:
+            findings.append(_finding("mismatches", call, engine, result.detail))
+        elif call.exact:
+            parts = zip(actual, expected) if isinstance(expected, tuple) else \
+                [(actual, expected)]
+            for a, e in parts:
+                detail = _bitwise_detail(a, e)
+                if detail:
+                    findings.append(_finding("mismatches", call, engine, detail))
+    return findings
+
+
+def _broken_out(call, x, kwargs):
+    """The ``out`` argument of an ``out:*`` breakage (shaped after the reference)."""
+    fn = OPERATORS[call.op].function
+    expected = fn(x, **kwargs, engine="reference")
+    how = call.breakage
+    if isinstance(expected, tuple):
+        y, idx = (np.empty_like(e) for e in expected)
+        if how == "single-array":
+            return y, x
+        if how == "indices-float":
+            return (y, np.empty(idx.shape, np.float64)), x
+        if how == "indices-alias-values":
+            return (y, y.view(np.int64) if y.dtype == np.float64 else
+                    np.empty(idx.shape, np.int64)), x
+        if how == "short-tuple":
+            return (y,), x
+        inner, x = _broken_single_out(how, np.asarray(expected[0]), x)
+        return (inner, idx), x
+    return _broken_single_out(how, np.asarray(expected), x)
+
+
+def _broken_single_out(how, e, x):
+    if how == "wrong-shape":
+        return np.empty(e.shape[:-1] + (e.shape[-1] + 1,), e.dtype), x
+    if how == "wrong-dtype":
+        return np.empty(e.shape, np.float32 if e.dtype == np.float64 else np.float64), x
+    if how == "non-contiguous":
+        axes = [a for a, n in enumerate(e.shape) if n > 1]
+        if not axes or e.size == 0:   # such views are all contiguous: break it otherwise
+            return np.empty(e.shape, np.float16), x
+        shape = list(e.shape)
+        shape[axes[-1]] *= 2
+        index = [slice(None)] * e.ndim
+        index[axes[-1]] = slice(None, None, 2)
+        return np.empty(shape, e.dtype)[tuple(index)], x
+    if how == "read-only":
+        out = np.empty_like(e)
+        out.flags.writeable = False
+        return out, x
+    if how == "list":
+        return e.tolist(), x
+    if how == "tuple":
+        return (np.empty_like(e),), x
+    if how == "alias-input":
+        # x and out in one block of memory, overlapping
+        base = np.zeros(max(x.size, e.size) + 1, dtype=x.dtype)
+        base[:x.size] = x.reshape(-1)
+        x2 = base[:x.size].reshape(x.shape)
+        out = base[1:1 + e.size].reshape(e.shape)
+        return (out if e.dtype == x.dtype else out.view(e.dtype)), x2
+    raise ValueError(f"unknown out breakage {how!r}")
+
+
+def _run_invalid(call, engines):
+    fn = OPERATORS[call.op].function
+    x = call.make_input()
+    kwargs = call.call_kwargs()
+    findings = []
+    if call.broken == "out":
+        try:
+            out, x = _broken_out(call, x, kwargs)
+        except Exception as exc:  # noqa: BLE001 - the valid call failed: a generator bug
+            return [_finding("rejected_valid", call, "reference",
+                             f"the valid call behind an out= breakage failed: "
+                             f"{type(exc).__name__}: {exc}")]
+        kwargs["out"] = out
+    snapshot = _snapshot(x)
+    targets = [None] if call.broken == "engine" else ["reference"] + list(engines)
+    for engine in targets:
+        args = dict(kwargs) if engine is None else dict(kwargs, engine=engine)
+        label = engine if engine is not None else repr(kwargs.get("engine"))
+        try:
+            fn(x, **args)
+        except (TypeError, ValueError) as exc:
+            if not _names(str(exc), call.broken):
+                findings.append(_finding(
+                    "unclear_errors", call, label,
+                    f"{type(exc).__name__} does not name {call.broken!r}: {exc}"))
+        except Exception as exc:  # noqa: BLE001 - anything else is a finding
+            findings.append(_finding(
+                "unclear_errors", call, label,
+                f"raised {type(exc).__name__} (not TypeError/ValueError): {exc}"))
+        else:
+            findings.append(_finding("accepted_invalid", call, label,
+                                     f"no error for {call.broken}={call.breakage}"))
+        if not _unchanged(x, snapshot):
+            findings.append(_finding("modified_inputs", call, label,
+                                     "the input's memory changed (invalid call)"))
+            snapshot = _snapshot(x)
+    return findings
+
+
+# =========================================================================== the plan
+def make_call(index, seed, ops, valid, layouts=None, dtypes=DTYPES):
+    """The call number ``index`` of a run (deterministic in ``seed`` and ``index``)."""
+    rng = np.random.default_rng([seed, index])
+    d = _Draw(rng)
+    op = d.pick(list(ops))
+    data_seed = int(rng.integers(2 ** 31))
+    if not valid:
+        return make_invalid(op, d, index, data_seed)
+    shape, kwargs = GENERATORS[op].valid(d)
+    layout = _weighted(rng, {k: LAYOUTS[k] for k in (layouts or LAYOUTS)})
+    values = _weighted(rng, VALUE_KINDS)
+    return Call(index, op, tuple(int(s) for s in shape), d.pick(list(dtypes)), layout,
+                values, data_seed, kwargs, use_out=d.chance(0.05))
+
+
+def plan(calls, invalid, seed, ops=None, layouts=None):
+    """The calls of a run, lazily: ``calls`` valid and ``invalid`` invalid ones,
+    interleaved evenly."""
+    ops = list(ops or OPERATORS)
+    total = calls + invalid
+    for i in range(total):
+        is_invalid = invalid and (i + 1) * invalid // total > i * invalid // total
+        yield make_call(i, seed, ops, not is_invalid, layouts)
+
+
+# =========================================================================== known defects
+@dataclasses.dataclass(frozen=True)
+class Known:
+    """A defect being fixed elsewhere: findings it matches do not fail the run."""
+
+    name: str
+    description: str
+    match: object     # (finding, call) -> bool
+
+
+def _max_abs(call):
+    try:
+        x = call.make_input()
+        with np.errstate(all="ignore"):
+            return float(np.nanmax(np.abs(np.asarray(x, dtype=np.float64)), initial=0.0))
+    except Exception:  # noqa: BLE001
+        return 0.0
+
+
+def _bitwise_parts(detail):
+    """The kinds of difference a "not bitwise equal" detail lists."""
+    if not detail.startswith("not bitwise equal: "):
+        return set()
+    parts = detail[len("not bitwise equal: "):].split("; ")
+    return {"zeros" if p.startswith("signed zeros") else
+            "nan" if p.startswith("NaN bit patterns") else "other" for p in parts}
+
+
+#: Defects being fixed elsewhere: the findings they match are listed apart and do not
+#: fail the run.  Empty this list as the fixes land; each entry matches exactly its
+#: defect's findings.  (``nan-payload-selection`` is the NaN twin of
+#: ``signed-zero-selection``, found by this fuzzer.)
+KNOWN = [
+    Known("empty-spatial-axes",
+          "an input with an empty spatial axis is not refused with a ValueError naming x "
+          "(group_pool, norm_pool, induced_norm_pool, ...)",
+          lambda f, c: c.broken == "x" and c.breakage == "empty-spatial"),
+    Known("float32-avg-overflow",
+          "float32 avg_pool accumulates in float32 and overflows near 3e38 (an inf, or "
+          "inf - inf = NaN, where the reference is finite)",
+          lambda f, c: (f["kind"] == "mismatches" and c.op == "avg_pool"
+                        and c.dtype == "float32" and f["engine"] in ("cpu", "cuda")
+                        and (f["detail"] == "infinities differ"
+                             or f["detail"].startswith("NaN in "))
+                        and _max_abs(c) > 1e37)),
+    Known("huge-ints-reach-numba",
+          "ints beyond int64 (or near 2**62) reach the Numba kernels",
+          lambda f, c: ("OverflowError" in f["detail"] or "int too big" in f["detail"]
+                        or "too large to convert" in f["detail"])),
+    Known("out-aliasing",
+          "an out= overlapping the input (or another output) is not refused",
+          lambda f, c: (f["kind"] in ("accepted_invalid", "modified_inputs")
+                        and c.broken == "out"
+                        and c.breakage in ("alias-input", "indices-alias-values"))),
+    Known("signed-zero-selection",
+          "adaptive_max_pool / group_pool: the cpu engine (and cuda) returns the other "
+          "zero than the reference when a window holds both",
+          lambda f, c: (f["kind"] == "mismatches" and f["engine"] in ("cpu", "cuda")
+                        and c.op in ("adaptive_max_pool", "group_pool")
+                        and _bitwise_parts(f["detail"]) == {"zeros"})),
+    Known("nan-payload-selection",
+          "NEW (found by this fuzzer, not triaged): adaptive_max_pool / group_pool: with "
+          "NaNs of different sign or payload in a window, cpu and cuda return another "
+          "NaN than the reference (whose np.max does not say which)",
+          lambda f, c: (f["kind"] == "mismatches" and f["engine"] in ("cpu", "cuda")
+                        and c.op in ("adaptive_max_pool", "group_pool")
+                        and "nan" in _bitwise_parts(f["detail"])
+                        and _bitwise_parts(f["detail"]) <= {"zeros", "nan"})),
+    Known("blur-pool-nan-sign",
+          "blur_pool's NaN sign bits differ from the reference's (not checked: blur_pool "
+          "is compared with a tolerance, where only NaN positions count)",
+          lambda f, c: (f["kind"] == "mismatches" and c.op == "blur_pool"
+                        and "NaN bit patterns" in f["detail"])),
+]
+
+
+def classify(finding, call, known=None):
+    """The name of the :data:`KNOWN` entry matching ``finding``, or ``None``."""
+    for entry in (KNOWN if known is None else known):
+        try:
+            if entry.match(finding, call):
+                return entry.name
+        except Exception:  # noqa: BLE001 - a broken predicate never hides a finding
+            continue
+    return None
+
+
+# =========================================================================== workers
+def _worker_main(argv):
+    """``python -m refpool.conformance.fuzz --worker``: run batches read from stdin
+    (one JSON line each), report ``{"start": i}`` and ``{"result": ...}`` per call and
+    ``{"end": true}`` per batch on the original stdout."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--worker", action="store_true")
+    parser.add_argument("--setup", default=None)
+    args = parser.parse_args(argv)
+    import faulthandler
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)                     # stray prints must not corrupt the protocol
+    sys.stdout = sys.stderr
+    faulthandler.enable()
+    if args.setup:
+        _run_setup(args.setup)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        batch = json.loads(line)
+        engines = tuple(batch["engines"])
+        for data in batch["calls"]:
+            call = Call.from_json(data)
+            proto.write(json.dumps({"start": call.index}) + "\n")
+            proto.flush()
+            try:
+                findings = run_call(call, engines)
+            except Exception as exc:  # noqa: BLE001 - a harness failure is reported
+                findings = [_finding("mismatches", call, "harness",
+                                     f"the fuzzer failed on this call: "
+                                     f"{type(exc).__name__}: {exc}")]
+            proto.write(json.dumps({"result": {"index": call.index,
+                                               "findings": findings}}) + "\n")
+            proto.flush()
+        proto.write('{"end": true}\n')
+        proto.flush()
+
+
+def _run_setup(spec):
+    import importlib
+    module, _, attr = spec.partition(":")
+    getattr(importlib.import_module(module), attr or "setup")()
+
+
+class _Worker:
+    """One worker process and the batch it is running."""
+
+    def __init__(self, env, setup):
+        cmd = [sys.executable, "-m", "refpool.conformance.fuzz", "--worker"]
+        if setup:
+            cmd += ["--setup", setup]
+        self.stderr = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=self.stderr, env=env, start_new_session=True)
+        self.buffer = b""
+        self.batch = None
+        self.results = {}
+        self.current = None
+        self.since = time.monotonic()
+
+    def send(self, calls, engines):
+        self.batch = list(calls)
+        self.results = {}
+        self.current = None
+        self.since = time.monotonic()
+        line = json.dumps({"calls": [c.to_json() for c in calls], "engines": list(engines)})
+        self.proc.stdin.write(line.encode() + b"\n")
+        self.proc.stdin.flush()
+
+    def read(self):
+        """Read what is there; returns (messages, alive)."""
+        try:
+            chunk = os.read(self.proc.stdout.fileno(), 1 << 16)
+        except OSError:
+            chunk = b""
+        if not chunk:
+            return [], False
+        self.buffer += chunk
+        *lines, self.buffer = self.buffer.split(b"\n")
+        return [json.loads(line) for line in lines if line.strip()], True
+
+    def stderr_tail(self, n=3000):
+        try:
+            self.stderr.seek(0)
+            return self.stderr.read().decode(errors="replace")[-n:]
+        except Exception:  # noqa: BLE001
+            return ""
+
+    def kill(self):
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        for f in (self.proc.stdin, self.proc.stdout):
+            try:
+                f.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+    def close(self):
+        try:
+            self.proc.stdin.close()
+            self.proc.wait(timeout=30)
+        except Exception:  # noqa: BLE001
+            self.kill()
+
+
+def _worker_env(workers, engines):
+    import refpool
+    env = dict(os.environ)
+    root = os.path.dirname(os.path.dirname(os.path.abspath(refpool.__file__)))
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in
+                                                  env.get("PYTHONPATH", "").split(os.pathsep)
+                                                  if p])
+    if workers > 1 and "NUMBA_NUM_THREADS" not in env:
+        env["NUMBA_NUM_THREADS"] = str(max(1, (os.cpu_count() or 1) // workers))
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    return env
+
+
+def _run_alone(calls, engines, env, setup, timeout):
+    """Run ``calls`` in one fresh worker, to completion.  Returns ``(status, index,
+    results, stderr)``: status ``"ok"``, ``"crash"`` (index: the call it died in) or
+    ``"hang"``."""
+    w = _Worker(env, setup)
+    try:
+        w.send(calls, engines)
+        while True:
+            r, _, _ = select.select([w.proc.stdout], [], [], 1.0)
+            if r:
+                messages, alive = w.read()
+                for m in messages:
+                    if "start" in m:
+                        w.current, w.since = m["start"], time.monotonic()
+                    elif "result" in m:
+                        w.results[m["result"]["index"]] = m["result"]["findings"]
+                        w.since = time.monotonic()
+                    elif "end" in m:
+                        return "ok", None, w.results, ""
+                if not alive:
+                    w.proc.wait(timeout=10)
+                    return "crash", w.current, w.results, w.stderr_tail()
+            if time.monotonic() - w.since > timeout:
+                w.kill()
+                return "hang", w.current, w.results, w.stderr_tail()
+    finally:
+        if w.proc.poll() is None:
+            w.close()
+
+
+# =========================================================================== a run
+@dataclasses.dataclass
+class FuzzReport:
+    counts: dict
+    findings: list
+    known: list
+    seconds: float
+    calls: dict                       # index -> Call, for every call with a finding
+    per_op: dict
+    stopped_early: bool = False
+    engines: tuple = ("cpu",)
+    seed: int = 0
+
+    @property
+    def ok(self):
+        return not self.findings
+
+    @property
+    def exit_code(self):
+        return 0 if self.ok else 1
+
+    def format(self, max_findings=30):
+        c = self.counts
+        done = c["valid_calls"] + c["invalid_calls"]
+        rate = done / self.seconds if self.seconds else 0.0
+        lines = [(f"refpool fuzz: seed {self.seed}, engines {', '.join(self.engines)} "
+                  "against the reference"), ""]
+        width = max(len(k) for k in COUNTS) + 2
+        for key in COUNTS + ("known_findings",):
+            value = len(self.known) if key == "known_findings" else c[key]
+            lines.append(f"  {key.replace('_', ' '):<{width}}{value:>9}")
+        lines.append(f"  {'wall time':<{width}}{self.seconds:>8.1f}s  ({rate:.0f} calls/s)")
+        if self.stopped_early:
+            lines.append("  (stopped at the time limit)")
+        if self.findings:
+            lines += ["", f"{len(self.findings)} finding(s):"]
+            for f in self.findings[:max_findings]:
+                lines.append(f"  [{f['kind']}] {f['engine']}: {f['call']}")
+                lines.append(f"      {f['detail'][:400]}")
+            if len(self.findings) > max_findings:
+                lines.append(f"  ... and {len(self.findings) - max_findings} more "
+                             "(see --json)")
+        if self.known:
+            by_name = collections.Counter(f["known"] for f in self.known)
+            lines += ["", "known defects (KNOWN, not counted):"]
+            lines += [f"  {n:>5} x {name}" for name, n in by_name.items()]
+        lines += ["", ("PASS" if self.ok else "FAIL") + f" - {done} calls in "
+                  f"{self.seconds:.1f} s"]
+        return "\n".join(lines)
+
+    def to_json(self):
+        return {"seed": self.seed, "engines": list(self.engines),
+                "seconds": round(self.seconds, 3), "ok": self.ok,
+                "counts": self.counts, "known_count": len(self.known),
+                "stopped_early": self.stopped_early, "per_operator": self.per_op,
+                "findings": self.findings, "known": self.known}
+
+
+def _record(finding, call, report_lists, known):
+    name = classify(finding, call, known)
+    entry = dict(finding, call=call.describe(), reproducer=call.reproducer(
+        finding["engine"] if finding["engine"] in ("cpu", "cuda", "reference") else "cpu"),
+        call_json=call.to_json(), known=name)
+    (report_lists[1] if name else report_lists[0]).append(entry)
+    return name
+
+
+def run(calls=300, invalid=100, seed=0, engines=("cpu",), ops=None, batch=200, workers=1,
+        timeout=300.0, isolate=True, max_seconds=None, progress=None, worker_setup=None,
+        layouts=None, known=None):
+    """Fuzz: ``calls`` valid and ``invalid`` invalid calls.  Returns a :class:`FuzzReport`.
+
+    ``isolate=False`` runs every call in this process (no crash or hang protection;
+    for tests that patch engines).  ``max_seconds`` stops handing out batches after
+    that long.  ``worker_setup`` (``"module:function"``) runs in every worker before
+    its first batch.  ``known`` replaces :data:`KNOWN`.
+    """
+    check_generators()
+    engines = tuple(engines)
+    for engine in engines:
+        if engine not in ("cpu", "cuda"):
+            raise FuzzError(f"engines: unknown engine {engine!r} (cpu, cuda)")
+    if "cuda" in engines:
+        from .._dispatch import cuda_available
+        if not cuda_available():
+            raise FuzzError("engines: cuda is unavailable (no GPU, and NUMBA_ENABLE_CUDASIM "
+                            "is not set)")
+    if ops is not None:
+        unknown = [op for op in ops if op not in OPERATORS]
+        if unknown or not ops:
+            raise FuzzError(f"ops: unknown operator(s) {', '.join(map(repr, unknown))}; "
+                            f"known: {', '.join(OPERATORS)}")
+    if batch < 1 or workers < 1:
+        raise FuzzError("batch and workers must be >= 1")
+    counts = dict.fromkeys(COUNTS, 0)
+    per_op = collections.defaultdict(lambda: collections.Counter())
+    lists = ([], [])
+    kept = {}
+    start = time.monotonic()
+    total = calls + invalid
+
+    def account(call, findings):
+        counts["valid_calls" if call.valid else "invalid_calls"] += 1
+        per_op[call.op]["valid" if call.valid else "invalid"] += 1
+        kinds = set()                     # counts are calls: one per call and kind
+        for f in findings:
+            if not _record(f, call, lists, known):
+                kinds.add(f["kind"])
+                kept[call.index] = call
+        for kind in kinds:
+            counts[kind] += 1
+            per_op[call.op][kind] += 1
+        if progress:
+            progress(counts["valid_calls"] + counts["invalid_calls"], total)
+
+    stream = plan(calls, invalid, seed, ops, layouts)
+    stopped = False
+    if not isolate:
+        for call in stream:
+            if max_seconds is not None and time.monotonic() - start > max_seconds:
+                stopped = True
+                break
+            account(call, run_call(call, engines))
+    else:
+        stopped = _run_isolated(stream, engines, batch, workers, timeout, worker_setup,
+                                max_seconds, start, account, lists, counts, known)
+    per_op_plain = {op: dict(c) for op, c in per_op.items()}
+    return FuzzReport(counts, lists[0], lists[1], time.monotonic() - start, kept,
+                      per_op_plain, stopped, engines, seed)
+
+
+def _batches(stream, size):
+    while True:
+        chunk = []
+        for call in stream:
+            chunk.append(call)
+            if len(chunk) == size:
+                break
+        if not chunk:
+            return
+        yield chunk
+
+
+def _run_isolated(stream, engines, batch, workers, timeout, setup, max_seconds, start,
+                  account, lists, counts, known):
+    env = _worker_env(workers, engines)
+    queue = collections.deque()             # remainders of batches a worker died in
+    source = _batches(stream, batch)
+    idle, busy = [], []
+    state = {"stopped": False}
+
+    def next_batch():
+        if queue:
+            return queue.popleft()
+        if max_seconds is not None and time.monotonic() - start > max_seconds:
+            state["stopped"] = True
+            return None
+        return next(source, None)
+
+    def settle(w, status):
+        """Account for a batch whose worker died or hung; requeue what it left."""
+        done = set(w.results)
+        for call in w.batch:
+            if call.index in done:
+                account(call, w.results[call.index])
+        pending = [c for c in w.batch if c.index not in done]
+        if not pending:
+            return
+        culprit = next((c for c in pending if c.index == w.current), pending[0])
+        before = [c for c in w.batch if c.index in done and c.index < culprit.index]
+        after = [c for c in pending if c is not culprit]
+        _diagnose(culprit, before, status, w.stderr_tail(), engines, env, setup, timeout,
+                  account, lists, counts, known)
+        if after:
+            queue.appendleft(after)
+
+    try:
+        while True:
+            while len(busy) < workers:
+                chunk = next_batch()
+                if chunk is None:
+                    break
+                w = idle.pop() if idle else _Worker(env, setup)
+                w.send(chunk, engines)
+                busy.append(w)
+            if not busy:
+                break
+            ready, _, _ = select.select([w.proc.stdout for w in busy], [], [], 1.0)
+            for w in list(busy):
+                if w.proc.stdout in ready:
+                    messages, alive = w.read()
+                    finished = False
+                    for m in messages:
+                        if "start" in m:
+                            w.current, w.since = m["start"], time.monotonic()
+                        elif "result" in m:
+                            w.results[m["result"]["index"]] = m["result"]["findings"]
+                            w.since = time.monotonic()
+                        elif "end" in m:
+                            finished = True
+                    if finished:
+                        by_index = {c.index: c for c in w.batch}
+                        for i, findings in w.results.items():
+                            account(by_index[i], findings)
+                        w.batch, w.results = None, {}
+                        busy.remove(w)
+                        idle.append(w)
+                        continue
+                    if not alive:
+                        try:
+                            w.proc.wait(timeout=10)
+                        except subprocess.TimeoutExpired:
+                            pass
+                        busy.remove(w)
+                        w.kill()
+                        settle(w, "crash")
+                        continue
+                if time.monotonic() - w.since > timeout:
+                    busy.remove(w)
+                    w.kill()
+                    settle(w, "hang")
+    finally:
+        for w in idle:
+            w.close()
+        for w in busy:
+            w.kill()
+    return state["stopped"]
+
+
+def _diagnose(culprit, before, status, tail, engines, env, setup, timeout, account, lists,
+              counts, known):
+    """Confirm a crash or hang of ``culprit`` and find its reproducer."""
+    kind = "crashes" if status == "crash" else "hangs"
+    alone = _run_alone([culprit], engines, env, setup, timeout * (2 if kind == "hangs" else 1))
+    if alone[0] == status:
+        what = "died" if kind == "crashes" else f"made no progress for {timeout * 2:g} s"
+        detail = (f"the worker {what} running this call alone; stderr: "
+                  f"{alone[3][-1500:] or tail[-1500:]}")
+        _report_fatal(kind, culprit, [], detail, account, lists, counts, known)
+        return
+    if alone[0] == "ok":
+        # not on its own: look for the shortest run of preceding calls that reproduces it
+        for size in _doubling(len(before)):
+            seq = before[len(before) - size:] + [culprit]
+            again = _run_alone(seq, engines, env, setup, timeout)
+            if again[0] == status and again[1] == culprit.index:
+                detail = (f"the worker {'died' if kind == 'crashes' else 'hung'} in this call "
+                          f"after the {size} preceding call(s) listed in 'sequence' (not "
+                          f"alone); stderr: {again[3][-1500:] or tail[-1500:]}")
+                _report_fatal(kind, culprit, before[len(before) - size:], detail, account,
+                              lists, counts, known)
+                return
+        detail = (f"the worker {'died' if kind == 'crashes' else 'hung'} in this call once, "
+                  "but neither alone nor after its batch's preceding calls again "
+                  f"(flaky); stderr: {tail[-1500:]}")
+        _report_fatal(kind, culprit, before, detail, account, lists, counts, known)
+        return
+    # alone it fails the other way (a hang turned crash or vice versa): report that
+    other = "crashes" if alone[0] == "crash" else "hangs"
+    _report_fatal(other, culprit, [], f"rerun alone: {alone[0]}; stderr: {alone[3][-1500:]}",
+                  account, lists, counts, known)
+
+
+def _doubling(n):
+    size = 1
+    while size < n:
+        yield size
+        size *= 2
+    if n:
+        yield n
+
+
+def _report_fatal(kind, culprit, sequence, detail, account, lists, counts, known):
+    finding = _finding(kind, culprit, "worker", detail)
+    if sequence:
+        finding["sequence"] = [c.to_json() for c in sequence]
+    account(culprit, [finding])
+
+
+# =========================================================================== replay
+def replay(path, engines=("cpu",), out=sys.stdout):
+    """Rerun, in this process, every finding of a ``--json`` report (or one call's
+    JSON); returns the number of findings that still reproduce."""
+    with open(path) as f:
+        data = json.load(f)
+    entries = data.get("findings", []) + data.get("known", []) if isinstance(data, dict) \
+        and "findings" in data else [{"call_json": data}]
+    still = 0
+    for entry in entries:
+        call = Call.from_json(entry["call_json"])
+        for prior in entry.get("sequence", []):
+            run_call(Call.from_json(prior), engines)
+        found = run_call(call, engines)
+        still += bool(found)
+        said = [f"{f['kind']}: {f['detail'][:200]}" for f in found] or "no finding"
+        print(f"{call.describe()}\n    -> {said}", file=out)
+    return still
+
+
+# =========================================================================== command line
+def add_arguments(p):
+    """The options of ``refpool fuzz``."""
+    p.add_argument("--calls", type=int, default=1000, help="valid calls (default 1000)")
+    p.add_argument("--invalid", type=int, default=200, help="invalid calls (default 200)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--engines", nargs="+", default=["cpu"], choices=("cpu", "cuda"),
+                   help="engines compared with the reference (cuda runs on Numba's "
+                        "simulator without a GPU: slow)")
+    p.add_argument("--ops", nargs="+", default=None, help="only these operators")
+    p.add_argument("--batch", type=int, default=200, help="calls per worker batch")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
+    p.add_argument("--timeout", type=float, default=300.0,
+                   help="seconds without progress before a batch counts as hung "
+                        "(default 300: first calls compile Numba kernels)")
+    p.add_argument("--max-seconds", type=float, default=None,
+                   help="stop handing out batches after this long")
+    p.add_argument("--in-process", action="store_true",
+                   help="run the calls in this process (no crash isolation)")
+    p.add_argument("--json", default=None, metavar="FILE",
+                   help="write the counts and every finding with its reproducer here")
+    p.add_argument("--replay", default=None, metavar="FILE",
+                   help="rerun the findings of a --json report in this process")
+    p.add_argument("--quiet", action="store_true", help="no progress line")
+
+
+def _check_arguments(args):
+    """One-line errors for arguments that would fail late (after the run)."""
+    if args.calls < 0 or args.invalid < 0:
+        raise FuzzError("--calls and --invalid must be >= 0")
+    if args.timeout <= 0:
+        raise FuzzError("--timeout must be positive")
+    if args.replay and not os.path.isfile(args.replay):
+        raise FuzzError(f"--replay {args.replay}: no such file (a --json report of "
+                        "refpool fuzz)")
+    if args.json:
+        folder = os.path.dirname(os.path.abspath(args.json))
+        if os.path.isdir(args.json):
+            raise FuzzError(f"--json {args.json}: is a directory; give a file name")
+        if not os.path.isdir(folder) or not os.access(folder, os.W_OK):
+            raise FuzzError(f"--json {args.json}: cannot write in {folder}")
+
+
+def main(args):
+    """Run ``refpool fuzz`` with parsed ``args``; returns the exit status (0: no
+    finding, 1: findings, 2: the run could not be made)."""
+    try:
+        _check_arguments(args)
+        if args.replay:
+            return 1 if replay(args.replay, tuple(args.engines)) else 0
+    except FuzzError as exc:
+        print(f"refpool fuzz: error: {exc}", file=sys.stderr)
+        return 2
+    progress = None
+    if not args.quiet:
+        last = [0.0]
+
+        def progress(done, total):
+            now = time.monotonic()
+            if now - last[0] > 5 or done == total:
+                last[0] = now
+                sys.stderr.write(f"\rfuzz: {done}/{total} calls")
+                if done == total:
+                    sys.stderr.write("\n")
+                sys.stderr.flush()
+    try:
+        report = run(args.calls, args.invalid, args.seed, tuple(args.engines), args.ops,
+                     args.batch, args.workers, args.timeout, not args.in_process,
+                     args.max_seconds, progress)
+    except FuzzError as exc:
+        print(f"refpool fuzz: error: {exc}", file=sys.stderr)
+        return 2
+    print(report.format())
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(report.to_json(), f, indent=1)
+        print(f"report written to {args.json}")
+    return report.exit_code
+
+
+if __name__ == "__main__":
+    if "--worker" in sys.argv[1:]:
+        from refpool.conformance.fuzz import _worker_main as _main
+        _main(sys.argv[1:])
+    else:
+        parser = argparse.ArgumentParser(prog="python -m refpool.conformance.fuzz")
+        add_arguments(parser)
+        sys.exit(main(parser.parse_args()))
