@@ -77,6 +77,18 @@ def _unique(representations):
     return seen
 
 
+def _require(field_type, channels, op, holds, what, why, *, strict=True):
+    """Check the field type object and its channel count, then that every distinct
+    representation satisfies ``holds`` (``what`` names the property in the error,
+    ``why`` says why the operator needs it)."""
+    _check_field_type_object(field_type, op, strict=strict)
+    check_field_channels(field_type, channels, op)
+    for rep in _unique(field_type.representations):
+        if not holds(rep):
+            raise ValueError(f"{op}: field_type contains representation {_name(rep)!r}, "
+                             f"which is not {what}; {why}")
+
+
 def check_pointwise_field_type(field_type, channels, op):
     """Validate ``field_type=`` of an operator that acts on each channel alone.
 
@@ -87,41 +99,28 @@ def check_pointwise_field_type(field_type, channels, op):
     """
     if field_type is None:
         return
-    _check_field_type_object(field_type, op, strict=False)
-    check_field_channels(field_type, channels, op)
-    for rep in _unique(field_type.representations):
-        if not rep.is_permutation:
-            raise ValueError(
-                f"{op}: field_type contains representation {_name(rep)!r}, "
-                "which is not a permutation representation; a channel-wise max commutes "
-                "only with channel permutations (use norm_max_pool for such fields)")
+    _require(field_type, channels, op, lambda rep: rep.is_permutation,
+             "a permutation representation",
+             "a channel-wise max commutes only with channel permutations (use "
+             "norm_max_pool for such fields)", strict=False)
 
 
 def check_group_pool_field_type(field_type, channels, op="group_pool"):
     """``group_pool``: the max over a field's channels is invariant exactly when every
     :math:`\\rho(g)` permutes the field's channels."""
-    _check_field_type_object(field_type, op)
-    check_field_channels(field_type, channels, op)
-    for rep in _unique(field_type.representations):
-        if not rep.is_permutation:
-            raise ValueError(
-                f"{op}: field_type contains representation {_name(rep)!r}, which is not a "
-                "permutation representation; the max over a field's channels is invariant "
-                "only when every rho(g) permutes them (use norm_pool, or induced_norm_pool "
-                "for induced representations)")
+    _require(field_type, channels, op, lambda rep: rep.is_permutation,
+             "a permutation representation",
+             "the max over a field's channels is invariant only when every rho(g) "
+             "permutes them (use norm_pool, or induced_norm_pool for induced "
+             "representations)")
 
 
 def check_orthogonal_field_type(field_type, channels, op):
     """``norm_pool`` / ``norm_max_pool``: the L2 norm of a field is invariant exactly
     when every :math:`\\rho(g)` is orthogonal."""
-    _check_field_type_object(field_type, op)
-    check_field_channels(field_type, channels, op)
-    for rep in _unique(field_type.representations):
-        if not rep.is_orthogonal:
-            raise ValueError(
-                f"{op}: field_type contains representation {_name(rep)!r}, which is not "
-                "orthogonal; the norm of a field is invariant only when every rho(g) is "
-                "an orthogonal matrix")
+    _require(field_type, channels, op, lambda rep: rep.is_orthogonal, "orthogonal",
+             "the norm of a field is invariant only when every rho(g) is an orthogonal "
+             "matrix")
 
 
 def check_induced_field_type(field_type, channels, op="induced_norm_pool"):

@@ -210,12 +210,24 @@ def _run_case(adapter, case, expected, x):
         state = KNOWN if known else FAILED
         return Outcome(case, state, float("inf"),
                        known or f"{type(exc).__name__}: {exc}")
-    result = compare(actual, expected, case.exact)
+    # linear operators: the error bound is relative to the terms summed (compare.py)
+    result = compare(actual, expected, case.exact, call=(case.op, x, kwargs))
     if result.ok:
         return Outcome(case, PASSED, result.max_abs_error)
     if known:
         return Outcome(case, KNOWN, result.max_abs_error, known)
     return Outcome(case, FAILED, result.max_abs_error, result.detail)
+
+
+def _listed(outcomes, title, most):
+    """Report lines listing up to ``most`` outcomes under ``title`` (none when empty)."""
+    if not outcomes:
+        return []
+    lines = ["", f"{len(outcomes)} {title}:"]
+    lines += [f"  {o.case.id}: {o.detail}" for o in outcomes[:most]]
+    if len(outcomes) > most:
+        lines.append(f"  ... and {len(outcomes) - most} more (see --json)")
+    return lines
 
 
 class Report:
@@ -310,18 +322,8 @@ class Report:
                          f"{row[UNSUPPORTED]:>9}" + (f"{row[ERROR]:>8}" if errors else "")
                          + f"{row['worst_error']:>14.3g}")
         failures = [o for o in self.outcomes if o.state == FAILED]
-        if failures:
-            lines += ["", f"{len(failures)} failing case(s):"]
-            for o in failures[:max_failures]:
-                lines.append(f"  {o.case.id}: {o.detail}")
-            if len(failures) > max_failures:
-                lines.append(f"  ... and {len(failures) - max_failures} more (see --json)")
-        if errors:
-            lines += ["", f"{len(errors)} case(s) could not be run:"]
-            for o in errors[:max_failures]:
-                lines.append(f"  {o.case.id}: {o.detail}")
-            if len(errors) > max_failures:
-                lines.append(f"  ... and {len(errors) - max_failures} more (see --json)")
+        lines += _listed(failures, "failing case(s)", max_failures)
+        lines += _listed(errors, "case(s) could not be run", max_failures)
         reasons = OrderedDict()
         for o in self.outcomes:
             if o.state == KNOWN:

@@ -102,6 +102,12 @@ def _prepare(x, engine, out, validate=None, *, field_type=None, field_check=None
 # with the graph.  The input ranges are the geometry's (``input_range``); a rule
 # adds only the clipping and the local arguments.
 
+#: the input and output lengths of an axis rule that holds its per-axis geometry
+#: (a refpool._geometry object) as ``geometry``
+geometry_n = property(lambda self: self.geometry.n, doc="input length of the axis")
+geometry_o = property(lambda self: self.geometry.output_length, doc="output length of the axis")
+
+
 class _Piece(NamedTuple):
     lo: int               # input region [lo, hi)
     hi: int
@@ -131,13 +137,8 @@ class _WindowAxis(NamedTuple):
     geometry: _geometry.WindowAxis
     limit: int            # largest padding the operator accepts
 
-    @property
-    def n(self):
-        return self.geometry.n
-
-    @property
-    def o(self):
-        return self.geometry.output_length
+    n = geometry_n
+    o = geometry_o
 
     def piece(self, a, b):
         start, stop = self.geometry.input_range(a, b)
@@ -208,13 +209,8 @@ class _AdaptiveAxis(NamedTuple):
     geometry: _geometry.AdaptiveAxis
     unit: int
 
-    @property
-    def n(self):
-        return self.geometry.n
-
-    @property
-    def o(self):
-        return self.geometry.o
+    n = geometry_n
+    o = geometry_o
 
     def piece(self, a, b):
         lo, hi = self.geometry.input_range(a, b)

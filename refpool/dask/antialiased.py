@@ -16,7 +16,7 @@ import numpy as np
 from .. import _args, _geometry
 from .._fieldcheck import check_pointwise_field_type
 from ._blocks import _Block, _pad_after, _take
-from ._planning import _apply, _min_shift, _Piece, _prepare
+from ._planning import _apply, _min_shift, _Piece, _prepare, geometry_n, geometry_o
 
 __all__ = ["antialiased_avg_pool", "antialiased_max_pool", "blur_pool"]
 
@@ -34,13 +34,8 @@ class _ZeroFilterAxis(NamedTuple):
 
     geometry: _geometry.FilterAxis
 
-    @property
-    def n(self):
-        return self.geometry.n
-
-    @property
-    def o(self):
-        return self.geometry.output_length
+    n = geometry_n
+    o = geometry_o
 
     def piece(self, a, b):
         s = self.geometry.stride
@@ -76,13 +71,8 @@ class _BlurAxis(NamedTuple):
 
     geometry: _geometry.FilterAxis
 
-    @property
-    def n(self):
-        return self.geometry.n
-
-    @property
-    def o(self):
-        return self.geometry.output_length
+    n = geometry_n
+    o = geometry_o
 
     def _need(self):
         g = self.geometry
