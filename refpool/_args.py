@@ -270,6 +270,43 @@ def check_size(extent, culprit, what, *, batch=1, itemsize=8, host=False):
             f"need {_format_bytes(nbytes)}, more than {where} ({_format_bytes(limit)})")
 
 
+class Extent(tuple):
+    """A spatial extent (a tuple of ints) that remembers what drives it.
+
+    The argument checks below return an operator's output extent as an ``Extent``
+    whose ``culprit`` names the argument that can make it larger than the input
+    (``"output_size=..."``, ``"padding=..."``, ...); :func:`with_channels` keeps it,
+    and :func:`check_output` names it when the output is refused before allocation.
+    It compares, hashes and unpacks as the plain tuple it is.
+    """
+
+    def __new__(cls, values, culprit=None):
+        self = super().__new__(cls, (int(v) for v in values))
+        self.culprit = culprit
+        return self
+
+
+def check_output(shape, x_shape, dtype, *, host):
+    """The size rule (:func:`check_size`) for an output about to be allocated.
+
+    ``shape`` is the output's ``(N, C, *spatial)`` (an :class:`Extent` from
+    :func:`with_channels` names the argument that drives its spatial extent),
+    ``x_shape`` the input's; ``host``: the output lives in host memory (checked against
+    physical memory too).  An output spatially larger than the input is blamed on that
+    argument, any other on ``x``.
+    """
+    culprit = getattr(shape, "culprit", None)
+    shape, x_shape = tuple(int(n) for n in shape), tuple(int(n) for n in x_shape)
+    spatial, x_spatial = shape[2:], x_shape[2:]
+    if math.prod(spatial) > math.prod(x_spatial):
+        culprit = culprit or (f"the size arguments (output spatial shape {spatial} against "
+                              f"x's {x_spatial})")
+    else:
+        culprit = f"x of shape {x_shape}"
+    check_size(spatial, culprit, "the output", batch=math.prod(shape[:2]),
+               itemsize=np.dtype(dtype).itemsize, host=host)
+
+
 def check_bool(value, name):
     if not isinstance(value, (bool, np.bool_)):
         raise TypeError(f"{name} must be a bool, got {value!r}")
@@ -343,6 +380,8 @@ def window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
     # every engine visits, and the reference engine gathers, output x kernel taps
     check_size(out + k, f"kernel_size={kernel_size!r}",
                "the windows (output positions times kernel taps)")
+    # only the padding makes the output longer than the input
+    out = Extent(out, f"padding={padding!r}")
     return WindowSpec(tuple(spatial_shape), k, s, p, d, ceil_mode, out)
 
 
@@ -366,8 +405,9 @@ def adaptive_output_size(spatial_shape, output_size):
     o = tuple(n if v is None else v for n, v in zip(spatial_shape, o))
     if min(o) < 1:
         raise ValueError(f"output_size must be >= 1 on every axis, got {output_size!r}")
-    check_size(o, f"output_size={output_size!r}", "the output")
-    return o
+    culprit = f"output_size={output_size!r}"
+    check_size(o, culprit, "the output")
+    return Extent(o, culprit)
 
 
 
@@ -454,8 +494,9 @@ def may_share_memory(a, b):
 
 
 def with_channels(x_shape, spatial):
-    """``(N, C, *spatial)`` for an input of shape ``x_shape``."""
-    return tuple(x_shape[:2]) + tuple(spatial)
+    """``(N, C, *spatial)`` for an input of shape ``x_shape``; an :class:`Extent`
+    ``spatial`` passes its ``culprit`` on to the result."""
+    return Extent(tuple(x_shape[:2]) + tuple(spatial), getattr(spatial, "culprit", None))
 
 
 
@@ -482,6 +523,13 @@ PAD_TYPES = {"reflect": "reflect", "refl": "reflect",
 AVG_TRUNCATE = 3.0
 MAX_TRUNCATE = 4.0
 
+#: Filter bounds (documented and re-exported by :mod:`refpool.kernels`): the most values
+#: one filter may hold, and the largest binomial filter size.  The operators build
+#: the same taps, so they apply the same rules (:func:`check_gaussian_radius`,
+#: :func:`check_binomial_size`) before building them.
+MAX_FILTER_ELEMENTS = 2 ** 26
+MAX_BINOMIAL_SIZE = 2 ** 14
+
 
 def check_truncate(truncate):
     """Validate the truncation multiplier of a Gaussian (finite, >= 0)."""
@@ -496,9 +544,39 @@ def check_truncate(truncate):
 def gaussian_size(sigma, truncate):
     """Gaussian filter size :math:`2\\,\\mathrm{round}(t\\sigma) + 1`.
 
-    ``round`` is Python's (half to even), as in e2cnn/escnn.
+    ``round`` is Python's (half to even), as in e2cnn/escnn.  Raises ValueError naming
+    ``sigma`` when :math:`t\\sigma` overflows to infinity.
     """
-    return 2 * int(round(truncate * sigma)) + 1
+    radius = truncate * sigma
+    if not math.isfinite(radius):
+        raise ValueError(f"sigma={sigma!r} with truncate={truncate!r} gives an infinite "
+                         f"Gaussian filter radius (truncate * sigma overflows); reduce sigma")
+    return 2 * int(round(radius)) + 1
+
+
+def check_gaussian_radius(sigma, truncate):
+    """The size rule of a Gaussian filter (:func:`refpool.kernels.gaussian_taps` and the
+    antialiased poolings): radius :math:`t\\sigma` at most :data:`MAX_FILTER_ELEMENTS`.
+    Returns :func:`gaussian_size`; ValueError naming ``sigma`` otherwise."""
+    radius = truncate * sigma
+    if not math.isfinite(radius) or radius > MAX_FILTER_ELEMENTS:
+        raise ValueError(f"sigma={sigma!r} with truncate={truncate!r} gives a Gaussian filter "
+                         f"radius of {radius:.3g} pixels, more than the limit of "
+                         f"{MAX_FILTER_ELEMENTS} filter taps; reduce sigma")
+    return gaussian_size(sigma, truncate)
+
+
+def check_binomial_size(size, name="size", value=None):
+    """A binomial filter size: an int, ``1 <= size <=`` :data:`MAX_BINOMIAL_SIZE`
+    (ValueError naming ``name``; ``value`` is shown, default ``size``)."""
+    size = check_filter_size(size, name)
+    if size > MAX_BINOMIAL_SIZE:
+        shown = size if value is None else value
+        raise ValueError(f"{name} must be at most {MAX_BINOMIAL_SIZE} for a binomial filter, "
+                         f"got {shown!r}: the outer taps C({name}-1, i) / 2**({name}-1) of "
+                         "larger filters underflow to 0 in float64 (for a wide smoothing "
+                         f"filter use gaussian_taps with sigma = sqrt({name} - 1) / 2)")
+    return size
 
 
 def check_filter_size(size, name):
@@ -560,12 +638,16 @@ def antialiased_avg_spec(spatial_shape, sigma, stride, padding=None):
     check_size(tuple(n + 2 * q for n, q in zip(spatial_shape, p)),
                f"sigma={sigma!r}" if padding is None else f"padding={padding!r}",
                "the padded input")
+    # the taps the engines receive: sigma alone decides whether they can be built
+    check_gaussian_radius(sigma, AVG_TRUNCATE)
     out = tuple(pool_output_length(n, fs, si, pi) for n, si, pi in zip(spatial_shape, s, p))
     if min(out) < 1:
         raise ValueError(
             f"antialiased_avg_pool: the Gaussian filter (size {fs} for sigma={sigma!r}) is "
             f"larger than the padded input {tuple(n + 2 * q for n, q in zip(spatial_shape, p))};"
             f" increase padding or reduce sigma")
+    # with the default padding the output is never longer than the input
+    out = Extent(out, f"sigma={sigma!r}" if padding is None else f"padding={padding!r}")
     return sigma, FilterSpec(tuple(spatial_shape), (fs,) * ndim, s, p, p, "zero", out)
 
 
@@ -594,34 +676,52 @@ def antialiased_max_spec(spatial_shape, kernel_size, stride=None, padding=0, dil
         q = (c,) * ndim
     else:
         q = per_axis(blur_padding, ndim, "blur_padding", minimum=0)
-    dense, out, after = [], [], []
-    for n, k, s, p, d, qi in zip(spatial_shape, window.kernel, window.stride, window.padding,
-                                 window.dilation, q):
-        length = n + 2 * p - d * (k - 1)
-        span = length + 2 * qi - fs
-        if span < 0:
-            o = 0
-        elif window.ceil_mode:
-            o = ceil_div(span, s) + 1
-            if (o - 1) * s - qi + c >= n + p:
-                o -= 1
-        else:
-            o = span // s + 1
-        dense.append(length)
-        out.append(o)
-        after.append(max(qi, (o - 1) * s + fs - qi - length))
+    dense = tuple(n + 2 * p - d * (k - 1) for n, k, p, d in
+                  zip(spatial_shape, window.kernel, window.padding, window.dilation))
+
+    def output_lengths(blur_pads):
+        lengths = []
+        for n, L, s, p, qi in zip(spatial_shape, dense, window.stride, window.padding,
+                                  blur_pads):
+            span = L + 2 * qi - fs
+            if span < 0:
+                o = 0
+            elif window.ceil_mode:
+                o = ceil_div(span, s) + 1
+                if (o - 1) * s - qi + c >= n + p:
+                    o -= 1
+            else:
+                o = span // s + 1
+            lengths.append(o)
+        return tuple(lengths)
+
+    out = output_lengths(q)
+    after = tuple(max(qi, (o - 1) * s + fs - qi - L)
+                  for L, s, qi, o in zip(dense, window.stride, q, out))
     by_sigma = blur_padding is None or math.prod(L + fs for L in dense) > MAX_GRID_ELEMENTS
     check_size(tuple(L + qi + a for L, qi, a in zip(dense, q, after)),
                f"sigma={sigma!r}" if by_sigma else f"blur_padding={blur_padding!r}",
                "the blur-padded dense max map")
+    # the taps the engines receive: sigma alone decides whether they can be built
+    check_gaussian_radius(sigma, MAX_TRUNCATE)
     if min(out) < 1:
         raise ValueError(
             f"antialiased_max_pool: blur_padding={blur_padding!r} leaves no output: the "
-            f"Gaussian filter (size {fs}) is larger than the padded dense max map "
-            f"{tuple(L + 2 * qi for L, qi in zip(dense, q))}")
-    blur = FilterSpec(tuple(dense), (fs,) * ndim, window.stride, q, tuple(after), "zero",
-                      tuple(out))
-    return sigma, AntialiasedMaxSpec(window, tuple(dense), blur)
+            f"Gaussian filter (size {fs} for sigma={sigma!r}) is larger than the padded dense "
+            f"max map {tuple(L + 2 * qi for L, qi in zip(dense, q))}; increase blur_padding "
+            f"or reduce sigma")
+    # The output outgrows the input through padding (the dense map, at most one more
+    # per axis) or a blur_padding beyond the default (fs-1)//2.
+    default = output_lengths(tuple(min(qi, c) for qi in q))
+    if blur_padding is None or default == out:
+        culprit = f"padding={padding!r}"
+    elif math.prod(default) <= math.prod(spatial_shape):
+        culprit = f"blur_padding={blur_padding!r}"
+    else:
+        culprit = f"padding={padding!r} and blur_padding={blur_padding!r}"
+    blur = FilterSpec(tuple(dense), (fs,) * ndim, window.stride, q, after, "zero",
+                      Extent(out, culprit))
+    return sigma, AntialiasedMaxSpec(window, dense, blur)
 
 
 def blur_pool_spec(spatial_shape, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
@@ -633,6 +733,8 @@ def blur_pool_spec(spatial_shape, filt_size=4, stride=2, pad_type="reflect", pad
     """
     ndim = len(spatial_shape)
     fs = per_axis(filt_size, ndim, "filt_size", minimum=1)
+    for f in fs:      # the binomial taps are built from it: kernels' size rule
+        check_binomial_size(f, "filt_size", filt_size)
     s = per_axis(stride, ndim, "stride", minimum=1)
     mode = check_pad_type(pad_type)
     off = per_axis(pad_off, ndim, "pad_off", minimum=0)
@@ -650,8 +752,10 @@ def blur_pool_spec(spatial_shape, filt_size=4, stride=2, pad_type="reflect", pad
                     f"blur_pool: pad_type={pad_type!r} needs padding narrower than the input, "
                     f"got padding ({b}, {a}) on an axis of length {n} (filt_size={filt_size!r},"
                     f" pad_off={pad_off!r}); use pad_type='replicate' or 'zero'")
-    out = tuple((n + b + a - f) // si + 1
-                for n, b, a, f, si in zip(spatial_shape, before, after, fs, s))
+    # only pad_off makes the output longer than the input
+    out = Extent(((n + b + a - f) // si + 1
+                  for n, b, a, f, si in zip(spatial_shape, before, after, fs, s)),
+                 f"pad_off={pad_off!r}")
     return FilterSpec(tuple(spatial_shape), fs, s, before, after, mode, out)
 
 
@@ -777,8 +881,9 @@ def interpolation_spec(spatial_shape, size=None, scale_factor=None, mode="neares
             f"antialias=True needs mode 'bilinear' or 'bicubic', got mode={mode!r}")
     spatial_shape = check_spatial_shape(spatial_shape)
     out, scales = interpolate_output_size(spatial_shape, size, scale_factor)
-    check_size(out, f"size={size!r}" if size is not None else f"scale_factor={scale_factor!r}",
-               "the output")
+    out = Extent(out, f"size={size!r}" if size is not None
+                 else f"scale_factor={scale_factor!r}")
+    check_size(out, out.culprit, "the output")
     if scales is None or recompute_scale_factor or mode == "area":
         scales = (None,) * ndim
     r = tuple(coordinate_scale(n, m, s, align_corners)

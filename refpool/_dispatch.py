@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from ._args import check_engine, check_out, check_size, is_cuda_array
+from ._args import check_engine, check_out, check_output, is_cuda_array
 
 
 class EngineUnavailableError(RuntimeError):
@@ -132,16 +132,18 @@ class Launch:
 
         A caller's ``out`` must not share memory with the input or with another
         output of the same call (host and device arrays alike).  A fresh array is
-        checked by :func:`refpool._args.check_size` before it is allocated.
+        checked by :func:`refpool._args.check_output` before it is allocated; a ``shape``
+        from :func:`refpool._args.with_channels` names the argument its size comes from.
         """
-        shape = tuple(int(s) for s in shape)
         dtype = np.dtype(dtype)
         if out is not None:
+            shape = tuple(int(s) for s in shape)
             check_out(out, shape, dtype, self._input, name,
                       others=[(n, o) for n, o, _ in self._adopted])
             target = self._adopt(out, name)
         else:
             self._check_allocation(shape, dtype)
+            shape = tuple(int(s) for s in shape)
             target = None
         if self.engine == "cuda":
             if target is not None and is_cuda_array(out):
@@ -172,20 +174,13 @@ class Launch:
         return array
 
     def _check_allocation(self, shape, dtype):
-        """Refuse an output too large to allocate, naming what made it large."""
-        x_shape = tuple(self._input.shape)
-        spatial, x_spatial = shape[2:], x_shape[2:]
-        batch = math.prod(shape[:2])
-        if math.prod(spatial) > math.prod(x_spatial):
-            culprit = (f"the size arguments (output spatial shape {spatial} against x's "
-                       f"{x_spatial})")
-        else:
-            culprit = f"x of shape {x_shape}"
+        """Refuse an output too large to allocate, naming what made it large: the
+        argument its :class:`refpool._args.Extent` names, or ``x``
+        (:func:`refpool._args.check_output`)."""
         # device outputs live in GPU memory; host outputs (and the host copy of a CUDA
         # result for host input) must fit this machine's memory
         on_host = not (self.engine == "cuda" and self.on_device)
-        check_size(spatial, culprit, "the output", batch=batch, itemsize=dtype.itemsize,
-                   host=on_host)
+        check_output(shape, tuple(self._input.shape), dtype, host=on_host)
 
     def run(self, family, name, *args):
         """Run the engine's kernel ``family.name`` on ``args``.

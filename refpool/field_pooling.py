@@ -105,8 +105,10 @@ def group_pool(x, field_type, *, engine="auto", out=None):
 
     Notes
     -----
-    **Invariance.**  Every :math:`\rho_f(g)` permutes the field's channels, so the
-    maximum is exactly (bitwise) invariant:
+    **Invariance.**  Every :math:`\rho_f(g)` permutes the field's channels, and
+    the maximum is selected with :func:`refpool.max_pool`'s rule over the channels
+    in order (``+0`` counts as larger than ``-0``; the last NaN wins; see
+    docs/numerics.rst), so it is exactly (bitwise, NaN payloads aside) invariant:
     ``group_pool(field_type.transform_fibers(x, g)) == group_pool(x)`` for every
     element :math:`g` of the group.  The operator is pixelwise, so for every grid
     symmetry :math:`g` (quarter turns and grid mirrors in 2D, the 48 signed axis
@@ -138,6 +140,7 @@ def group_pool(x, field_type, *, engine="auto", out=None):
     [3.0, 3.0, 3.0, 3.0]
     """
     _args.check_input(x)
+    _args.check_spatial_shape(x.shape[2:], "group_pool")
     check_group_pool_field_type(field_type, x.shape[1], "group_pool")
     table = _geometry.field_table(field_type)
     launch = Launch(x, engine)
@@ -214,6 +217,7 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
     [[[5.0], [2.0]]]
     """
     _args.check_input(x)
+    _args.check_spatial_shape(x.shape[2:], "norm_pool")
     check_orthogonal_field_type(field_type, x.shape[1], "norm_pool")
     table = _geometry.field_table(field_type)
     launch = Launch(x, engine)
@@ -297,6 +301,7 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     [[[3.0]]]
     """
     _args.check_input(x)
+    _args.check_spatial_shape(x.shape[2:], "induced_norm_pool")
     check_induced_field_type(field_type, x.shape[1], "induced_norm_pool")
     table = _geometry.field_table(field_type, induced=True)
     launch = Launch(x, engine)

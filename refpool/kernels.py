@@ -17,8 +17,6 @@ has at most as many axes as a NumPy array can have (``ndim <= 64`` with NumPy 2)
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from . import _args
@@ -26,14 +24,14 @@ from . import _args
 __all__ = ["gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel"]
 
 #: The most values one filter (1-D taps or n-D kernel) may hold: 2**26, 512 MiB in float64.
-MAX_FILTER_ELEMENTS = 2 ** 26
+MAX_FILTER_ELEMENTS = _args.MAX_FILTER_ELEMENTS     # the operators apply it too
 
 #: The largest binomial filter size.  Beyond about 1,075 taps the outer taps of row
 #: ``size - 1`` of Pascal's triangle, divided by ``2**(size - 1)``, underflow to exactly 0
 #: in float64; at 2**14 taps about 70 % of them do, so a larger size describes no filter
 #: that a smaller one (or :func:`gaussian_taps` with ``sigma = sqrt(size - 1) / 2``) does
-#: not describe better.
-MAX_BINOMIAL_SIZE = 2 ** 14
+#: not describe better.  :func:`refpool.blur_pool` applies it to ``filt_size``.
+MAX_BINOMIAL_SIZE = _args.MAX_BINOMIAL_SIZE
 
 
 def gaussian_taps(sigma, truncate=3.0, dtype=np.float64):
@@ -253,23 +251,12 @@ def _check_ndim(ndim):
 
 
 def _check_binomial_size(size):
-    size = _args.check_filter_size(size, "size")
-    if size > MAX_BINOMIAL_SIZE:
-        raise ValueError(f"size must be at most {MAX_BINOMIAL_SIZE} for a binomial filter, got "
-                         f"{size!r}: the outer taps C(size-1, i) / 2**(size-1) of larger "
-                         "filters underflow to 0 in float64 (for a wide smoothing filter use "
-                         "gaussian_taps with sigma = sqrt(size - 1) / 2)")
-    return size
+    return _args.check_binomial_size(size, "size")
 
 
 def _gaussian_size(sigma, truncate):
     """``fs`` of a validated ``(sigma, truncate)``; ValueError naming sigma if it overflows."""
-    radius = truncate * sigma
-    if not math.isfinite(radius) or radius > MAX_FILTER_ELEMENTS:
-        raise ValueError(f"sigma={sigma!r} with truncate={truncate!r} gives a Gaussian filter "
-                         f"radius of {radius:.3g} pixels, more than the limit of "
-                         f"{MAX_FILTER_ELEMENTS} filter taps; reduce sigma")
-    return _args.gaussian_size(sigma, truncate)
+    return _args.check_gaussian_radius(sigma, truncate)
 
 
 def _check_elements(size, ndim, op, what="sigma", value=None):
@@ -310,6 +297,7 @@ def _binomial64(size):
     exact integers, half a row only (the row is symmetric): linear in the number of
     big-integer operations, where calling ``math.comb`` per tap is quadratic.
     """
+    size = _check_binomial_size(size)       # the operators check first; never 1 << 10**15
     n = size - 1
     denominator = 1 << n
     half = size // 2 + size % 2             # taps 0 .. ceil(size/2) - 1

@@ -59,9 +59,11 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
         Also return the int64 flat index (into each unpadded spatial block,
         row-major: ``y*W + x`` in 2D, ``(z*H + y)*W + x`` in 3D) of the selected
         element.  Windows are scanned in row-major order and an element is
-        selected when it is larger than the current maximum or is NaN, starting
-        from the first in-bounds element: the first maximum wins, except that the
-        *last* NaN wins when the window holds NaNs (PyTorch's rule).
+        selected when it is larger than the current maximum, is NaN, or is
+        ``+0`` where the current maximum is ``-0``, starting from the first
+        in-bounds element: the first maximum wins (``+0`` counting as larger
+        than ``-0``), except that the *last* NaN wins when the window holds NaNs
+        (PyTorch's rule, but for the zeros).
     %(field_type_pointwise_param)s
     %(engine_param)s
     %(out_param)s
@@ -87,6 +89,12 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
     With ``ceil_mode=True`` the floor is a ceiling, and the last window is
     dropped when it would start in the right padding (:math:`(o-1)s \ge n + p`).
+
+    **Selection rule** (docs/numerics.rst, "Selections: NaN and signed zeros"):
+    the output is bitwise the element at the index, with or without
+    ``return_indices``, in every engine.  A window whose maximum is zero gives
+    ``+0`` when it holds a ``+0`` (PyTorch gives its first zero, possibly
+    ``-0``), so the value does not depend on the order of the window.
 
     **Exact equivariance.**  Reversing a spatial axis commutes exactly with the
     pooling when the window grid is symmetric about the centre of that axis,
@@ -189,8 +197,10 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     -----
     Exact equivariance: as :func:`max_pool` with :math:`d = 1`; the divisors
     are mirror-symmetric whenever the window grid is.  All representations.
-    The CPU and CUDA engines accumulate in the input dtype; float32 results match
-    the float64 reference within a relative error of about ``k^D * 1e-7``.
+    Every engine sums in float64 (float32 input included), then divides and
+    rounds once, so a float32 average never overflows: ``[3e38, 3e38, -3e38,
+    -3e38]`` averages to ``0``.  A NaN result is the default NaN
+    (docs/numerics.rst).
 
     Examples
     --------
@@ -272,6 +282,13 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
     TypeError
         With ``return_indices=True``, if ``out`` is not a tuple ``(output, indices)``.
 
+    Notes
+    -----
+    The selection rule is :func:`max_pool`'s, with or without
+    ``return_indices``: the last NaN of the window, else its first maximum with
+    ``+0`` counting as larger than ``-0``; the output is bitwise the element at
+    the index (docs/numerics.rst, "Selections: NaN and signed zeros").
+
     Examples
     --------
     Three outputs from five samples read the overlapping windows ``[0, 2)``,
@@ -335,6 +352,12 @@ def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
     Raises
     ------
     %(raises_common)s
+
+    Notes
+    -----
+    Every engine sums in float64 (float32 input included), then divides and
+    rounds once, so a float32 average never overflows.  A NaN result is the
+    default NaN (docs/numerics.rst).
 
     Examples
     --------

@@ -292,7 +292,7 @@ def test_an_output_beyond_physical_memory_is_refused(monkeypatch):
     monkeypatch.setattr(_args, "memory_limit", lambda: 1000)
     x = np.zeros((1, 1, 8), np.float32)
     with pytest.raises(_args.SizeLimitError,
-                       match=r"the size arguments .* too large: .*physical memory"):
+                       match=r"size=1000 makes the output too large: .*physical memory"):
         refpool.interpolate(x, size=1000, engine="reference")
     with pytest.raises(_args.SizeLimitError, match=r"x of shape \(30, 2, 8\) makes the output"):
         refpool.max_pool(np.zeros((30, 2, 8), np.float32), 1, engine="reference")

@@ -119,6 +119,9 @@ def compare(actual, expected, exact, *, call=None):
     worst = float(err.max()) if err.size else 0.0
     if exact:
         ok = worst == 0.0
+        if ok and np.any(np.signbit(a[finite]) != np.signbit(e[finite])):
+            return Comparison(False, 0.0, "signed zeros differ (an exact comparison "
+                                          "sees -0.0 and +0.0 apart)")
         return Comparison(ok, worst, "" if ok else f"not bitwise equal (max error {worst:.3g})")
     if call is None:
         tol = TOLERANCE[expected.dtype]

@@ -42,7 +42,8 @@ import numpy as np
 from numba import njit, prange
 
 from .._layout import as5d, pad3
-from ._passes import max_into, max_or_nan
+from ._passes import (any_nonfinite, any_zero, canonical_into, is_negative_zero, max_into,
+                      max_or_nan)
 from ._rows import next_row, unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
@@ -144,74 +145,107 @@ def _horizontal(o, row, g, s):
 
 
 # --------------------------------------------------------------------------- linear
-@njit(**_PARALLEL)
-def _filter_kernel(x, out, gz, gy, gx, s, b, mode, scratch):
-    N, C, D, H, W = x.shape
-    OD, OH = out.shape[2], out.shape[3]
+@njit(**_INLINE)
+def _filter_row(o, row, x, n, c, od, oh, gz, gy, gx, s, b, mode):
+    """Output row (n, c, od, oh) into ``o``, through the scratch row ``row``: the
+    vertical pass, the horizontal padding, the horizontal pass.  The arithmetic is in
+    the dtype of ``row`` and the weights (the input's, or float64 for a rescue)."""
+    D, H, W = x.shape[2], x.shape[3], x.shape[4]
     fz, fy = gz.shape[0], gy.shape[0]
-    rows = N * C * OD * OH
-    chunks, width = scratch.shape
+    width = row.shape[0]
     bx = b[2]
+    body = row[bx:bx + W]
+    # vertical pass: weighted sum of the input rows under the filter,
+    # folded in two rows at a time
+    merge = False
+    pending = False
+    pz = 0
+    py = 0
+    pw = gz[0]
+    for a in range(fz):
+        iz = _source(od * s[0] - b[0] + a, D, mode)
+        if iz < 0:
+            continue
+        for e in range(fy):
+            iy = _source(oh * s[1] - b[1] + e, H, mode)
+            if iy < 0:
+                continue
+            w = gz[a] * gy[e]
+            if pending:
+                _axpy2(body, x[n, c, pz, py], x[n, c, iz, iy], pw, w, W, merge)
+                merge = True
+                pending = False
+            else:
+                pz = iz
+                py = iy
+                pw = w
+                pending = True
+    if pending:
+        _axpy(body, x[n, c, pz, py], pw, W, merge)
+        merge = True
+    if not merge:                      # every filter row lies in zero padding
+        body[:] = 0.0
+    # horizontal padding of the scratch row
+    for t in range(bx):
+        i = _source(t - bx, W, mode)
+        row[t] = 0.0 if i < 0 else body[i]
+    for t in range(bx + W, width):
+        i = _source(t - bx, W, mode)
+        row[t] = 0.0 if i < 0 else body[i]
+    # horizontal pass at the output columns only
+    _horizontal(o, row, gx, s[2])
+
+
+@njit(**_PARALLEL)
+def _filter_kernel(x, out, gz, gy, gx, s, b, mode, scratch, rescue, gz64, gy64, gx64,
+                   scratch64, out64):
+    # ``rescue`` (float32 input): an output row with an infinity or a NaN is computed
+    # again in float64 (``*64`` weights and scratch rows), so that a float32
+    # overflow of a finite result never shows (docs/numerics.rst, "Overflow"); its
+    # NaNs, like those of a float64 row, become the default NaN
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    rows = N * C * OD * OH
+    chunks = scratch.shape[0]
     for chunk in prange(chunks):
         row = scratch[chunk]
-        body = row[bx:bx + W]
         first = chunk * rows // chunks
         n, c, od, oh = unravel_row(first, C, OD, OH)
         for r in range(first, (chunk + 1) * rows // chunks):
             if r > first:
                 n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
-            # vertical pass: weighted sum of the input rows under the filter,
-            # folded in two rows at a time
-            merge = False
-            pending = False
-            pz = 0
-            py = 0
-            pw = gz[0]
-            for a in range(fz):
-                iz = _source(od * s[0] - b[0] + a, D, mode)
-                if iz < 0:
-                    continue
-                for e in range(fy):
-                    iy = _source(oh * s[1] - b[1] + e, H, mode)
-                    if iy < 0:
-                        continue
-                    w = gz[a] * gy[e]
-                    if pending:
-                        _axpy2(body, x[n, c, pz, py], x[n, c, iz, iy], pw, w, W, merge)
-                        merge = True
-                        pending = False
-                    else:
-                        pz = iz
-                        py = iy
-                        pw = w
-                        pending = True
-            if pending:
-                _axpy(body, x[n, c, pz, py], pw, W, merge)
-                merge = True
-            if not merge:                      # every filter row lies in zero padding
-                body[:] = 0.0
-            # horizontal padding of the scratch row
-            for t in range(bx):
-                i = _source(t - bx, W, mode)
-                row[t] = 0.0 if i < 0 else body[i]
-            for t in range(bx + W, width):
-                i = _source(t - bx, W, mode)
-                row[t] = 0.0 if i < 0 else body[i]
-            # horizontal pass at the output columns only
-            _horizontal(out[n, c, od, oh], row, gx, s[2])
+            o = out[n, c, od, oh]
+            _filter_row(o, row, x, n, c, od, oh, gz, gy, gx, s, b, mode)
+            if any_nonfinite(o, OW):
+                if rescue:
+                    _filter_row(out64[chunk], scratch64[chunk], x, n, c, od, oh, gz64, gy64,
+                                gx64, s, b, mode)
+                    canonical_into(o, out64[chunk], OW)
+                else:
+                    canonical_into(o, o, OW)
+
+
+def _taps3(taps, dtype):
+    return tuple(np.ascontiguousarray(t, dtype=dtype)
+                 for t in (np.ones(1),) * (3 - len(taps)) + tuple(taps))
 
 
 def _filter(x, out, taps, spec):
     x5, out5 = as5d(x), as5d(out)
     dtype = x5.dtype
-    gz, gy, gx = (np.ascontiguousarray(t, dtype=dtype)
-                  for t in (np.ones(1),) * (3 - len(taps)) + tuple(taps))
+    gz, gy, gx = _taps3(taps, dtype)
     s, b = pad3(spec.stride, 1), pad3(spec.before, 0)
     W, OW = x5.shape[4], out5.shape[4]
     width = max((OW - 1) * s[2] + gx.shape[0], b[2] + W)
+    rescue = dtype != np.float64
     with _threads(x5.size + out5.size) as chunks:
         scratch = np.empty((chunks, width), dtype=dtype)
-        _filter_kernel(x5, out5, gz, gy, gx, s, b, _MODES[spec.mode], scratch)
+        # float64 rescue rows (float64 input computes in float64 already: no rescue,
+        # and its own scratch rows stand in)
+        scratch64 = np.empty((chunks, width)) if rescue else scratch
+        out64 = np.empty((chunks, OW))
+        _filter_kernel(x5, out5, gz, gy, gx, s, b, _MODES[spec.mode], scratch, rescue,
+                       *_taps3(taps, np.float64), scratch64, out64)
 
 
 def antialiased_avg_pool(x, out, taps, spec):
@@ -301,6 +335,34 @@ def _row_max(dm, col, kx, px, dx, count, W):
 
 
 @njit(**_INLINE)
+def _repair_dense_zeros(dm, x, n, c, zz, yy, k, p, d, count):
+    """The signed-zero rule of max_pool in the dense row (zz, yy): a ``-0`` maximum
+    whose window holds a ``+0`` becomes ``+0`` (the folds keep whichever zero comes
+    first; this runs only when the row holds a zero)."""
+    D, H, W = x.shape[2], x.shape[3], x.shape[4]
+    for j in range(count):
+        if not is_negative_zero(dm[j]):
+            continue
+        found = False
+        for ta in range(k[0]):
+            iz = zz - p[0] + ta * d[0]
+            if iz < 0 or iz >= D:
+                continue
+            for tb in range(k[1]):
+                iy = yy - p[1] + tb * d[1]
+                if iy < 0 or iy >= H:
+                    continue
+                for tc in range(k[2]):
+                    ix = j - p[2] + tc * d[2]
+                    if 0 <= ix < W:
+                        v = x[n, c, iz, iy, ix]
+                        if v == 0.0 and not np.signbit(v):
+                            found = True
+        if found:
+            dm[j] = 0.0
+
+
+@njit(**_INLINE)
 def _row_max_border(dm, col, j, kx, px, dx, W):
     v = -np.inf
     for e in range(kx):
@@ -310,8 +372,48 @@ def _row_max_border(dm, col, j, kx, px, dx, W):
     dm[j] = v
 
 
+@njit(**_INLINE)
+def _dense_row(dm, col, x, n, c, zz, yy, k, p, d, count, W):
+    """Dense max row (zz, yy) into ``dm[:count]``, with max_pool's selection rule."""
+    _column_max(col, x, n, c, zz, yy, k, p, d, W)
+    _row_max(dm, col, k[2], p[2], d[2], count, W)
+    if any_zero(dm, count):
+        _repair_dense_zeros(dm, x, n, c, zz, yy, k, p, d, count)
+
+
+@njit(**_INLINE)
+def _max_blur_row64(o64, b64, dm, mrow, col, x, n, c, od, oh, k, p, d, dense, gz64, gy64,
+                    gx64, s, q, dense_cols):
+    """Output row (n, c, od, oh) in float64, without the cache: each dense row under the
+    blur (into ``dm``, a view of ``mrow``), blurred along W into ``b64``, summed into
+    ``o64`` (zero when every blur tap lies in the zero padding)."""
+    W = x.shape[4]
+    OW = o64.shape[0]
+    merge = False
+    for a in range(gz64.shape[0]):
+        zz = od * s[0] - q[0] + a
+        if zz < 0 or zz >= dense[0]:
+            continue
+        for e in range(gy64.shape[0]):
+            yy = oh * s[1] - q[1] + e
+            if yy < 0 or yy >= dense[1]:
+                continue
+            _dense_row(dm, col, x, n, c, zz, yy, k, p, d, dense_cols, W)
+            _horizontal(b64, mrow, gx64, s[2])
+            _axpy(o64, b64, gz64[a] * gy64[e], OW, merge)
+            merge = True
+    if not merge:
+        o64[:] = 0.0
+
+
 @njit(**_PARALLEL)
-def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cache, keys):
+def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cache, keys,
+                     rescue, gz64, gy64, gx64, blur64, out64):
+    # ``rescue`` (float32 input): an output row with an infinity or a NaN is computed
+    # again with float64 blurs (``*64``), so that a float32 overflow of a finite
+    # result never shows (docs/numerics.rst, "Overflow"); the dense max values are
+    # exact in any precision.  The NaNs of such a row, as of a float64 row, become
+    # the default NaN.
     N, C, D, H, W = x.shape
     OD, OH = out.shape[2], out.shape[3]
     OW = out.shape[4]
@@ -350,8 +452,7 @@ def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cac
                     blurred = slots[slot]
                     if key[slot, 0] != plane or key[slot, 1] != zz or key[slot, 2] != yy:
                         # dense max row (zz, yy), then its horizontal blur at stride sx
-                        _column_max(col, x, n, c, zz, yy, k, p, d, W)
-                        _row_max(dm, col, k[2], p[2], d[2], dense_cols, W)
+                        _dense_row(dm, col, x, n, c, zz, yy, k, p, d, dense_cols, W)
                         _horizontal(blurred, mrow, gx, s[2])
                         key[slot, 0] = plane
                         key[slot, 1] = zz
@@ -360,6 +461,14 @@ def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cac
                     merge = True
             if not merge:
                 o[:] = 0.0
+            if any_nonfinite(o, OW):
+                if rescue:
+                    o64 = out64[chunk]
+                    _max_blur_row64(o64, blur64[chunk], dm, mrow, col, x, n, c, od, oh, k, p,
+                                    d, dense, gz64, gy64, gx64, s, q, dense_cols)
+                    canonical_into(o, o64, OW)
+                else:
+                    canonical_into(o, o, OW)
 
 
 def antialiased_max_pool(x, out, taps, spec):
@@ -370,17 +479,19 @@ def antialiased_max_pool(x, out, taps, spec):
     d = pad3(window.dilation, 1)
     dense = pad3(spec.dense_size, 1)
     s, q = pad3(spec.blur.stride, 1), pad3(spec.blur.before, 0)
-    gz, gy, gx = (np.ascontiguousarray(t, dtype=dtype)
-                  for t in (np.ones(1),) * (3 - len(taps)) + tuple(taps))
+    gz, gy, gx = _taps3(taps, dtype)
     W, OW = x5.shape[4], out5.shape[4]
     slots = gz.shape[0] * gy.shape[0]
+    rescue = dtype != np.float64
     with _threads(x5.size + out5.size) as chunks:
         colbuf = np.empty((chunks, W), dtype=dtype)
         mbuf = np.empty((chunks, (OW - 1) * s[2] + gx.shape[0]), dtype=dtype)
         cache = np.empty((chunks, slots, OW), dtype=dtype)
         keys = np.empty((chunks, slots, 3), dtype=np.int64)
+        blur64 = np.empty((chunks, OW))
+        out64 = np.empty((chunks, OW))
         _max_blur_kernel(x5, out5, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cache,
-                         keys)
+                         keys, rescue, *_taps3(taps, np.float64), blur64, out64)
 
 
 #: below this many input + output elements a call runs on the calling thread only:

@@ -33,7 +33,7 @@ import numpy as np
 from numba import njit, prange
 
 from .._layout import as5d, window3
-from ._passes import max_into, max_or_nan, tap_columns
+from ._passes import any_zero, canonical, is_negative_zero, max_into, max_or_nan, tap_columns
 from ._rows import unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
@@ -103,7 +103,7 @@ def _fold_block(best, acc, row, m, has_acc, merge):
 @njit(**_INLINE)
 def _sqrt_into(out, best, m):
     for j in range(m):
-        out[j] = math.sqrt(best[j])
+        out[j] = canonical(math.sqrt(best[j]))
 
 
 # --------------------------------------------------------------------------- pixelwise
@@ -122,6 +122,16 @@ def _group_pool_kernel(x, out, start, size, seg):
         _copy_into(acc, x[n, c0, r0, r1][lo:hi], m)
         for c in range(c0 + 1, c0 + size[f]):
             max_into(acc, x[n, c, r0, r1][lo:hi], m)
+        if any_zero(acc, m):
+            # the signed-zero rule (docs/numerics.rst): a -0 maximum becomes +0 when a
+            # channel holds +0, so the result does not depend on the channel order
+            for j in range(m):
+                if is_negative_zero(acc[j]):
+                    for c in range(c0, c0 + size[f]):
+                        v = x[n, c, r0, r1, lo + j]
+                        if v == 0.0 and not np.signbit(v):
+                            acc[j] = v
+                            break
 
 
 @njit(**_PARALLEL)

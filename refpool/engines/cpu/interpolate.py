@@ -16,7 +16,11 @@ For each output row:
    scratch row, vectorised across output pixels.
 
 Arithmetic is in the input dtype (float32 input: float32 weights and sums, as
-PyTorch does; the documented float32 tolerance covers it).
+PyTorch does; the documented float32 tolerance covers it), except that a float32
+output row that comes out infinite or NaN is computed again in float64 (float64
+weights and scratch row): bicubic weights above 1, or float32 weights that sum to
+just above 1, can overflow near the largest float32 where the reference (float64
+inside) is finite (docs/numerics.rst, "Overflow").
 
 The horizontal pass is a gather in general.  When the W table is periodic over
 most of the row (``index[P q + p, k] = S q + a[p, k]`` with weights independent
@@ -37,6 +41,7 @@ from numba import njit, prange
 
 from ..._geometry import interpolation_taps
 from .._layout import SPATIAL, as5d
+from ._passes import any_nonfinite, canonical_into
 from ._rows import next_row, unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
@@ -183,9 +188,12 @@ def _horizontal(o, src, xi, xw, xn, K, fixed, P, S, q0, q1, a, w):
 # --------------------------------------------------------------------------- kernels
 @njit(**_PARALLEL)
 def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, P, S, q0, q1, a, w,
-                     tmpbuf):
+                     tmpbuf, rescue, zw64, yw64, xw64, w64, tmp64, out64):
+    # ``rescue`` (float32 input): a row with an infinity or a NaN is computed again
+    # with the float64 weights (``*64``) and scratch rows; the NaNs of such a row, as
+    # of a float64 row, become the default NaN (docs/numerics.rst)
     N, C, D, H, W = x.shape
-    OD, OH = out.shape[2], out.shape[3]
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     rows = N * C * OD * OH
     chunks = tmpbuf.shape[0]
     for chunk in prange(chunks):
@@ -193,8 +201,18 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, P, S,
         first = (chunk * rows) // chunks
         n, c, od, oh = unravel_row(first, C, OD, OH)
         for _ in range(first, ((chunk + 1) * rows) // chunks):
+            o = out[n, c, od, oh]
             _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn)
-            _horizontal(out[n, c, od, oh], tmp, xi, xw, xn, K, fixed, P, S, q0, q1, a, w)
+            _horizontal(o, tmp, xi, xw, xn, K, fixed, P, S, q0, q1, a, w)
+            if any_nonfinite(o, OW):
+                if rescue:
+                    o64 = out64[chunk]
+                    t64 = tmp64[chunk]
+                    _vertical(t64, x, n, c, od, oh, zi, zw64, zn, yi, yw64, yn)
+                    _horizontal(o64, t64, xi, xw64, xn, K, fixed, P, S, q0, q1, a, w64)
+                    canonical_into(o, o64, OW)
+                else:
+                    canonical_into(o, o, OW)
             n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
 
 
@@ -281,10 +299,12 @@ def _periodic_plan(taps, dtype):
     return none
 
 
-def _tables(x, spec, kind):
+def _tables(x, spec, kind, weight_dtype=None):
     """Per-axis taps of the three 5-D axes, as (index (4+, m), weight (4+, m), count, K),
-    the weights in the input dtype (the kernels compute in it), and the W axis' taps."""
+    the weights in ``weight_dtype`` (default the input dtype: the kernels compute in
+    it), and the W axis' taps."""
     dtype = np.dtype(x.dtype)
+    weight_dtype = dtype if weight_dtype is None else np.dtype(weight_dtype)
     tables = []
     for _ in range(SPATIAL - len(spec.input_size)):
         unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
@@ -292,7 +312,7 @@ def _tables(x, spec, kind):
     for n, m, r in zip(spec.input_size, spec.output_size, spec.scale):
         tables.append(interpolation_taps(kind, n, m, r, spec.align_corners, spec.antialias,
                                          dtype, spec.nearest_rule))
-    return [(_pad_rows(t[0].T, _TAP_ROWS), _pad_rows(t[1].T.astype(dtype), _TAP_ROWS),
+    return [(_pad_rows(t[0].T, _TAP_ROWS), _pad_rows(t[1].T.astype(weight_dtype), _TAP_ROWS),
              np.ascontiguousarray(t[2]), t[0].shape[1]) for t in tables], tables[-1]
 
 
@@ -314,8 +334,21 @@ def _resample(x, out, spec, kind):
     ((zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K)), wtaps = _tables(x, spec, kind)
     fixed = bool(np.all(xn == K))
     plan = _periodic_plan(wtaps, x.dtype)
-    tmpbuf = np.empty((_chunks(out5), x5.shape[4]), dtype=x.dtype)
-    _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, *plan, tmpbuf)
+    chunks = _chunks(out5)
+    tmpbuf = np.empty((chunks, x5.shape[4]), dtype=x.dtype)
+    # float64 weights and rows of the rescue of a non-finite float32 row (float64
+    # input computes in float64 already: no rescue, its own tables stand in)
+    rescue = x.dtype != np.float64
+    if rescue:
+        ((_, zw64, _, _), (_, yw64, _, _), (_, xw64, _, _)), _ = _tables(x, spec, kind,
+                                                                       np.float64)
+        w64 = _periodic_plan(wtaps, np.float64)[5]
+        tmp64 = np.empty((chunks, x5.shape[4]))
+    else:
+        zw64, yw64, xw64, w64, tmp64 = zw, yw, xw, plan[5], tmpbuf
+    out64 = np.empty((chunks, out5.shape[4]))
+    _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, *plan, tmpbuf,
+                     rescue, zw64, yw64, xw64, w64, tmp64, out64)
 
 
 def linear(x, out, spec):

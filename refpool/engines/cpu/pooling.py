@@ -24,8 +24,8 @@ from numba import njit, prange
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
-from ._passes import max_or_nan, tap_columns
-from ._rows import unravel_row
+from ._passes import any_zero, canonical, is_negative_zero, max_or_nan, replaces, tap_columns
+from ._rows import next_row, unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 _INLINE = dict(inline="always", cache=True, nogil=True)
@@ -43,7 +43,10 @@ def _interior(k, s, p, d, n, o):
 
 @njit(**_INLINE)
 def _add(total, v):
-    return total + v
+    # in float64 whatever the input dtype: a float32 window sum cannot overflow
+    # (3e38 + 3e38 - 3e38 - 3e38 is 0, as in the reference), and the average is
+    # rounded to the output dtype once, after the division
+    return np.float64(total) + np.float64(v)
 
 
 def _window_row_fold(combine, empty):
@@ -57,7 +60,7 @@ def _window_row_fold(combine, empty):
     ----------
     combine : numba function
         ``combine(acc, v)``: the running value ``acc`` with one more tap ``v``
-        (:func:`max_or_nan`, or :func:`_add`).
+        (:func:`max_or_nan`, or :func:`_add`, which sums in float64).
     empty : float
         What a border column holds before its first in-bounds tap: the identity of
         ``combine`` (``-inf`` for the max, ``0.0`` for the sum).
@@ -162,11 +165,49 @@ def _window_row_fold(combine, empty):
 
 #: fold one window row into the output row: the maximum (NaN wins) ...
 _max_window_row, _max_row_pass = _window_row_fold(max_or_nan, -np.inf)
-#: ... and the sum of the in-bounds taps (average pooling has no dilation: d = 1)
+#: ... and the float64 sum of the in-bounds taps (average pooling has no dilation: d = 1)
 _sum_window_row, _ = _window_row_fold(_add, 0.0)
 
 
 # --------------------------------------------------------------------------- max
+@njit(**_INLINE)
+def _first_positive_zero(plane, od, oh, ow, k, s, p, d):
+    """Flat index of the first ``+0`` of window (od, oh, ow) of ``plane`` (D, H, W) in
+    row-major window order, or -1."""
+    D, H, W = plane.shape
+    for a in range(k[0]):
+        iz = od * s[0] - p[0] + a * d[0]
+        if iz < 0 or iz >= D:
+            continue
+        for b in range(k[1]):
+            iy = oh * s[1] - p[1] + b * d[1]
+            if iy < 0 or iy >= H:
+                continue
+            for e in range(k[2]):
+                ix = ow * s[2] - p[2] + e * d[2]
+                if 0 <= ix < W:
+                    v = plane[iz, iy, ix]
+                    if v == 0.0 and not np.signbit(v):
+                        return (iz * H + iy) * W + ix
+    return -1
+
+
+@njit(**_INLINE)
+def _repair_zeros(plane, acc, best, od, oh, k, s, p, d, with_index):
+    """The signed-zero rule after a fold with :func:`max_or_nan`: a ``-0`` maximum
+    whose window holds a ``+0`` becomes ``+0`` (and its index the first ``+0``'s)."""
+    OW = acc.shape[0]
+    if not any_zero(acc, OW):
+        return
+    for j in range(OW):
+        if is_negative_zero(acc[j]):
+            where = _first_positive_zero(plane, od, oh, j, k, s, p, d)
+            if where >= 0:
+                acc[j] = 0.0
+                if with_index:
+                    best[j] = where
+
+
 @njit(**_INLINE)
 def _argmax_pass(acc, best, row, lo, hi, s, off, base):
     # Branch-free select (vectorisable): a tap replaces the running maximum when it
@@ -201,6 +242,7 @@ def _max_pool_kernel(x, out, k, s, p, d):
                 merge = True
         if not merge:      # the window holds no input element (dilation only)
             acc[:] = -np.inf
+        _repair_zeros(x[n, c], acc, acc, od, oh, k, s, p, d, False)
 
 
 @njit(**_PARALLEL)
@@ -234,34 +276,48 @@ def _max_pool_indices_kernel(x, out, idx, k, s, p, d):
                         _argmax_pass(acc, best, row, lo, hi, 2, off, base)
                     else:
                         _argmax_pass(acc, best, row, lo, hi, s[2], off, base)
+        _repair_zeros(x[n, c], acc, best, od, oh, k, s, p, d, True)
 
 
 # --------------------------------------------------------------------------- avg
 @njit(**_PARALLEL)
-def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override):
+def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override, accbuf):
+    # The window sums accumulate in a float64 scratch row per chunk (``accbuf``,
+    # (chunks, OW)), then each is divided and rounded to the output dtype once:
+    # float32 sums never overflow (the average of finite values is finite).
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    for r in prange(N * C * OD * OH):
-        n, c, od, oh = unravel_row(r, C, OD, OH)
-        acc = out[n, c, od, oh]
-        merge = False
-        for a in range(k[0]):
-            iz = od * s[0] - p[0] + a
-            if iz < 0 or iz >= D:
-                continue
-            for b in range(k[1]):
-                iy = oh * s[1] - p[1] + b
-                if iy < 0 or iy >= H:
+    rows = N * C * OD * OH
+    chunks = accbuf.shape[0]
+    for chunk in prange(chunks):
+        acc = accbuf[chunk]
+        first = chunk * rows // chunks
+        n, c, od, oh = unravel_row(first, C, OD, OH)
+        for r in range(first, (chunk + 1) * rows // chunks):
+            if r > first:
+                n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
+            merge = False
+            for a in range(k[0]):
+                iz = od * s[0] - p[0] + a
+                if iz < 0 or iz >= D:
                     continue
-                _sum_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], 1, merge)
-                merge = True
-        if override != 0:
-            for j in range(OW):
-                acc[j] = acc[j] / override
-        else:
-            plane = fz[od] * fy[oh]
-            for j in range(OW):
-                acc[j] = acc[j] / (plane * fx[j])
+                for b in range(k[1]):
+                    iy = oh * s[1] - p[1] + b
+                    if iy < 0 or iy >= H:
+                        continue
+                    _sum_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], 1, merge)
+                    merge = True
+            o = out[n, c, od, oh]
+            if not merge:               # cannot happen (p <= k/2), but never read junk
+                for j in range(OW):
+                    acc[j] = 0.0
+            if override != 0:
+                for j in range(OW):
+                    o[j] = canonical(acc[j] / override)
+            else:
+                plane = fz[od] * fy[oh]
+                for j in range(OW):
+                    o[j] = canonical(acc[j] / (plane * fx[j]))
 
 
 # --------------------------------------------------------------------------- adaptive
@@ -292,7 +348,7 @@ def _adaptive_avg_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
                 total = 0.0
                 for w in range(xs[j], xe[j]):
                     total += col[w]
-                o[j] = total / (count * (xe[j] - xs[j]))
+                o[j] = canonical(total / (count * (xe[j] - xs[j])))
 
 
 @njit(**_PARALLEL)
@@ -314,16 +370,28 @@ def _adaptive_max_kernel(x, out, zs, ze, ys, ye, xs, xe, colbuf):
                 best = col[xs[j]]
                 for w in range(xs[j] + 1, xe[j]):
                     best = max_or_nan(best, col[w])
+                if best != best or best == 0.0:
+                    # the column maxima cannot tell which NaN is last in row-major
+                    # window order, nor whether a -0 maximum has a +0 beside it:
+                    # rescan the window with the selection rule (rare)
+                    best = -np.inf
+                    for iz in range(zs[od], ze[od]):
+                        for iy in range(ys[oh], ye[oh]):
+                            row = x[n, c, iz, iy]
+                            for w in range(xs[j], xe[j]):
+                                if replaces(best, row[w]):
+                                    best = row[w]
                 o[j] = best
 
 
 @njit(**_PARALLEL)
 def _adaptive_max_indices_kernel(x, out, idx, zs, ze, ys, ye, xs, xe, colbuf, colrow):
     # Column pass: per column, PyTorch's scan over the window rows in order gives
-    # the first maximum, or the last NaN, and its row key (iz*H + iy).
-    # Segment pass: across columns, the row-major scan of the whole window picks
-    # the last NaN (largest row key, then largest column) if any, otherwise the
-    # first maximum (smallest row key, then smallest column).
+    # the first maximum (a +0 beating -0s), or the last NaN, and its row key
+    # (iz*H + iy).  Segment pass: across columns, the row-major scan of the whole
+    # window picks the last NaN (largest row key, then largest column) if any,
+    # otherwise the first maximum (smallest row key, then smallest column; a +0
+    # before every -0).
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
     rows = N * C * OD * OH
@@ -343,7 +411,7 @@ def _adaptive_max_indices_kernel(x, out, idx, zs, ze, ys, ye, xs, xe, colbuf, co
                     rk = iz * H + iy
                     for w in range(W):
                         v = row[w]
-                        if v > col[w] or v != v:
+                        if replaces(col[w], v):
                             col[w] = v
                             key[w] = rk
             o = out[n, c, od, oh]
@@ -357,7 +425,9 @@ def _adaptive_max_indices_kernel(x, out, idx, zs, ze, ys, ye, xs, xe, colbuf, co
                         if bv == bv or key[w] >= key[bw]:
                             bv = v
                             bw = w
-                    elif bv == bv and (v > bv or (v == bv and key[w] < key[bw])):
+                    elif bv == bv and (v > bv or (v == bv and (
+                            replaces(bv, v)                 # +0 beats -0
+                            or (np.signbit(v) == np.signbit(bv) and key[w] < key[bw])))):
                         bv = v
                         bw = w
                 o[j] = bv
@@ -376,8 +446,9 @@ def max_pool_with_indices(x, out, indices, spec):
 def avg_pool(x, out, spec, count_include_pad, divisor_override):
     k, s, p, _ = window3(spec)
     fz, fy, fx = divisors3(avg_divisor_factors(spec, count_include_pad))
-    _avg_pool_kernel(as5d(x), as5d(out), k, s, p, fz, fy, fx,
-                     float(divisor_override or 0))
+    x5, out5 = as5d(x), as5d(out)
+    accbuf = np.empty((_chunks(out5), out5.shape[4]), dtype=np.float64)
+    _avg_pool_kernel(x5, out5, k, s, p, fz, fy, fx, float(divisor_override or 0), accbuf)
 
 
 def _adaptive_args(x5, out5):

@@ -17,6 +17,7 @@ from numba import cuda
 
 from .._layout import as5d, pad3
 from ._launch import grid, output_element
+from ._numerics import default_nan, replaces, store
 
 _DEVICE = dict(device=True, inline=True)
 
@@ -37,7 +38,7 @@ def _source(i, n, mode):
 
 
 @cuda.jit
-def _filter_kernel(x, out, gz, gy, gx, sd, sh, sw, bd, bh, bw, mode):
+def _filter_kernel(x, out, gz, gy, gx, sd, sh, sw, bd, bh, bw, mode, nan):
     _, C, D, H, W = x.shape
     n, c, od, oh, ow = output_element(out, C)
     if n < 0:
@@ -56,12 +57,12 @@ def _filter_kernel(x, out, gz, gy, gx, sd, sh, sw, bd, bh, bw, mode):
                 ix = _source(ow * sw - bw + e, W, mode)
                 if ix >= 0:
                     total += w * gx[e] * x[n, c, iz, iy, ix]
-    out[n, c, od, oh, ow] = total
+    store(out, n, c, od, oh, ow, total, nan)
 
 
 @cuda.jit
 def _max_blur_kernel(x, out, kd, kh, kw, pd, ph, pw, dd, dh, dw, LD, LH, LW,
-                     gz, gy, gx, sd, sh, sw, qd, qh, qw):
+                     gz, gy, gx, sd, sh, sw, qd, qh, qw, nan):
     _, C, D, H, W = x.shape
     n, c, od, oh, ow = output_element(out, C)
     if n < 0:
@@ -79,7 +80,8 @@ def _max_blur_kernel(x, out, kd, kh, kw, pd, ph, pw, dd, dh, dw, LD, LH, LW,
                 jx = ow * sw - qw + e
                 if jx < 0 or jx >= LW:
                     continue
-                # dense max value M[jz, jy, jx]; -inf padding never wins, NaN does
+                # dense max value M[jz, jy, jx] (max_pool's selection rule); -inf
+                # padding never wins, NaN does
                 m = -math.inf
                 for ta in range(kd):
                     iz = jz - pd + ta * dd
@@ -93,12 +95,10 @@ def _max_blur_kernel(x, out, kd, kh, kw, pd, ph, pw, dd, dh, dw, LD, LH, LW,
                             ix = jx - pw + tc * dw
                             if 0 <= ix < W:
                                 v = x[n, c, iz, iy, ix]
-                                if v > m or v != v:
+                                if replaces(m, v):
                                     m = v
-                                if m != m:
-                                    break
                 total += gz[a] * gy[b] * gx[e] * m
-    out[n, c, od, oh, ow] = total
+    store(out, n, c, od, oh, ow, total, nan)
 
 
 def _taps3(taps):
@@ -110,7 +110,7 @@ def _filter(x, out, taps, spec):
     x5, o5 = as5d(x), as5d(out)
     blocks, threads = grid(o5.size)
     _filter_kernel[blocks, threads](x5, o5, *_taps3(taps), *pad3(spec.stride, 1),
-                                    *pad3(spec.before, 0), _MODES[spec.mode])
+                                    *pad3(spec.before, 0), _MODES[spec.mode], default_nan(o5))
 
 
 def antialiased_avg_pool(x, out, taps, spec):
@@ -128,4 +128,4 @@ def antialiased_max_pool(x, out, taps, spec):
     _max_blur_kernel[blocks, threads](
         x5, o5, *pad3(window.kernel, 1), *pad3(window.padding, 0),
         *pad3(window.dilation, 1), *pad3(spec.dense_size, 1), *_taps3(taps),
-        *pad3(spec.blur.stride, 1), *pad3(spec.blur.before, 0))
+        *pad3(spec.blur.stride, 1), *pad3(spec.blur.before, 0), default_nan(o5))

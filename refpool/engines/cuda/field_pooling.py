@@ -24,6 +24,7 @@ from numba import cuda, float64
 
 from .._layout import as5d, window3
 from ._launch import grid, output_element
+from ._numerics import default_nan, replaces, store
 
 _DEVICE = dict(device=True, inline=True)
 
@@ -35,7 +36,7 @@ def _square(v):
 
 
 @cuda.jit
-def _pixel_kernel(x, out, start, size, block, mode):
+def _pixel_kernel(x, out, start, size, block, mode, nan):
     # mode 0: group pooling (max over the field's channels)
     # mode 1: max over the field's blocks of the block's L2 norm
     # the arrays are (N, C, 1, 1, P) views: pixel j is element (0, 0, j) of a plane
@@ -48,7 +49,7 @@ def _pixel_kernel(x, out, start, size, block, mode):
         m = x[n, c0, 0, 0, j]
         for c in range(c0 + 1, c0 + cs):
             v = x[n, c, 0, 0, j]
-            if v > m or v != v:
+            if replaces(m, v):          # max_pool's rule: last NaN; +0 beats -0
                 m = v
         out[n, f, 0, 0, j] = m
         return
@@ -60,7 +61,7 @@ def _pixel_kernel(x, out, start, size, block, mode):
             acc += _square(x[n, c, 0, 0, j])
         if b == 0 or acc > best or acc != acc:
             best = acc
-    out[n, f, 0, 0, j] = math.sqrt(best)
+    store(out, n, f, 0, 0, j, math.sqrt(best), nan)
 
 
 @cuda.jit
@@ -114,7 +115,8 @@ def _table(*arrays):
 def _pixelwise(x, out, start, size, block, mode):
     x5, o5 = _pixel_rows(x), _pixel_rows(out)
     blocks, threads = grid(o5.size)
-    _pixel_kernel[blocks, threads](x5, o5, *_table(start, size, block), mode)
+    _pixel_kernel[blocks, threads](x5, o5, *_table(start, size, block), mode,
+                                   default_nan(o5))
 
 
 def group_pool(x, out, start, size):

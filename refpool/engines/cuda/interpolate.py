@@ -16,10 +16,11 @@ from numba import cuda
 from ..._geometry import interpolation_taps
 from .._layout import SPATIAL, as5d
 from ._launch import grid, output_element
+from ._numerics import default_nan, store
 
 
 @cuda.jit
-def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, copy):
+def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, copy, nan):
     _, C, D, H, W = x.shape
     n, c, od, oh, ow = output_element(out, C)
     if n < 0:
@@ -38,7 +39,7 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, copy):
                 sx += xw[k, ow] * x[n, c, iz, iy, xi[k, ow]]
             sy += yw[b, oh] * sx
         total += zw[a, od] * sy
-    out[n, c, od, oh, ow] = total
+    store(out, n, c, od, oh, ow, total, nan)
 
 
 def _device_tables(x, spec, kind):
@@ -60,7 +61,8 @@ def _device_tables(x, spec, kind):
 def _run(x, out, spec, kind, copy):
     x5, o5 = as5d(x), as5d(out)
     blocks, threads = grid(o5.size)
-    _resample_kernel[blocks, threads](x5, o5, *_device_tables(x, spec, kind), copy)
+    _resample_kernel[blocks, threads](x5, o5, *_device_tables(x, spec, kind), copy,
+                                      default_nan(o5))
 
 
 def nearest(x, out, spec):

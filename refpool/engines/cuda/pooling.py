@@ -12,11 +12,12 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import cuda
+from numba import cuda, float64
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
 from .._layout import as5d, divisors3, window3
 from ._launch import grid, output_element
+from ._numerics import default_nan, replaces, store
 
 
 @cuda.jit
@@ -40,8 +41,9 @@ def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, 
                 if ix < 0 or ix >= W:
                     continue
                 v = x[n, c, iz, iy, ix]
-                # first in-bounds tap, then "larger or NaN replaces" (PyTorch's scan)
-                if where < 0 or v > best or v != v:
+                # first in-bounds tap, then "larger, NaN, or +0 over -0 replaces"
+                # (PyTorch's scan with the signed-zero rule)
+                if where < 0 or replaces(best, v):
                     best = v
                     where = (iz * H + iy) * W + ix
     out[n, c, od, oh, ow] = best
@@ -50,12 +52,14 @@ def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, 
 
 
 @cuda.jit
-def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, override):
+def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, override, nan):
     _, C, D, H, W = x.shape
     n, c, od, oh, ow = output_element(out, C)
     if n < 0:
         return
-    total = 0.0          # float64 accumulator: cheap here, and closer to the reference
+    # float64 accumulator (the reference's): a float32 sum cannot overflow.  The
+    # explicit float64() matters on the simulator, where 0.0 + float32 is float32.
+    total = 0.0
     for a in range(kd):
         iz = od * sd - pd + a
         if iz < 0 or iz >= D:
@@ -67,15 +71,15 @@ def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, ove
             for e in range(kw):
                 ix = ow * sw - pw + e
                 if 0 <= ix < W:
-                    total += x[n, c, iz, iy, ix]
+                    total += float64(x[n, c, iz, iy, ix])
     if override != 0:
-        out[n, c, od, oh, ow] = total / override
+        store(out, n, c, od, oh, ow, total / override, nan)
     else:
-        out[n, c, od, oh, ow] = total / (fz[od] * fy[oh] * fx[ow])
+        store(out, n, c, od, oh, ow, total / (fz[od] * fy[oh] * fx[ow]), nan)
 
 
 @cuda.jit
-def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe):
+def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe, nan):
     # mode 0: average, 1: max, 2: max with indices
     _, C, D, H, W = x.shape
     n, c, od, oh, ow = output_element(out, C)
@@ -86,9 +90,9 @@ def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe):
         for iz in range(zs[od], ze[od]):
             for iy in range(ys[oh], ye[oh]):
                 for ix in range(xs[ow], xe[ow]):
-                    total += x[n, c, iz, iy, ix]
+                    total += float64(x[n, c, iz, iy, ix])
         count = (ze[od] - zs[od]) * (ye[oh] - ys[oh]) * (xe[ow] - xs[ow])
-        out[n, c, od, oh, ow] = total / count
+        store(out, n, c, od, oh, ow, total / count, nan)
         return
     best = -math.inf
     where = -1
@@ -96,7 +100,7 @@ def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe):
         for iy in range(ys[oh], ye[oh]):
             for ix in range(xs[ow], xe[ow]):
                 v = x[n, c, iz, iy, ix]
-                if where < 0 or v > best or v != v:
+                if where < 0 or replaces(best, v):
                     best = v
                     where = (iz * H + iy) * W + ix
     out[n, c, od, oh, ow] = best
@@ -132,7 +136,7 @@ def avg_pool(x, out, spec, count_include_pad, divisor_override):
                divisors3(avg_divisor_factors(spec, count_include_pad))]
     blocks, threads = grid(o5.size)
     _avg_pool_kernel[blocks, threads](x5, o5, *k, *s, *p, *factors,
-                                      float(divisor_override or 0))
+                                      float(divisor_override or 0), default_nan(o5))
 
 
 def _adaptive(x, out, indices, mode):
@@ -142,7 +146,7 @@ def _adaptive(x, out, indices, mode):
         bounds.extend(cuda.to_device(b) for b in adaptive_bounds(n, o))
     idx = as5d(indices) if indices is not None else _dummy_indices()
     blocks, threads = grid(o5.size)
-    _adaptive_kernel[blocks, threads](x5, o5, idx, mode, *bounds)
+    _adaptive_kernel[blocks, threads](x5, o5, idx, mode, *bounds, default_nan(o5))
 
 
 def adaptive_avg_pool(x, out):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .pooling import canonical_nan, replaces
+
 #: FilterSpec.mode -> np.pad mode
 _NP_PAD = {"zero": "constant", "reflect": "reflect", "replicate": "edge"}
 
@@ -43,6 +45,7 @@ def _pad(x, before, after, mode, fill=0.0):
 def _filter(x, out, taps, spec):
     padded = _pad(np.asarray(x, dtype=np.float64), spec.before, spec.after, spec.mode)
     out[...] = _correlate(padded, _kernel(taps), spec.stride, spec.output_size)
+    canonical_nan(out)
 
 
 def antialiased_avg_pool(x, out, taps, spec):
@@ -55,13 +58,15 @@ def blur_pool(x, out, taps, spec):
 
 def antialiased_max_pool(x, out, taps, spec):
     window = spec.window
-    # 1. dense max map: stride-1 max pooling of the -inf padded input (NaN propagates)
+    # 1. dense max map: stride-1 max pooling of the -inf padded input, taps in order
+    #    with max_pool's selection rule (NaN propagates, +0 beats -0)
     padded = _pad(np.asarray(x, dtype=np.float64), window.padding, window.padding, "zero",
                   fill=-np.inf)
     dense = np.full(x.shape[:2] + tuple(spec.dense_size), -np.inf)
     for t in np.ndindex(*window.kernel):
         taps_view = tuple(slice(ta * d, ta * d + length)
                           for ta, d, length in zip(t, window.dilation, spec.dense_size))
-        dense = np.maximum(dense, padded[(slice(None), slice(None)) + taps_view])
+        v = padded[(slice(None), slice(None)) + taps_view]
+        dense = np.where(replaces(dense, v), v, dense)
     # 2. zero-padded Gaussian cross-correlation at the pooling stride
     _filter(dense, out, taps, spec.blur)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pooling import _flat_index, _gather_windows, _select_max
+from .pooling import _flat_index, _gather_windows, _select_max, canonical_nan
 
 
 def _squared_norm(block):
@@ -28,7 +28,11 @@ def _squared_norm(block):
 def group_pool(x, out, start, size):
     for f, (a, s) in enumerate(zip(start, size)):
         block = x[:, a:a + s].astype(np.float64)
-        out[:, f] = block.max(axis=1)               # np.max propagates NaN
+        # max_pool's selection over the channels in order: the last NaN if any, else
+        # the maximum with +0 above -0, so the value is invariant under channel
+        # permutations (docs/numerics.rst)
+        values = np.moveaxis(block, 1, -1)
+        out[:, f], _ = _select_max(values, np.ones(values.shape, dtype=bool))
 
 
 def _block_norm_pool(x, out, start, size, block):
@@ -37,6 +41,7 @@ def _block_norm_pool(x, out, start, size, block):
         norms = [_squared_norm(field[:, b:b + d]) for b in range(0, s, d)]
         best = np.max(np.stack(norms), axis=0)      # max over blocks; NaN propagates
         out[:, f] = np.sqrt(best)
+    canonical_nan(out)
 
 
 def norm_pool(x, out, start, size, block):

@@ -72,12 +72,31 @@ def _flat_index(where, input_size):
     return np.where(inside, flat, -1)
 
 
+def canonical_nan(out):
+    """Replace every NaN of ``out`` by the default NaN (positive, payload 0): the NaN
+    that arithmetic operators write, in every engine (docs/numerics.rst), whatever
+    sign and payload NumPy's operations gave it."""
+    nan = np.isnan(out)
+    if nan.any():
+        out[nan] = np.nan
+
+
+def replaces(best, v):
+    """Whether the candidate ``v`` replaces the running choice ``best`` of a scan
+    (elementwise): it is larger, or NaN, or ``+0`` against a ``-0``.  The selection
+    rule of every max-type operator (docs/numerics.rst, "Signed zeros and NaN")."""
+    return (v > best) | np.isnan(v) | ((v == best) & np.signbit(best) & ~np.signbit(v))
+
+
 def _select_max(values, inside):
     """Value and window-position of the selected maximum along the last axis.
 
-    Selection rule (PyTorch's scan): walk the window in row-major order from its
-    first in-bounds tap, and move to a tap when it is larger than the current
-    maximum or is NaN.  Hence: the last NaN if any; otherwise the first maximum.
+    Selection rule (PyTorch's scan, with ``+0`` above ``-0``): walk the window in
+    row-major order from its first in-bounds tap, and move to a tap when it is
+    larger than the current maximum, is NaN, or is ``+0`` where the current one is
+    ``-0`` (:func:`replaces`).  Hence: the last NaN if any; otherwise the first
+    maximum, counting ``+0`` as larger than ``-0``, so that the value does not
+    depend on the order of the window.
     """
     taps = values.shape[-1]
     isnan = np.isnan(values) & inside
@@ -85,7 +104,11 @@ def _select_max(values, inside):
     scored = np.where(inside, values, -np.inf)
     scored = np.where(np.isnan(scored), -np.inf, scored)
     best = scored.max(axis=-1, keepdims=True)
-    first_max = np.argmax(inside & (scored == best), axis=-1)
+    ties = inside & (scored == best)
+    # equal maxima have equal bits except +0 and -0: a +0 among them wins
+    positive = ties & ~np.signbit(scored)
+    ties = np.where(positive.any(axis=-1, keepdims=True), positive, ties)
+    first_max = np.argmax(ties, axis=-1)
     chosen = np.where(isnan.any(axis=-1), last_nan, first_max)
     picked = np.take_along_axis(values, chosen[..., None], axis=-1)[..., 0]
     empty = ~inside.any(axis=-1)
@@ -123,6 +146,7 @@ def avg_pool(x, out, spec, count_include_pad, divisor_override):
     else:
         divisor = inside.sum(axis=-1)
     out[...] = total / divisor
+    canonical_nan(out)
 
 
 def _adaptive_windows(input_size, output_size):
@@ -142,6 +166,7 @@ def adaptive_avg_pool(x, out):
         with np.errstate(invalid="ignore"):
             result[(Ellipsis,) + index] = block.reshape(block.shape[:2] + (-1,)).mean(axis=-1)
     out[...] = result
+    canonical_nan(out)
 
 
 def _adaptive_max(x, out, indices):
