@@ -429,15 +429,21 @@ def _window(d, ndim, *, dilation=True, padding_limit="dilated", long=0):
     return k, dil, pad, lengths, shortest
 
 
-def _gen_max_pool(d):
-    nd = d.ndim()
-    k, dil, pad, lengths, shortest = _window(d, nd)
+def _window_kwargs(d, nd, k, pad):
+    """kernel_size, and sometimes stride (None, small or huge) and padding."""
     kw = {"kernel_size": d.per_axis(k)}
     if d.chance(0.7):
         kw["stride"] = None if d.chance(0.2) else d.per_axis(
             [d.maybe_huge(d.int(1, 3)) for _ in range(nd)])
     if any(pad) or d.chance(0.3):
         kw["padding"] = d.per_axis(pad)
+    return kw
+
+
+def _gen_max_pool(d):
+    nd = d.ndim()
+    k, dil, pad, lengths, shortest = _window(d, nd)
+    kw = _window_kwargs(d, nd, k, pad)
     if any(v > 1 for v in dil) or d.chance(0.2):
         kw["dilation"] = d.per_axis(dil)
     if d.chance(0.5):
@@ -459,12 +465,7 @@ def _optional_field(d, kw, p=0.15):
 def _gen_avg_pool(d):
     nd = d.ndim()
     k, _, pad, lengths, shortest = _window(d, nd, dilation=False, padding_limit="kernel")
-    kw = {"kernel_size": d.per_axis(k)}
-    if d.chance(0.7):
-        kw["stride"] = None if d.chance(0.2) else d.per_axis(
-            [d.maybe_huge(d.int(1, 3)) for _ in range(nd)])
-    if any(pad) or d.chance(0.3):
-        kw["padding"] = d.per_axis(pad)
+    kw = _window_kwargs(d, nd, k, pad)
     for name in ("ceil_mode", "count_include_pad"):
         if d.chance(0.5):
             kw[name] = d.chance(0.5)
@@ -1283,6 +1284,19 @@ class _Worker:
         *lines, self.buffer = self.buffer.split(b"\n")
         return [json.loads(line) for line in lines if line.strip()], True
 
+    def absorb(self, messages):
+        """Record the progress messages of a batch; True when its end was reported."""
+        ended = False
+        for m in messages:
+            if "start" in m:
+                self.current, self.since = m["start"], time.monotonic()
+            elif "result" in m:
+                self.results[m["result"]["index"]] = m["result"]["findings"]
+                self.since = time.monotonic()
+            elif "end" in m:
+                ended = True
+        return ended
+
     def stderr_tail(self, n=3000):
         try:
             self.stderr.seek(0)
@@ -1337,14 +1351,8 @@ def _run_alone(calls, engines, env, setup, timeout):
             r, _, _ = select.select([w.proc.stdout], [], [], 1.0)
             if r:
                 messages, alive = w.read()
-                for m in messages:
-                    if "start" in m:
-                        w.current, w.since = m["start"], time.monotonic()
-                    elif "result" in m:
-                        w.results[m["result"]["index"]] = m["result"]["findings"]
-                        w.since = time.monotonic()
-                    elif "end" in m:
-                        return "ok", None, w.results, ""
+                if w.absorb(messages):
+                    return "ok", None, w.results, ""
                 if not alive:
                     w.proc.wait(timeout=10)
                     return "crash", w.current, w.results, w.stderr_tail()
@@ -1547,15 +1555,7 @@ def _run_isolated(stream, engines, batch, workers, timeout, setup, max_seconds, 
             for w in list(busy):
                 if w.proc.stdout in ready:
                     messages, alive = w.read()
-                    finished = False
-                    for m in messages:
-                        if "start" in m:
-                            w.current, w.since = m["start"], time.monotonic()
-                        elif "result" in m:
-                            w.results[m["result"]["index"]] = m["result"]["findings"]
-                            w.since = time.monotonic()
-                        elif "end" in m:
-                            finished = True
+                    finished = w.absorb(messages)
                     if finished:
                         by_index = {c.index: c for c in w.batch}
                         for i, findings in w.results.items():

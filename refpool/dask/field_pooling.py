@@ -136,11 +136,9 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
 
     Parameters
     ----------
-    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
-    field_type : FieldType
-        As in :func:`refpool.induced_norm_pool`.
-    engine, out
-        As in :func:`~refpool.dask.max_pool`.
+    x, engine, out
+        As in :func:`~refpool.dask.norm_pool`; ``field_type`` as in
+        :func:`refpool.induced_norm_pool` (induced representations).
     """
     return _invariant(x, field_type, "induced_norm_pool", check_induced_field_type, engine,
                       out)
