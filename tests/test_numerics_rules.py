@@ -21,6 +21,10 @@ from refpool import FieldType
 from refpool.conformance.compare import compare
 from refpool.groups import cyclic
 
+#: engines against closed forms and the reference: differential tests, so the
+#: bounds-checked re-run (tests/test_boundscheck.py) runs them too
+pytestmark = pytest.mark.differential
+
 ENGINES = ["reference", "cpu", pytest.param("cuda", marks=pytest.mark.cuda)]
 
 F32_MAX = float(np.finfo(np.float32).max)

@@ -26,7 +26,10 @@ def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, 
     n, c, od, oh, ow = output_element(out, C)
     if n < 0:
         return
-    best = -math.inf
+    # ``best`` keeps the input's dtype (a placeholder until the first in-bounds tap),
+    # so the selected element is stored without a float64 round trip, which a GPU
+    # may not keep bit for bit for a NaN
+    best = x[n, c, 0, 0, 0]
     where = -1
     for a in range(kd):
         iz = od * sd - pd + a * dd
@@ -46,7 +49,10 @@ def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, 
                 if where < 0 or replaces(best, v):
                     best = v
                     where = (iz * H + iy) * W + ix
-    out[n, c, od, oh, ow] = best
+    if where < 0:                  # the window holds no input element (dilation only)
+        out[n, c, od, oh, ow] = -math.inf
+    else:
+        out[n, c, od, oh, ow] = best
     if want_idx:
         idx[n, c, od, oh, ow] = where
 
@@ -94,7 +100,7 @@ def _adaptive_kernel(x, out, idx, mode, zs, ze, ys, ye, xs, xe, nan):
         count = (ze[od] - zs[od]) * (ye[oh] - ys[oh]) * (xe[ow] - xs[ow])
         store(out, n, c, od, oh, ow, total / count, nan)
         return
-    best = -math.inf
+    best = x[n, c, 0, 0, 0]        # the input's dtype, as in _max_pool_kernel
     where = -1
     for iz in range(zs[od], ze[od]):
         for iy in range(ys[oh], ye[oh]):
