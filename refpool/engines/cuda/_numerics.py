@@ -2,7 +2,7 @@
 functions, once:
 
 * :func:`replaces`, the selection rule of every max-type kernel (the reference's
-  :func:`refpool.engines.reference.pooling.replaces`, the CPU engine's
+  :func:`refpool.engines.reference.pooling._replaces`, the CPU engine's
   :func:`refpool.engines.cpu._passes.replaces`);
 * :func:`store`, how an arithmetic kernel writes its result: a NaN is written as
   the default NaN of the output dtype, passed in by the host

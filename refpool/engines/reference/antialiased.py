@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pooling import canonical_nan, replaces
+from .pooling import _canonical_nan, _replaces
 
 #: FilterSpec.mode -> np.pad mode
 _NP_PAD = {"zero": "constant", "reflect": "reflect", "replicate": "edge"}
@@ -45,7 +45,7 @@ def _pad(x, before, after, mode, fill=0.0):
 def _filter(x, out, taps, spec):
     padded = _pad(np.asarray(x, dtype=np.float64), spec.before, spec.after, spec.mode)
     out[...] = _correlate(padded, _kernel(taps), spec.stride, spec.output_size)
-    canonical_nan(out)
+    _canonical_nan(out)
 
 
 def antialiased_avg_pool(x, out, taps, spec):
@@ -67,6 +67,6 @@ def antialiased_max_pool(x, out, taps, spec):
         taps_view = tuple(slice(ta * d, ta * d + length)
                           for ta, d, length in zip(t, window.dilation, spec.dense_size))
         v = padded[(slice(None), slice(None)) + taps_view]
-        dense = np.where(replaces(dense, v), v, dense)
+        dense = np.where(_replaces(dense, v), v, dense)
     # 2. zero-padded Gaussian cross-correlation at the pooling stride
     _filter(dense, out, taps, spec.blur)

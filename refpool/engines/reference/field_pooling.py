@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .pooling import _flat_index, _gather_windows, _select_max, canonical_nan
+from .pooling import _flat_index, _gather_windows, _select_max, _canonical_nan
 
 
 def _squared_norm(block):
@@ -41,7 +41,7 @@ def _block_norm_pool(x, out, start, size, block):
         norms = [_squared_norm(field[:, b:b + d]) for b in range(0, s, d)]
         best = np.max(np.stack(norms), axis=0)      # max over blocks; NaN propagates
         out[:, f] = np.sqrt(best)
-    canonical_nan(out)
+    _canonical_nan(out)
 
 
 def norm_pool(x, out, start, size, block):

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from ..._geometry import CUBIC_A, CUBIC_A_ANTIALIAS
-from .pooling import canonical_nan
+from .pooling import _canonical_nan
 
 
 # --------------------------------------------------------------------------- axis rules
@@ -149,7 +149,7 @@ def _resample(x, out, spec):
         for axis in reversed(range(len(spec.input_size))):
             a = _resample_axis(a, _axis_taps(spec, axis, dtype), axis + 2)
         out[...] = a
-    canonical_nan(out)
+    _canonical_nan(out)
 
 
 def nearest(x, out, spec):

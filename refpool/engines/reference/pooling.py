@@ -72,7 +72,7 @@ def _flat_index(where, input_size):
     return np.where(inside, flat, -1)
 
 
-def canonical_nan(out):
+def _canonical_nan(out):
     """Replace every NaN of ``out`` by the default NaN (positive, payload 0): the NaN
     that arithmetic operators write, in every engine (docs/numerics.rst), whatever
     sign and payload NumPy's operations gave it."""
@@ -81,8 +81,8 @@ def canonical_nan(out):
         out[nan] = np.nan
 
 
-def replaces(best, v):
-    """Whether the candidate ``v`` replaces the running choice ``best`` of a scan
+def _replaces(best, v):
+    """Whether the candidate ``v`` _replaces the running choice ``best`` of a scan
     (elementwise): it is larger, or NaN, or ``+0`` against a ``-0``.  The selection
     rule of every max-type operator (docs/numerics.rst, "Signed zeros and NaN")."""
     return (v > best) | np.isnan(v) | ((v == best) & np.signbit(best) & ~np.signbit(v))
@@ -94,7 +94,7 @@ def _select_max(values, inside):
     Selection rule (PyTorch's scan, with ``+0`` above ``-0``): walk the window in
     row-major order from its first in-bounds tap, and move to a tap when it is
     larger than the current maximum, is NaN, or is ``+0`` where the current one is
-    ``-0`` (:func:`replaces`).  Hence: the last NaN if any; otherwise the first
+    ``-0`` (:func:`_replaces`).  Hence: the last NaN if any; otherwise the first
     maximum, counting ``+0`` as larger than ``-0``, so that the value does not
     depend on the order of the window.
     """
@@ -146,7 +146,7 @@ def avg_pool(x, out, spec, count_include_pad, divisor_override):
     else:
         divisor = inside.sum(axis=-1)
     out[...] = total / divisor
-    canonical_nan(out)
+    _canonical_nan(out)
 
 
 def _adaptive_windows(input_size, output_size):
@@ -166,7 +166,7 @@ def adaptive_avg_pool(x, out):
         with np.errstate(invalid="ignore"):
             result[(Ellipsis,) + index] = block.reshape(block.shape[:2] + (-1,)).mean(axis=-1)
     out[...] = result
-    canonical_nan(out)
+    _canonical_nan(out)
 
 
 def _adaptive_max(x, out, indices):
