@@ -32,8 +32,22 @@ import numpy as np
 from ._geometry import (AntialiasedMaxSpec, FilterSpec, WindowSpec, ceil_div,
                         coordinate_scale, nearest_rule, pool_output_length)
 
-#: dtypes every operator accepts; the output has the input's dtype.
+#: dtypes the engines compute in; the output has the input's dtype.
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+#: half precision: accepted by every operator, computed in float32 (float64 by the
+#: reference engine) and rounded once to float16 on the way out
+HALF = np.dtype(np.float16)
+
+#: integer dtypes the selection operators accept (registry comparison ``"exact"``, and
+#: the nearest modes of :func:`refpool.interpolate`): every value they select is an
+#: element of ``x``, so the result is exact.  They run in a float type holding every
+#: value exactly (:func:`compute_dtype`).
+INTEGER_DTYPES = tuple(np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.uint16,
+                                             np.int32, np.uint32, np.int64, np.uint64))
+
+#: 64-bit integers run in float64, which holds integers exactly up to this magnitude
+EXACT_FLOAT64_INTEGER = 2 ** 53
 
 #: the engines of every operator, in the order they are documented and checked
 ENGINES = ("reference", "cpu", "cuda")
@@ -117,8 +131,167 @@ def check_input(x, name="x", *, min_spatial=1, max_spatial=3):
         else:
             rule = (f"{2 + min_spatial} to {2 + max_spatial} axes "
                     f"(N, C, then {min_spatial} to {max_spatial} spatial axes)")
-        raise ValueError(f"{name} must have {rule}, got shape {tuple(x.shape)}")
+        hint = ("; for an array without batch or channel axes, such as an (H, W) image, "
+                "pass ndim= (the number of spatial axes)" if 1 <= ndim < 3 else "")
+        raise ValueError(f"{name} must have {rule}, got shape {tuple(x.shape)}{hint}")
     return ndim - 2
+
+
+def as_array(x, name="x"):
+    """``x`` as an array refpool reads: NumPy and CUDA arrays as they are; any other
+    object exposing ``__dlpack__`` (a host tensor: torch CPU tensors, JAX arrays) or
+    ``__array__`` as the NumPy array viewing its memory, without a copy where the
+    object allows one.  Anything else is a TypeError naming ``name``."""
+    if isinstance(x, np.ndarray) or is_cuda_array(x):
+        return x
+    kind = f"{type(x).__module__}.{type(x).__qualname__}"
+    if not (hasattr(x, "__dlpack__") or hasattr(x, "__array__")):
+        raise TypeError(
+            f"{name} must be an array: a NumPy array, a CUDA array or an object with "
+            f"__dlpack__ or __array__ (torch tensors, JAX arrays), got {kind}; "
+            f"pass np.asarray({name})")
+    failures = []
+    if hasattr(x, "__dlpack__"):
+        try:
+            return np.from_dlpack(x)
+        except (TypeError, ValueError, BufferError, RuntimeError) as exc:
+            failures.append(f"__dlpack__: {exc}")
+    if hasattr(x, "__array__"):
+        try:
+            return np.asarray(x)
+        except (TypeError, ValueError, RuntimeError) as exc:
+            failures.append(f"__array__: {exc}")
+    raise TypeError(f"{name} ({kind}) could not be read as a host array "
+                    f"({'; '.join(failures)})")
+
+
+class Layout(NamedTuple):
+    """How a caller holds an operator's input, against the ``(N, C, *spatial)`` layout
+    the engines compute on (see :func:`caller_layout`).
+
+    ``batch``: the caller's leading axes, merged into ``N`` (``None``: the caller's
+    array is ``(N, C, *spatial)`` already); ``channels``: the caller's array has a
+    channel axis; ``channels_last``: it is the last axis; ``storage``: the caller's
+    dtype; ``compute``: the dtype the engines run in.
+    """
+
+    batch: tuple | None
+    channels: bool
+    channels_last: bool
+    spatial: int
+    storage: np.dtype
+    compute: np.dtype
+
+    @property
+    def reshaped(self):
+        """The caller's axes differ from ``(N, C, *spatial)``."""
+        return self.batch is not None
+
+    @property
+    def converted(self):
+        """The engines run in another dtype than the caller's."""
+        return self.storage != self.compute
+
+    def canonical_shape(self, shape):
+        """The ``(N, C, *spatial)`` shape of the caller's ``shape``."""
+        shape = tuple(int(n) for n in shape)
+        if not self.reshaped:
+            return shape
+        spatial_at = slice(-self.spatial - 1, -1) if self.channels_last else \
+            slice(len(shape) - self.spatial, None)
+        channels = (shape[-1] if self.channels_last else shape[-self.spatial - 1]) \
+            if self.channels else 1
+        return (math.prod(self.batch), channels) + shape[spatial_at]
+
+    def caller_shape(self, shape):
+        """The caller-layout shape of an ``(N, C, *spatial)`` result ``shape``."""
+        shape = tuple(int(n) for n in shape)
+        if not self.reshaped:
+            return shape
+        channels = shape[1:2] if self.channels or shape[1] != 1 else ()
+        if self.channels_last:
+            return self.batch + shape[2:] + channels
+        return self.batch + channels + shape[2:]
+
+
+def caller_layout(x, ndim=None, channels_last=False, engine="auto", op="this operator",
+                  *, integers=False, max_spatial=3):
+    """Validate the layout and dtype of an operator's input ``x`` (:func:`as_array`'s
+    result) and say how the engines see it.
+
+    Layouts, with ``k`` spatial axes:
+
+    * ``ndim=None``: ``(N, C, *spatial)`` (``k = x.ndim - 2``); with
+      ``channels_last=True``, ``(N, *spatial, C)``.
+    * ``ndim=k``: the last ``k`` axes are spatial and the axis before them, if any, is
+      the channel axis: ``(*spatial)``, ``(C, *spatial)`` or ``(*batch, C, *spatial)``
+      with any number of batch axes, merged into ``N``; with ``channels_last=True``,
+      ``(*spatial)``, ``(*spatial, C)`` or ``(*batch, *spatial, C)``.
+
+    Dtypes: float32 and float64 run as they are; float16 runs in float32 (float64 on
+    the reference engine); the integer dtypes :data:`INTEGER_DTYPES`, only where
+    ``integers`` (selection operators), run in float32 (8 and 16 bits) or float64, and
+    64-bit integers must lie within ``±2**53``.
+    """
+    batch, channels, ndim = layout_axes(x.shape, ndim, channels_last, max_spatial)
+    if channels_last and is_cuda_array(x):
+        raise ValueError("channels_last=True needs a host array; pass a CUDA array in "
+                         "(N, C, *spatial) or (*batch, C, *spatial) layout (with ndim=)")
+    storage = array_dtype(x)
+    return Layout(batch, channels, bool(channels_last), ndim, storage,
+                  compute_dtype(x, storage, engine, op, integers))
+
+
+def layout_axes(shape, ndim=None, channels_last=False, max_spatial=3, name="x"):
+    """``(batch, channels, spatial)`` of :class:`Layout` for an input of ``shape``
+    (the layout rules of :func:`caller_layout`; ``name`` names the shape in
+    messages)."""
+    if ndim is not None:
+        if not _is_int(ndim) or not 1 <= ndim <= max_spatial:
+            raise ValueError(f"ndim must be None or the number of spatial axes, an int "
+                             f"from 1 to {max_spatial}, got {ndim!r}")
+        ndim = int(ndim)
+    channels_last = check_bool(channels_last, "channels_last")
+    shape = tuple(int(n) for n in shape)
+    if ndim is None:
+        if not channels_last:
+            return None, True, len(shape) - 2
+        if len(shape) < 3:
+            raise ValueError(f"channels_last=True: {name} must have (N, *spatial, C) axes, "
+                             f"got shape {shape}; pass ndim= for arrays without a batch "
+                             "axis")
+        return shape[:1], True, len(shape) - 2
+    if len(shape) < ndim:
+        raise ValueError(f"{name} must have at least ndim={ndim} axes (the spatial ones), "
+                         f"got shape {shape}")
+    return shape[:max(len(shape) - ndim - 1, 0)], len(shape) > ndim, ndim
+
+
+def compute_dtype(x, dtype, engine, op, integers):
+    """The dtype the engines run ``op`` in for input ``x`` of ``dtype`` (see
+    :func:`caller_layout`); a TypeError for dtypes ``op`` cannot compute exactly."""
+    if dtype in FLOAT_DTYPES:
+        return dtype
+    if dtype == HALF:
+        return np.dtype(np.float64 if engine == "reference" else np.float32)
+    if dtype in INTEGER_DTYPES:
+        if not integers:
+            raise TypeError(
+                f"{op} computes new values (averages, weighted sums or norms), so x must "
+                f"be floating point (float16, float32 or float64), got {dtype}: pass "
+                f"x.astype(np.float32) and round the result if you need integers")
+        if dtype.itemsize == 8:
+            if is_cuda_array(x):
+                raise TypeError(f"{op}: 64-bit integer CUDA arrays are not accepted (they "
+                                "would need a check of every value); pass int32 or float64")
+            if x.size and not (-EXACT_FLOAT64_INTEGER <= x.min()
+                               and x.max() <= EXACT_FLOAT64_INTEGER):
+                raise ValueError(f"{op}: {dtype} x must lie within +-2**53 (refpool "
+                                 "selects in float64, exact up to that magnitude)")
+        small = dtype.itemsize <= 2 and engine != "reference"
+        return np.dtype(np.float32 if small else np.float64)
+    allowed = "float16, float32, float64" + (" or an integer dtype" if integers else "")
+    raise TypeError(f"x must have dtype {allowed}, got {dtype}")
 
 
 #: ndarray subclasses whose extra meaning refpool would silently drop
@@ -762,6 +935,9 @@ def blur_pool_spec(spatial_shape, filt_size=4, stride=2, pad_type="reflect", pad
 # --- interpolation
 #: modes of :func:`refpool.interpolate`, mapped to the number of spatial axes they
 #: need (``None``: any of 1 to 3)
+#: the interpolation modes that select input elements (integer dtypes are exact)
+NEAREST_MODES = ("nearest", "nearest-exact")
+
 INTERPOLATION_MODES = {"nearest": None, "nearest-exact": None, "area": None,
                        "linear": 1, "bilinear": 2, "trilinear": 3, "bicubic": 2}
 

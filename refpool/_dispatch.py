@@ -19,6 +19,7 @@ import warnings
 
 import numpy as np
 
+from . import _args
 from ._args import check_engine, check_out, check_output, is_cuda_array
 
 
@@ -87,6 +88,101 @@ def engine_host_input(x, engine):
     return a
 
 
+class Caller:
+    """The caller's input and the ``(N, C, *spatial)`` array the operator computes on.
+
+    Built by every public operator before it validates anything else: reads
+    array-likes (:func:`refpool._args.as_array`), checks the layout and dtype
+    (:func:`refpool._args.caller_layout`), and holds ``x``, the input as the engines
+    see it: a view of the caller's array when only leading axes merge, a copy when the
+    channels move or the dtype widens.  :class:`Launch` validates a caller's ``out``
+    in the caller's layout and dtype, and :meth:`restore` hands each result back in
+    them (float16 rounded once, integers exact).
+
+    Parameters
+    ----------
+    x : array-like
+        The caller's input.
+    ndim, channels_last : see :func:`refpool._args.caller_layout`.
+    engine : str
+        The ``engine=`` argument (the reference engine widens float16 to float64).
+    op : str
+        The operator's name, for messages.
+    integers : bool
+        The operator selects elements, so integer dtypes are exact.
+    """
+
+    def __init__(self, x, ndim=None, channels_last=False, engine="auto", *, op,
+                 integers=False):
+        x = _args.as_array(x)
+        if isinstance(x, np.ndarray):
+            _args.check_host_array_type(x, "x")
+        check_engine(engine)
+        self.original = x
+        self.layout = layout = _args.caller_layout(x, ndim, channels_last, engine, op,
+                                                   integers=integers)
+        if layout.reshaped:
+            x = _reshape(x, layout.canonical_shape(x.shape), layout.channels_last)
+        if layout.converted:
+            x = _cast(x, layout.compute)
+        self.x = x
+
+    @property
+    def trivial(self):
+        return not (self.layout.reshaped or self.layout.converted)
+
+    def restore(self, result, value, out=None):
+        """``result`` (``(N, C, *spatial)``, compute dtype if ``value`` else its own) in
+        the caller's layout and dtype, written into the caller's ``out`` when given."""
+        layout = self.layout
+        if value and layout.converted:
+            result = _cast(result, layout.storage)
+        if layout.reshaped:
+            shape = layout.caller_shape(result.shape)
+            if layout.channels_last:
+                result = np.ascontiguousarray(np.moveaxis(result, 1, -1)).reshape(shape)
+            else:
+                result = result.reshape(shape)
+        if out is None:
+            return result
+        if is_cuda_array(out):
+            from numba import cuda
+            target = _as_device_array(cuda, out)
+            if is_cuda_array(result):
+                target.copy_to_device(result)
+            else:
+                target.copy_to_device(np.ascontiguousarray(result))
+        elif is_cuda_array(result):
+            result.copy_to_host(np.asarray(out))
+        else:
+            np.copyto(np.asarray(out), result)
+        return out
+
+
+def _reshape(a, shape, channels_last):
+    """``a`` (caller layout) as ``(N, C, *spatial)`` of ``shape``: a view when only
+    leading axes merge, a contiguous copy when the channel axis moves (host only)."""
+    if channels_last:
+        n, c, *spatial = shape
+        return np.ascontiguousarray(np.moveaxis(a.reshape((n, *spatial, c)), -1, 1))
+    if isinstance(a, np.ndarray):
+        return a.reshape(shape)
+    from numba import cuda
+    a = _as_device_array(cuda, a)
+    if not a.is_c_contiguous():
+        raise ValueError("x: a CUDA array given with ndim= must be C-contiguous")
+    return a.reshape(shape)
+
+
+def _cast(a, dtype):
+    """``a`` converted to ``dtype`` on its side (host, or device by a CUDA kernel)."""
+    if not is_cuda_array(a):
+        return np.asarray(a).astype(dtype)
+    from .engines.cuda._convert import cast
+    from numba import cuda
+    return cast(_as_device_array(cuda, a), dtype)
+
+
 def kernel(engine, family, name):
     """The function ``name`` of engine module ``refpool.engines.<engine>.<family>``."""
     module = importlib.import_module(f"refpool.engines.{engine}.{family}")
@@ -99,12 +195,18 @@ class Launch:
     Parameters
     ----------
     x : ndarray or CUDA array
-        The validated input.
+        The validated input, ``(N, C, *spatial)``.
     engine : {"auto", "cpu", "cuda", "reference"}
+    caller : Caller, optional
+        The caller's input when ``x`` is its canonical form (``Caller.x``): outputs
+        are then validated and returned in the caller's layout and dtype.
     """
 
-    def __init__(self, x, engine):
+    def __init__(self, x, engine, caller=None):
         engine = check_engine(engine)
+        self._caller = None if caller is None or caller.trivial else caller
+        self._restores = {}        # id(engine array) -> (is a value output, caller's out)
+        self._caller_outs = []     # (name, caller's out) already validated
         self.on_device = is_cuda_array(x)
         if engine == "auto":
             engine = "cuda" if self.on_device else "cpu"
@@ -136,6 +238,8 @@ class Launch:
         from :func:`refpool._args.with_channels` names the argument its size comes from.
         """
         dtype = np.dtype(dtype)
+        if self._caller is not None:
+            return self._caller_output(shape, dtype, out, name)
         if out is not None:
             shape = tuple(int(s) for s in shape)
             check_out(out, shape, dtype, self._input, name,
@@ -158,6 +262,25 @@ class Launch:
                     "pass a NumPy array or use engine='cuda'")
             return self._handed(target)
         return self._handed(np.empty(shape, dtype))
+
+    def _caller_output(self, shape, dtype, out, name):
+        """An engine output for a caller whose layout or dtype differs: the caller's
+        ``out`` is validated in the caller's shape and dtype (before any kernel runs),
+        the engine fills a fresh array, and :meth:`result` restores it into ``out``."""
+        layout = self._caller.layout
+        value = dtype == layout.compute
+        if out is not None:
+            caller_dtype = layout.storage if value else dtype
+            check_out(out, layout.caller_shape(shape), caller_dtype, self._caller.original,
+                      name, others=self._caller_outs)
+            self._caller_outs.append((name, out))
+        caller, self._caller = self._caller, None
+        try:
+            array = self.output(shape, dtype)
+        finally:
+            self._caller = caller
+        self._restores[id(array)] = (value, out)
+        return array
 
     def _adopt(self, out, name):
         """The array the engine fills for the caller's ``out`` (a plain-ndarray view of
@@ -207,7 +330,15 @@ class Launch:
             fn(*args)
 
     def result(self, array):
-        """Hand an output back in the caller's currency (host or device)."""
+        """Hand an output back in the caller's currency (host or device), layout and
+        dtype."""
+        handed = self._result(array)
+        if self._caller is None:
+            return handed
+        value, out = self._restores[id(array)]
+        return self._caller.restore(handed, value, out)
+
+    def _result(self, array):
         if self.engine != "cuda" or self.on_device:
             for _, out, target in self._adopted:
                 if target is array and not is_cuda_array(out):

@@ -48,18 +48,44 @@ FRAGMENTS = {
 
     # -- Parameters ------------------------------------------------------------------
     "x_param": _paragraph("""
-        x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
-            Input with one to three spatial axes.
+        x : array, shape ``(N, C, *spatial)`` (other layouts: ``ndim``), float16, float32 or float64
+            Input with one to three spatial axes: a NumPy or CUDA array, or any host
+            array exposing ``__dlpack__`` or ``__array__`` (torch CPU tensors, JAX
+            arrays), read without a copy where it allows.  float16 is computed in
+            float32 (float64 by the reference engine) and rounded once.
+        """),
+    "x_select_param": _paragraph("""
+        x : array, shape ``(N, C, *spatial)`` (other layouts: ``ndim``), float or integer
+            Input with one to three spatial axes: a NumPy or CUDA array, or any host
+            array exposing ``__dlpack__`` or ``__array__`` (torch CPU tensors, JAX
+            arrays), read without a copy where it allows.  float16 is computed in
+            float32 (float64 by the reference engine) and rounded once; integer
+            dtypes (``uint8`` images, label maps) give the exact result in ``x``'s
+            dtype (64-bit integers within :math:`\pm 2^{53}`).
         """),
     "x_field_param": _paragraph("""
-        x : ndarray or CUDA array, shape ``(N, C, *spatial)``, float32 or float64
-            Input with one to three spatial axes; ``C`` must equal ``field_type.size``.
+        x : array, shape ``(N, C, *spatial)`` (other layouts: ``ndim``), float16, float32 or float64
+            Input with one to three spatial axes, read as for :func:`refpool.avg_pool`;
+            ``C`` must equal ``field_type.size``.
         """),
     "field_type_pointwise_param": _paragraph("""
         field_type : FieldType, optional
             When given, checked: its size must equal the number of channels ``C`` and
             every representation must be a permutation representation (the operator
             acts channel by channel, so it commutes only with channel permutations).
+        """),
+    "layout_params": _paragraph("""
+        ndim : int, optional
+            The number of spatial axes, 1 to 3.  Default: ``x.ndim - 2``, i.e.
+            ``x`` is ``(N, C, *spatial)``.  Given, the last ``ndim`` axes are spatial
+            and the axis before them, if any, holds the channels: ``(H, W)``,
+            ``(C, H, W)`` and ``(*batch, C, H, W)`` with any number of batch axes all
+            work with ``ndim=2``; the result keeps the caller's leading axes.
+        channels_last : bool
+            The channel axis is the last one: ``(N, *spatial, C)``, or with ``ndim``,
+            ``(*spatial, C)`` and ``(*batch, *spatial, C)`` (host arrays).  The input
+            is copied once to channels-first and the result returned channels-last
+            (C-contiguous); ``out`` is in the caller's layout.
         """),
     "engine_param": _paragraph("""
         engine : {"auto", "cpu", "cuda", "reference"}
@@ -72,7 +98,8 @@ FRAGMENTS = {
     "out_param": _paragraph("""
         out : ndarray or CUDA array, optional
             Preallocated output with the shape and dtype of the result (see
-            Returns); the result is written into it.  A NumPy ``out`` must be
+            Returns; in the caller's layout and ``x``'s dtype); the result is written
+            into it.  A NumPy ``out`` must be
             writeable, C-contiguous and must not share memory with ``x``.
         """),
 
@@ -86,12 +113,15 @@ FRAGMENTS = {
     # -- Raises ----------------------------------------------------------------------
     "raises_common": _paragraph("""
         TypeError
-            If ``x`` or ``out`` is not a NumPy or CUDA array (or is an ndarray
-            subclass with semantics refpool would ignore: ``np.ma.MaskedArray``,
-            ``np.matrix``), ``x`` is not float32 or float64, or ``out`` is a CUDA
-            array while a host engine runs.
+            If ``x`` is not an array (nor exposes ``__dlpack__`` or ``__array__``),
+            ``x`` or ``out`` is an ndarray subclass with semantics refpool would
+            ignore (``np.ma.MaskedArray``, ``np.matrix``), ``x`` has a dtype the
+            operator cannot compute exactly (integers for an operator computing new
+            values: the message says what to pass), ``out`` is not a NumPy or CUDA
+            array, or ``out`` is a CUDA array while a host engine runs.
         ValueError
-            If ``x`` does not have one to three non-empty spatial axes, an integer
+            If ``x`` does not have one to three non-empty spatial axes (as read with
+            ``ndim`` and ``channels_last``), an integer
             argument exceeds :math:`2^{62}` in absolute value, ``out`` breaks the
             conditions stated for it (it may share memory neither with ``x`` nor
             with the other output), ``engine`` is not one of the four names, or

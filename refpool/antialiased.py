@@ -24,16 +24,21 @@ padding and :math:`\mathbf{b}` is the padding before each axis.
 from __future__ import annotations
 
 from . import _args
-from ._dispatch import Launch
+from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._fieldcheck import check_pointwise_field_type
+from ._typing import Array, ArrayIn, Engine, Optional, Out, Size
+from .fields import FieldType
 from .kernels import _binomial64, _gaussian64
 
 __all__ = ["antialiased_avg_pool", "antialiased_max_pool", "blur_pool"]
 
 
 @fill_doc
-def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=None):
+def antialiased_avg_pool(x: ArrayIn, sigma: float, stride: Size,
+                         padding: Optional[Size] = None, *, ndim: Optional[int] = None,
+                         channels_last: bool = False, engine: Engine = "auto",
+                         out: Out = None) -> Array:
     r"""Gaussian blur and subsample (e2cnn/escnn ``PointwiseAvgPoolAntialiased``).
 
     %(grid_equivariance)s
@@ -63,6 +68,7 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
         Zero padding :math:`p \ge 0` on both sides; default :math:`(f_s - 1)/2`,
         which keeps the size at stride 1 and centres output :math:`i` on input
         :math:`i s`.
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -126,10 +132,12 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
     >>> np.allclose(y_flipped, y[..., ::-1])
     True
     """
+    caller = Caller(x, ndim, channels_last, engine, op="antialiased_avg_pool", integers=False)
+    x = caller.x
     _args.check_input(x)
     sigma, spec = _args.antialiased_avg_spec(x.shape[2:], sigma, stride, padding)
     taps = _gaussian64(sigma, _args.AVG_TRUNCATE)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     launch.run("antialiased", "antialiased_avg_pool", launch.x, y,
@@ -138,9 +146,12 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
 
 
 @fill_doc
-def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                         sigma=0.6, blur_padding=None, *, field_type=None, engine="auto",
-                         out=None):
+def antialiased_max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
+                         padding: Size = 0, dilation: Size = 1, ceil_mode: bool = False,
+                         sigma: float = 0.6, blur_padding: Optional[Size] = None, *,
+                         field_type: Optional[FieldType] = None, ndim: Optional[int] = None,
+                         channels_last: bool = False, engine: Engine = "auto",
+                         out: Out = None) -> Array:
     r"""Max pool densely, then Gaussian blur and subsample (escnn
     ``PointwiseMaxPoolAntialiased``).
 
@@ -185,6 +196,7 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
         :math:`(f_s-1)/2`.  ``blur_padding = padding + (fs - 1)//2`` reproduces
         escnn/e2cnn exactly (see below).
     %(field_type_pointwise_param)s
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -257,12 +269,14 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
     >>> np.round(y, 3).tolist()
     [[[0.832, 1.0, 1.0, 0.832]]]
     """
+    caller = Caller(x, ndim, channels_last, engine, op="antialiased_max_pool", integers=False)
+    x = caller.x
     _args.check_input(x)
     sigma, spec = _args.antialiased_max_spec(x.shape[2:], kernel_size, stride, padding,
                                              dilation, ceil_mode, sigma, blur_padding)
     check_pointwise_field_type(field_type, x.shape[1], "antialiased_max_pool")
     taps = _gaussian64(sigma, _args.MAX_TRUNCATE)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.blur.output_size),
                       _args.array_dtype(x), out)
     launch.run("antialiased", "antialiased_max_pool", launch.x, y,
@@ -271,8 +285,9 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
 
 
 @fill_doc
-def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine="auto",
-              out=None):
+def blur_pool(x: ArrayIn, filt_size: int = 4, stride: Size = 2, pad_type: str = "reflect",
+              pad_off: int = 0, *, ndim: Optional[int] = None, channels_last: bool = False,
+              engine: Engine = "auto", out: Out = None) -> Array:
     r"""Binomial blur and subsample (antialiased-cnns ``BlurPool`` / ``BlurPool1D``).
 
     %(grid_equivariance)s
@@ -310,6 +325,7 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
     pad_type : {"reflect", "refl", "replicate", "repl", "zero"}
     pad_off : int or tuple of int
         Extra padding :math:`r \ge 0` on both sides.
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -376,10 +392,12 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
     >>> refpool.blur_pool(np.zeros((1, 1, 7, 8)), engine="reference").shape
     (1, 1, 4, 4)
     """
+    caller = Caller(x, ndim, channels_last, engine, op="blur_pool", integers=False)
+    x = caller.x
     _args.check_input(x)
     spec = _args.blur_pool_spec(x.shape[2:], filt_size, stride, pad_type, pad_off)
     taps = tuple(_binomial64(f) for f in spec.size)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     launch.run("antialiased", "blur_pool", launch.x, y, taps, spec)

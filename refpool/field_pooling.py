@@ -26,18 +26,19 @@ from __future__ import annotations
 from . import _args
 
 from . import _geometry
-from ._dispatch import Launch
+from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                           check_orthogonal_field_type)
 from .fields import FieldType
+from ._typing import Array, ArrayIn, Engine, Optional, Out, Size
 
 __all__ = ["group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool",
            "invariant_field_type"]
 
 
 @fill_doc
-def invariant_field_type(field_type):
+def invariant_field_type(field_type: FieldType) -> FieldType:
     """The field type of the output of :func:`group_pool`, :func:`norm_pool` and
     :func:`induced_norm_pool`: one trivial representation per input field.
 
@@ -73,7 +74,9 @@ def invariant_field_type(field_type):
 
 
 @fill_doc
-def group_pool(x, field_type, *, engine="auto", out=None):
+def group_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
+               channels_last: bool = False, engine: Engine = "auto",
+               out: Out = None) -> Array:
     r"""Group pooling: the maximum over each field's channels.
 
     %(grid_equivariance)s
@@ -90,6 +93,7 @@ def group_pool(x, field_type, *, engine="auto", out=None):
     field_type : FieldType
         Every representation must be a permutation representation (trivial,
         regular, quotient, and direct sums of them), as read off its matrices.
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -139,11 +143,13 @@ def group_pool(x, field_type, *, engine="auto", out=None):
     ...                     engine="reference").item() for g in C4.elements]
     [3.0, 3.0, 3.0, 3.0]
     """
+    caller = Caller(x, ndim, channels_last, engine, op="group_pool", integers=True)
+    x = caller.x
     _args.check_input(x)
     _args.check_spatial_shape(x.shape[2:], "group_pool")
     check_group_pool_field_type(field_type, x.shape[1], "group_pool")
     table = _geometry.field_table(field_type)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_geometry.invariant_output_shape(x.shape, field_type),
                       _args.array_dtype(x), out)
     launch.run("field_pooling", "group_pool", launch.x, y, table.start, table.size)
@@ -151,7 +157,9 @@ def group_pool(x, field_type, *, engine="auto", out=None):
 
 
 @fill_doc
-def norm_pool(x, field_type, *, engine="auto", out=None):
+def norm_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
+              channels_last: bool = False, engine: Engine = "auto",
+              out: Out = None) -> Array:
     r"""Norm pooling: the L2 norm of each field.
 
     %(grid_equivariance)s
@@ -172,6 +180,7 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
         Every representation must be orthogonal (every :math:`\rho(g)` an
         orthogonal matrix, checked on the matrices); all representations built by
         :mod:`refpool.groups` are.
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -216,11 +225,13 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
     >>> refpool.norm_pool(turned, field_type, engine="reference").tolist()
     [[[5.0], [2.0]]]
     """
+    caller = Caller(x, ndim, channels_last, engine, op="norm_pool", integers=False)
+    x = caller.x
     _args.check_input(x)
     _args.check_spatial_shape(x.shape[2:], "norm_pool")
     check_orthogonal_field_type(field_type, x.shape[1], "norm_pool")
     table = _geometry.field_table(field_type)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_geometry.invariant_output_shape(x.shape, field_type),
                       _args.array_dtype(x), out)
     launch.run("field_pooling", "norm_pool", launch.x, y, table.start, table.size, table.block)
@@ -228,7 +239,9 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
 
 
 @fill_doc
-def induced_norm_pool(x, field_type, *, engine="auto", out=None):
+def induced_norm_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
+                      channels_last: bool = False, engine: Engine = "auto",
+                      out: Out = None) -> Array:
     r"""Induced norm pooling: per field, the largest L2 norm of its blocks.
 
     %(grid_equivariance)s
@@ -259,6 +272,7 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
         separate fields).  e2cnn refuses its regular representation here, although
         its quotient representation by the trivial subgroup, the same matrices, is
         accepted; refpool accepts both.
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -300,11 +314,13 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     >>> refpool.group_pool(x, field_type, engine="reference").tolist()
     [[[3.0]]]
     """
+    caller = Caller(x, ndim, channels_last, engine, op="induced_norm_pool", integers=False)
+    x = caller.x
     _args.check_input(x)
     _args.check_spatial_shape(x.shape[2:], "induced_norm_pool")
     check_induced_field_type(field_type, x.shape[1], "induced_norm_pool")
     table = _geometry.field_table(field_type, induced=True)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_geometry.invariant_output_shape(x.shape, field_type),
                       _args.array_dtype(x), out)
     launch.run("field_pooling", "induced_norm_pool", launch.x, y, table.start, table.size,
@@ -313,8 +329,11 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
 
 
 @fill_doc
-def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1,
-                  ceil_mode=False, *, engine="auto", out=None):
+def norm_max_pool(x: ArrayIn, field_type: FieldType, kernel_size: Size,
+                  stride: Optional[Size] = None, padding: Size = 0, dilation: Size = 1,
+                  ceil_mode: bool = False, *, ndim: Optional[int] = None,
+                  channels_last: bool = False, engine: Engine = "auto",
+                  out: Out = None) -> Array:
     r"""Norm max pooling: in each window, the field vector of largest norm, copied whole.
 
     %(grid_equivariance)s
@@ -348,6 +367,7 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
         :math:`0 \le p \le \lfloor (d(k-1)+1)/2 \rfloor`).  ``ceil_mode`` works,
         and so do 1-D and 3-D inputs (escnn's NormMaxPool is 2-D only and fails
         when ``ceil_mode`` changes the output shape).
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -412,12 +432,14 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
     ...     refpool.norm_max_pool(x, field_type, 2, engine="reference"), g))
     True
     """
+    caller = Caller(x, ndim, channels_last, engine, op="norm_max_pool", integers=True)
+    x = caller.x
     _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
                              ceil_mode, padding_limit="dilated")
     check_orthogonal_field_type(field_type, x.shape[1], "norm_max_pool")
     table = _geometry.field_table(field_type)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     launch.run("field_pooling", "norm_max_pool", launch.x, y, table.start, table.size, spec)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numbers
 from functools import cached_property
-from typing import Iterable, Union
+from typing import Any, Iterable, Iterator, Union
 
 import numpy as np
 
@@ -71,7 +71,7 @@ class FieldType:
     def __len__(self) -> int:
         return len(self.representations)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Representation]:
         return iter(self.representations)
 
     @cached_property
@@ -88,7 +88,7 @@ class FieldType:
                              f"{self.group.name} and {other.group.name}")
         return FieldType(self.group, self.representations + other.representations)
 
-    def __eq__(self, other) -> bool:
+    def __eq__(self, other: object) -> bool:
         if not isinstance(other, FieldType):
             return NotImplemented
         return self.group == other.group and self.representations == other.representations
@@ -100,7 +100,7 @@ class FieldType:
         names = ", ".join(r.name for r in self.representations)
         return f"FieldType({self.group.name}: [{names}], size={self.size})"
 
-    def restrict(self, subgroup_id) -> "FieldType":
+    def restrict(self, subgroup_id: Any) -> "FieldType":
         """The same channels seen by the subgroup ``subgroup_id``."""
         subgroup, _ = self.group.subgroup(subgroup_id)
         return FieldType(subgroup, [self.group.restrict_representation(subgroup_id, r)
@@ -136,7 +136,7 @@ class FieldType:
                 out[:, channels] = (m @ flat).reshape(block.shape)
         return out
 
-    def transform_fibers(self, x, g) -> np.ndarray:
+    def transform_fibers(self, x: np.ndarray, g: Any) -> np.ndarray:
         r"""Apply :math:`\rho(g)` to the channels at every position (no spatial motion).
 
         Parameters
@@ -169,7 +169,7 @@ class FieldType:
             y = y[..., ::-1]
         return np.ascontiguousarray(y.astype(x.dtype, copy=False))
 
-    def transform(self, x, g, order: int = 2) -> np.ndarray:
+    def transform(self, x: np.ndarray, g: Any, order: int = 2) -> np.ndarray:
         r"""The transformed field :math:`f'(u) = \rho(g) f(g^{-1} u)`.
 
         The group acts on the last ``group.ndim`` spatial axes (a planar group on a 3D array

@@ -10,16 +10,21 @@ average pooling.
 from __future__ import annotations
 
 from . import _args
-from ._dispatch import Launch
+from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._geometry import interpolation_engine_function
+from ._typing import Array, ArrayIn, Engine, Optional, Out, RealSize, Size
 
 __all__ = ["interpolate"]
 
 
 @fill_doc
-def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
-                recompute_scale_factor=None, antialias=False, *, engine="auto", out=None):
+def interpolate(x: ArrayIn, size: Optional[Size] = None,
+                scale_factor: Optional[RealSize] = None, mode: str = "nearest",
+                align_corners: Optional[bool] = None,
+                recompute_scale_factor: Optional[bool] = None, antialias: bool = False, *,
+                ndim: Optional[int] = None, channels_last: bool = False,
+                engine: Engine = "auto", out: Out = None) -> Array:
     r"""Resample the spatial axes of ``x`` to a new size (PyTorch's ``interpolate``).
 
     %(grid_equivariance)s
@@ -57,6 +62,7 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     antialias : bool
         Only for ``bilinear`` and ``bicubic``: when downsampling, widen the
         filter by the downsampling factor (see below).
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -209,10 +215,13 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
     ...                     engine="reference").shape
     (1, 1, 7, 10)
     """
+    caller = Caller(x, ndim, channels_last, engine, op=f"interpolate with mode={mode!r}",
+                    integers=mode in _args.NEAREST_MODES)
+    x = caller.x
     _args.check_input(x)
     spec = _args.interpolation_spec(x.shape[2:], size, scale_factor, mode, align_corners,
                                     recompute_scale_factor, antialias)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     if spec.mode == "area":

@@ -18,6 +18,7 @@ has at most as many axes as a NumPy array can have (``ndim <= 64`` with NumPy 2)
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import DTypeLike
 
 from . import _args
 
@@ -34,7 +35,7 @@ MAX_FILTER_ELEMENTS = _args.MAX_FILTER_ELEMENTS     # the operators apply it too
 MAX_BINOMIAL_SIZE = _args.MAX_BINOMIAL_SIZE
 
 
-def gaussian_taps(sigma, truncate=3.0, dtype=np.float64):
+def gaussian_taps(sigma: float, truncate: float = 3.0, dtype: DTypeLike = np.float64) -> np.ndarray:
     r"""1-D sampled Gaussian, truncated and normalised to sum 1.
 
     .. math::
@@ -101,7 +102,8 @@ def gaussian_taps(sigma, truncate=3.0, dtype=np.float64):
     return _gaussian64(sigma, truncate).astype(dtype)
 
 
-def gaussian_kernel(sigma, ndim=2, truncate=3.0, dtype=np.float64):
+def gaussian_kernel(sigma: float, ndim: int = 2, truncate: float = 3.0,
+                    dtype: DTypeLike = np.float64) -> np.ndarray:
     r"""n-D sampled Gaussian: the outer product of :func:`gaussian_taps`.
 
     .. math::
@@ -140,7 +142,7 @@ def gaussian_kernel(sigma, ndim=2, truncate=3.0, dtype=np.float64):
     return _outer(_gaussian64(sigma, truncate), ndim).astype(dtype)
 
 
-def binomial_taps(size, dtype=np.float64):
+def binomial_taps(size: int, dtype: DTypeLike = np.float64) -> np.ndarray:
     r"""1-D binomial filter: row :math:`f_s - 1` of Pascal's triangle, normalised.
 
     .. math::
@@ -192,7 +194,7 @@ def binomial_taps(size, dtype=np.float64):
     return _binomial64(size).astype(dtype)
 
 
-def binomial_kernel(size, ndim=2, dtype=np.float64):
+def binomial_kernel(size: int, ndim: int = 2, dtype: DTypeLike = np.float64) -> np.ndarray:
     r"""n-D binomial filter: the outer product of :func:`binomial_taps`.
 
     .. math:: B[i_1, \dots, i_m] = \prod_{a=1}^{m} b[i_a]

@@ -15,16 +15,21 @@ from __future__ import annotations
 import numpy as np
 
 from . import _args
-from ._dispatch import Launch
+from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._fieldcheck import check_pointwise_field_type
+from ._typing import Array, ArrayIn, ArrayOrPair, Engine, Optional, Out, Size
+from .fields import FieldType
 
 __all__ = ["max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool"]
 
 
 @fill_doc
-def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-             return_indices=False, *, field_type=None, engine="auto", out=None):
+def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
+             padding: Size = 0, dilation: Size = 1, ceil_mode: bool = False,
+             return_indices: bool = False, *, field_type: Optional[FieldType] = None,
+             ndim: Optional[int] = None, channels_last: bool = False,
+             engine: Engine = "auto", out: Out = None) -> ArrayOrPair:
     r"""Max pooling over 1, 2 or 3 spatial axes.
 
     %(grid_equivariance)s
@@ -43,7 +48,7 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
     Parameters
     ----------
-    %(x_param)s
+    %(x_select_param)s
     kernel_size : int or tuple of int
         Window size :math:`k` per axis (:math:`k \ge 1`).
     stride : int or tuple of int, optional
@@ -65,6 +70,7 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
         than ``-0``), except that the *last* NaN wins when the window holds NaNs
         (PyTorch's rule, but for the zeros).
     %(field_type_pointwise_param)s
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
         With ``return_indices=True``, a tuple ``(output, indices)`` of such arrays.
@@ -129,12 +135,14 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     >>> refpool.max_pool(x, 3, stride=2, padding=1, engine="reference").shape
     (2, 3, 4, 5)
     """
+    caller = Caller(x, ndim, channels_last, engine, op="max_pool", integers=True)
+    x = caller.x
     _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
                              ceil_mode, padding_limit="dilated")
     return_indices = _args.check_bool(return_indices, "return_indices")
     check_pointwise_field_type(field_type, x.shape[1], "max_pool")
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     shape = _args.with_channels(x.shape, spec.output_size)
     out_y, out_i = _split_out(out, return_indices)
     y = launch.output(shape, _args.array_dtype(x), out_y, "out")
@@ -147,8 +155,11 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
 
 
 @fill_doc
-def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
-             count_include_pad=True, divisor_override=None, *, engine="auto", out=None):
+def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
+             padding: Size = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+             divisor_override: Optional[int] = None, *, ndim: Optional[int] = None,
+             channels_last: bool = False, engine: Engine = "auto",
+             out: Out = None) -> Array:
     r"""Average pooling over 1, 2 or 3 spatial axes.
 
     %(grid_equivariance)s
@@ -181,6 +192,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     count_include_pad : bool
     divisor_override : int, optional
         Non-zero divisor used for every window.
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -226,12 +238,14 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
     >>> refpool.avg_pool(x[..., ::-1], 3, stride=2, engine="reference").tolist()
     [[[6.0, 3.0]]]
     """
+    caller = Caller(x, ndim, channels_last, engine, op="avg_pool", integers=False)
+    x = caller.x
     _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode,
                              padding_limit="kernel")
     count_include_pad = _args.check_bool(count_include_pad, "count_include_pad")
     divisor_override = _args.check_divisor_override(divisor_override)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     launch.run("pooling", "avg_pool", launch.x, y, spec, count_include_pad, divisor_override)
@@ -239,8 +253,10 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 
 @fill_doc
-def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
-                      engine="auto", out=None):
+def adaptive_max_pool(x: ArrayIn, output_size: Size, return_indices: bool = False, *,
+                      field_type: Optional[FieldType] = None, ndim: Optional[int] = None,
+                      channels_last: bool = False, engine: Engine = "auto",
+                      out: Out = None) -> ArrayOrPair:
     r"""Adaptive max pooling to a fixed output size over 1, 2 or 3 spatial axes.
 
     %(grid_equivariance)s
@@ -259,13 +275,14 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
 
     Parameters
     ----------
-    %(x_param)s
+    %(x_select_param)s
     output_size : int or tuple of (int or None)
         Output length per axis (>= 1); ``None`` keeps the input length.
     return_indices : bool
         Also return int64 flat indices, with the selection rule of
         :func:`max_pool`.
     %(field_type_pointwise_param)s
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
         With ``return_indices=True``, a tuple ``(output, indices)`` of such arrays.
@@ -308,11 +325,13 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
     >>> refpool.adaptive_max_pool(x[..., ::-1], 3, engine="reference").tolist()
     [[[4.0, 5.0, 5.0]]]
     """
+    caller = Caller(x, ndim, channels_last, engine, op="adaptive_max_pool", integers=True)
+    x = caller.x
     _args.check_input(x)
     osize = _args.adaptive_output_size(x.shape[2:], output_size)
     return_indices = _args.check_bool(return_indices, "return_indices")
     check_pointwise_field_type(field_type, x.shape[1], "adaptive_max_pool")
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     shape = _args.with_channels(x.shape, osize)
     out_y, out_i = _split_out(out, return_indices)
     y = launch.output(shape, _args.array_dtype(x), out_y, "out")
@@ -325,7 +344,9 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
 
 
 @fill_doc
-def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
+def adaptive_avg_pool(x: ArrayIn, output_size: Size, *, ndim: Optional[int] = None,
+                      channels_last: bool = False, engine: Engine = "auto",
+                      out: Out = None) -> Array:
     r"""Adaptive average pooling to a fixed output size over 1, 2 or 3 spatial axes.
 
     %(grid_equivariance)s
@@ -342,6 +363,7 @@ def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
     %(x_param)s
     output_size : int or tuple of (int or None)
         Output length per axis (>= 1); ``None`` keeps the input length.
+    %(layout_params)s
     %(engine_param)s
     %(out_param)s
 
@@ -378,9 +400,11 @@ def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
     >>> refpool.adaptive_avg_pool(np.zeros((1, 2, 6, 4)), (3, None), engine="reference").shape
     (1, 2, 3, 4)
     """
+    caller = Caller(x, ndim, channels_last, engine, op="adaptive_avg_pool", integers=False)
+    x = caller.x
     _args.check_input(x)
     osize = _args.adaptive_output_size(x.shape[2:], output_size)
-    launch = Launch(x, engine)
+    launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, osize), _args.array_dtype(x), out)
     launch.run("pooling", "adaptive_avg_pool", launch.x, y)
     return launch.result(y)

@@ -690,7 +690,7 @@ GENERATORS = {
 }
 
 #: parameters every operator has, fuzzed by :func:`make_invalid` for all of them
-COMMON_PARAMS = ("x", "engine", "out")
+COMMON_PARAMS = ("x", "ndim", "channels_last", "engine", "out")
 
 
 def check_generators(operators=None, generators=None):
@@ -754,9 +754,24 @@ def _real_breakages(nd, tuple_ok=False):
 
 
 #: how the ``x`` argument is broken
-_X_BREAKAGES = ("dtype-int32", "dtype-int64", "dtype-float16", "dtype-complex64",
+_X_BREAKAGES = ("dtype-int32", "dtype-int64", "dtype-complex64",
                 "dtype-bool", "ndim-2", "ndim-6", "empty-spatial", "list", "masked",
                 "scalar", "None")
+
+#: breakages of integer dtypes, valid input for the selection operators
+_INTEGER_BREAKAGES = ("dtype-int32", "dtype-int64")
+
+_NDIM_BREAKAGES = (("zero", 0), ("four", 4), ("negative", -1), ("float", 2.0),
+                   ("bool", True), ("str", "2"), ("tuple", (2,)))
+
+
+def _takes_integers(op, kwargs):
+    """Whether ``op`` accepts integer ``x`` (selections: registry comparison
+    ``"exact"``, and the nearest modes of interpolate)."""
+    from .._args import NEAREST_MODES
+    comparison = OPERATORS[op].comparison
+    return comparison == "exact" or (comparison == "mode"
+                                     and kwargs.get("mode", "nearest") in NEAREST_MODES)
 
 _ENGINE_BREAKAGES = (("unknown", "gpu"), ("upper", "CPU"), ("None", None), ("int", 0),
                      ("auto-typo", "autoo"))
@@ -816,6 +831,8 @@ def make_invalid(op, d, index, seed):
         param = d.pick(params)
         if param == "x":
             how = d.pick(_X_BREAKAGES)
+            if how in _INTEGER_BREAKAGES and _takes_integers(op, kwargs):
+                continue
             call.broken, call.breakage = "x", how
             if how == "ndim-2":
                 call.shape = tuple(shape[:2])
@@ -827,6 +844,12 @@ def make_invalid(op, d, index, seed):
                 call.shape = tuple(s)
             elif how in ("scalar", "None"):
                 call.shape = ()
+            return call
+        if param in ("ndim", "channels_last"):
+            label, value = d.pick(_NDIM_BREAKAGES if param == "ndim"
+                                  else _bool_breakages("bool"))
+            call.broken, call.breakage = param, label
+            call.kwargs[param] = value
             return call
         if param == "engine":
             label, value = d.pick(_ENGINE_BREAKAGES)

@@ -24,7 +24,7 @@ import dataclasses
 import math
 import numbers
 import warnings
-from typing import Iterable, Optional, Sequence, Tuple
+from typing import Callable, Iterable, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -326,7 +326,7 @@ class EquivarianceReport:
         return ax
 
 
-def check_equivariance(fn, in_type: FieldType, out_type: FieldType, x,
+def check_equivariance(fn: Callable, in_type: FieldType, out_type: FieldType, x: np.ndarray,
                        elements: Optional[Iterable] = None, *, atol: Optional[float] = None,
                        rtol: Optional[float] = None, disk: Optional[float] = None,
                        order: int = 2, name: Optional[str] = None) -> EquivarianceReport:

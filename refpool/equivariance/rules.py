@@ -30,10 +30,12 @@ follow the row-major scan, which a reflection reverses.
 from __future__ import annotations
 
 import inspect
+from typing import Any, Callable, List, Sequence, Union
 
 import numpy as np
 
 from .. import _args, _geometry
+from ..groups import GroupElement
 
 WEIGHT_RTOL = 1e-9
 
@@ -368,7 +370,8 @@ def _check_keywords(operator, op_kwargs):
                         f"arguments as keywords)") from None
 
 
-def exact_symmetries(op, input_shape, **op_kwargs):
+def exact_symmetries(op: Union[Callable, str], input_shape: Sequence[int],
+                     **op_kwargs: Any) -> List[GroupElement]:
     """The grid symmetries under which ``op`` is exactly equivariant for this input.
 
     Parameters
@@ -376,7 +379,10 @@ def exact_symmetries(op, input_shape, **op_kwargs):
     op : callable or str
         A public refpool operator (``refpool.max_pool``) or its name.
     input_shape : tuple of int
-        The full input shape ``(N, C, *spatial)`` with one to three spatial axes.
+        The full input shape ``(N, C, *spatial)`` with one to three spatial axes,
+        or any layout the operator reads with its ``ndim=`` and ``channels_last=``
+        keywords (pass them here too: ``exact_symmetries(refpool.max_pool, (257,
+        257), kernel_size=2, ndim=2)``).
     **op_kwargs
         The operator's arguments, as they would be passed to it (for operators
         taking ``field_type`` positionally, pass ``field_type=``).  For
@@ -403,14 +409,17 @@ def exact_symmetries(op, input_shape, **op_kwargs):
     """
     from ..registry import lookup
     operator = lookup(op)
-    if isinstance(input_shape, (int, np.integer)) or len(tuple(input_shape)) < 3:
-        raise ValueError(f"input_shape must be the full (N, C, *spatial) shape, got "
-                         f"{input_shape!r}")
+    _check_keywords(operator, op_kwargs)
+    ndim, channels_last = op_kwargs.pop("ndim", None), op_kwargs.pop("channels_last", False)
+    if isinstance(input_shape, (int, np.integer)) or (
+            ndim is None and len(tuple(input_shape)) < 3):
+        raise ValueError(f"input_shape must be the full (N, C, *spatial) shape (or pass "
+                         f"ndim=), got {input_shape!r}")
     shape = tuple(int(s) for s in input_shape)
-    spatial = shape[2:]
+    _, _, count = _args.layout_axes(shape, ndim, channels_last, name="input_shape")
+    spatial = shape[len(shape) - count - (1 if channels_last else 0):][:count]
     if not 1 <= len(spatial) <= 3:
         raise ValueError(f"input_shape must have 1 to 3 spatial axes, got {shape}")
-    _check_keywords(operator, op_kwargs)
     rule = operator.rule(spatial, **op_kwargs)
     group = grid_group(len(spatial))
     return [g for g in group.elements if _element_holds(rule, spatial, g)]
