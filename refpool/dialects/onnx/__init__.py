@@ -1,0 +1,13 @@
+"""ONNX operators over refpool's core operators.
+
+Each function is named as the ONNX operator, takes the node's inputs positionally
+(NumPy arrays in ONNX's ``(N, C, *spatial)`` layout) and its attributes as keywords
+with ONNX's names and defaults, and returns what the node returns (a tuple when the
+node has several outputs).  Attribute validation follows the ONNX specification;
+where the specification is ambiguous or its reference implementation disagrees
+with it, the function's docstring states refpool's reading.
+
+The modules follow refpool's families: ``pooling`` (MaxPool, AveragePool, LpPool,
+the Global pools), ``shuffle`` (DepthToSpace, SpaceToDepth), ``unpooling``
+(MaxUnpool), ``region_pooling`` (RoiAlign, MaxRoiPool).
+"""
