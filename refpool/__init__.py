@@ -10,18 +10,24 @@ from ._args import SizeLimitError
 from . import groups
 from .fields import FieldType
 from .equivariance import check_equivariance, exact_symmetries
-from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
+from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, lp_pool, max_pool
 from .interpolate import interpolate
 from .kernels import binomial_kernel, binomial_taps, gaussian_kernel, gaussian_taps
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
 from .field_pooling import (group_pool, induced_norm_pool, invariant_field_type, norm_max_pool,
                             norm_pool)
+from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
+from .unpooling import max_unpool
+from .region_pooling import roi_align, roi_pool
 
 __all__ = [
     "__version__", "SizeLimitError", "groups", "FieldType", "exact_symmetries", "check_equivariance",
-    "max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool",
+    "max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool",
     "interpolate",
     "gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",
     "antialiased_avg_pool", "antialiased_max_pool", "blur_pool",
     "group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool", "invariant_field_type",
+    "pixel_shuffle", "pixel_unshuffle", "depth_to_space", "space_to_depth",
+    "max_unpool",
+    "roi_pool", "roi_align",
 ]

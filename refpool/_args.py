@@ -29,7 +29,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._geometry import (AntialiasedMaxSpec, FilterSpec, WindowSpec, ceil_div,
+from ._geometry import (LP_VARIANTS, AntialiasedMaxSpec, FilterSpec, LpPoolSpec, WindowSpec,
+                        ceil_div,
                         coordinate_scale, nearest_rule, pool_output_length)
 
 #: dtypes the engines compute in; the output has the input's dtype.
@@ -508,12 +509,83 @@ def check_spatial_shape(spatial_shape, op=None):
 
 
 # --------------------------------------------------------------------------- windows
+#: the padding names of the windowed poolings: no padding, and TensorFlow's / ONNX's
+#: ``SAME_UPPER`` (the larger half after the input) and ONNX's ``SAME_LOWER``
+PADDING_NAMES = ("valid", "same", "same_lower")
 
 
+def same_padding(n, k, s, d, lower=False):
+    """``(before, after)`` of ``"same"`` padding along one axis: the output has
+    :math:`o = \\lceil n / s \\rceil` samples, the total padding is
+    :math:`\\max((o-1)s + d(k-1) + 1 - n, 0)` and its larger half goes after the input
+    (before it with ``lower``)."""
+    o = ceil_div(n, s)
+    total = max((o - 1) * s + d * (k - 1) + 1 - n, 0)
+    small, large = total // 2, total - total // 2
+    return (large, small) if lower else (small, large)
+
+
+def window_padding(padding, spatial_shape, k, s, d, padding_limit, general):
+    """``(before, after)`` per-axis tuples of a windowed pooling's ``padding``.
+
+    An int or a tuple of ints pads both sides equally, within PyTorch's limit
+    (``padding_limit`` of :func:`window_spec`).  With ``general`` also: a tuple of
+    per-axis ``(before, after)`` pairs (any non-negative padding; ints may mix with
+    pairs and keep the limit), and the names of :data:`PADDING_NAMES`.
+    """
+    ndim = len(spatial_shape)
+    if general and isinstance(padding, str):
+        if padding not in PADDING_NAMES:
+            raise ValueError(f"padding must be an int, a tuple of ints or (before, after) "
+                             f"pairs, or one of {PADDING_NAMES}, got {padding!r}")
+        if padding == "valid":
+            return (0,) * ndim, (0,) * ndim
+        pairs = [same_padding(n, ki, si, di, padding == "same_lower")
+                 for n, ki, si, di in zip(spatial_shape, k, s, d)]
+        return tuple(a for a, _ in pairs), tuple(b for _, b in pairs)
+    entries = padding
+    if general and isinstance(padding, (tuple, list)) and any(
+            isinstance(e, (tuple, list)) for e in padding):
+        if len(padding) != ndim:
+            raise ValueError(f"padding must have one entry (an int or a (before, after) "
+                             f"pair) per spatial axis ({ndim}), got {padding!r}")
+        entries = tuple(tuple(e) if isinstance(e, (tuple, list)) else e for e in padding)
+    elif not (_is_int(padding) or isinstance(padding, (tuple, list))):
+        raise TypeError(f"padding must be an int or a tuple of ints"
+                        + (f", (before, after) pairs or one of {PADDING_NAMES}" if general
+                           else "") + f", got {padding!r}")
+    if _is_int(entries) or not any(isinstance(e, tuple) for e in entries):
+        p = per_axis(entries, ndim, "padding", minimum=0)
+        before = after = p
+        limited = [True] * ndim
+    else:
+        before, after, limited = [], [], []
+        for e in entries:
+            if isinstance(e, tuple):
+                if len(e) != 2:
+                    raise ValueError(f"padding pairs must be (before, after), got {e!r}")
+                b, a = per_axis(e[0], 1, "padding", minimum=0)[0], \
+                    per_axis(e[1], 1, "padding", minimum=0)[0]
+                limited.append(False)
+            else:
+                b = a = per_axis(e, 1, "padding", minimum=0)[0]
+                limited.append(True)
+            before.append(b)
+            after.append(a)
+        before, after = tuple(before), tuple(after)
+    for ki, pi, di, lim in zip(k, before, d, limited):
+        limit = (di * (ki - 1) + 1) // 2 if padding_limit == "dilated" else ki // 2
+        if lim and pi > limit:
+            extent = "the dilated kernel extent" if padding_limit == "dilated" else "kernel_size"
+            hint = (" (a (before, after) pair lifts PyTorch's limit)" if general else "")
+            raise ValueError(
+                f"padding must be at most half of {extent} (padding={padding!r}, "
+                f"kernel_size={tuple(k)!r}, dilation={tuple(d)!r}){hint}")
+    return before, after
 
 
 def window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
-                ceil_mode=False, *, padding_limit="dilated"):
+                ceil_mode=False, *, padding_limit="dilated", general_padding=False):
     """Normalise and validate the arguments of a windowed pooling.
 
     Parameters
@@ -523,30 +595,27 @@ def window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
     kernel_size, stride, padding, dilation, ceil_mode
         As in :func:`refpool.max_pool`; ``stride=None`` means ``kernel_size``.
     padding_limit : {"dilated", "kernel"}
-        PyTorch's limit on the padding: ``p <= (d(k-1)+1)//2`` for max pooling
+        PyTorch's limit on an int padding: ``p <= (d(k-1)+1)//2`` for max pooling
         ("dilated"), ``p <= k//2`` for average pooling ("kernel").
+    general_padding : bool
+        Also accept ``(before, after)`` pairs and the names ``"valid"``, ``"same"``,
+        ``"same_lower"`` (:func:`window_padding`).
     """
     spatial_shape = check_spatial_shape(spatial_shape)
     ndim = len(spatial_shape)
     k = per_axis(kernel_size, ndim, "kernel_size", minimum=1)
     s = k if stride is None else per_axis(stride, ndim, "stride", minimum=1)
-    p = per_axis(padding, ndim, "padding", minimum=0)
     d = per_axis(dilation, ndim, "dilation", minimum=1)
+    p, after = window_padding(padding, spatial_shape, k, s, d, padding_limit,
+                              general_padding)
     ceil_mode = check_bool(ceil_mode, "ceil_mode")
-    for ki, pi, di in zip(k, p, d):
-        limit = (di * (ki - 1) + 1) // 2 if padding_limit == "dilated" else ki // 2
-        if pi > limit:
-            extent = "the dilated kernel extent" if padding_limit == "dilated" else "kernel_size"
-            raise ValueError(
-                f"padding must be at most half of {extent} (padding={padding!r}, "
-                f"kernel_size={kernel_size!r}, dilation={dilation!r})")
-    out = tuple(pool_output_length(n, *args, ceil_mode=ceil_mode)
-                for n, *args in zip(spatial_shape, k, s, p, d))
+    out = tuple(pool_output_length(n, ki, si, pi, di, ceil_mode, ai)
+                for n, ki, si, pi, di, ai in zip(spatial_shape, k, s, p, d, after))
     if min(out) < 1:
         raise ValueError(
             f"kernel_size {k} (dilation {d}) is larger than the padded input "
-            f"{tuple(n + 2 * pi for n, pi in zip(spatial_shape, p))}: output size {out} "
-            f"would be empty")
+            f"{tuple(n + pi + ai for n, pi, ai in zip(spatial_shape, p, after))}: output "
+            f"size {out} would be empty")
     # no engine materialises the padded input of a windowed pooling; only the output,
     # which outgrows the (already checked) input only through the padding
     check_size(out, f"padding={padding!r}", "the output")
@@ -555,9 +624,31 @@ def window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
                "the windows (output positions times kernel taps)")
     # only the padding makes the output longer than the input
     out = Extent(out, f"padding={padding!r}")
-    return WindowSpec(tuple(spatial_shape), k, s, p, d, ceil_mode, out)
+    return WindowSpec(tuple(spatial_shape), k, s, p, d, ceil_mode, out,
+                      None if after == p else after)
 
 
+
+
+#: largest exponent of :func:`refpool.lp_pool`
+MAX_LP_NORM = 1024
+
+
+def lp_pool_spec(spatial_shape, norm_type, kernel_size, stride=None, ceil_mode=False,
+                 padding=0, dilation=1, variant="torch"):
+    """Validate the arguments of :func:`refpool.lp_pool` (an :class:`LpPoolSpec`)."""
+    if isinstance(norm_type, (bool, np.bool_)) or not isinstance(norm_type, numbers.Real):
+        raise TypeError(f"norm_type must be a real number, got {norm_type!r}")
+    p = float(norm_type)
+    if not math.isfinite(p) or not 0 < p <= MAX_LP_NORM:
+        raise ValueError(f"norm_type must be positive and at most {MAX_LP_NORM} (the "
+                         f"exponent p of the Lp norm; |x|**p overflows float64 beyond "
+                         f"|x| = 2 at p = 1024), got {norm_type!r}")
+    if not isinstance(variant, str) or variant not in LP_VARIANTS:
+        raise ValueError(f"variant must be one of {LP_VARIANTS}, got {variant!r}")
+    window = window_spec(spatial_shape, kernel_size, stride, padding, dilation, ceil_mode,
+                         padding_limit="dilated", general_padding=True)
+    return LpPoolSpec(window, p, variant)
 
 
 def check_divisor_override(divisor_override):

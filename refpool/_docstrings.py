@@ -74,6 +74,25 @@ FRAGMENTS = {
             every representation must be a permutation representation (the operator
             acts channel by channel, so it commutes only with channel permutations).
         """),
+    "window_padding_param": _paragraph("""
+        padding : int, tuple, or {"valid", "same", "same_lower"}
+            Implicit padding (:math:`-\\infty` for maxima, zeros for sums).  An int
+            or one int per axis pads both sides by :math:`p` within PyTorch's limit
+            (below); a tuple of per-axis ``(before, after)`` pairs
+            (:math:`p, p' \\ge 0`, any size; ints may mix in) pads each side as
+            given, as ONNX ``pads`` and ``lax.reduce_window`` do; ``"valid"`` is no
+            padding; ``"same"`` gives :math:`o = \\lceil n/s \\rceil` with total
+            padding :math:`\\max((o-1)s + d(k-1) + 1 - n, 0)`, its larger half after
+            the input (TensorFlow's ``"SAME"``, ONNX ``SAME_UPPER``);
+            ``"same_lower"`` puts the larger half before it (ONNX ``SAME_LOWER``).
+        """),
+    "padding_only_windows": _paragraph("""
+        **Windows of padding only** (possible only with ``(before, after)`` pairs
+        wider than the window): a maximum over no input element is
+        :math:`-\\infty` with index ``-1``; an average is :math:`0/D` with the
+        padding counted (``0``) and :math:`0/0` = NaN without it.  PyTorch and ONNX
+        Runtime refuse such padding; ONNX's reference evaluator pads maxima with NaN.
+        """),
     "layout_params": _paragraph("""
         ndim : int, optional
             The number of spatial axes, 1 to 3.  Default: ``x.ndim - 2``, i.e.

@@ -42,18 +42,21 @@ def ceil_div(a, b):
 
 
 # --------------------------------------------------------------------------- windows
-def pool_output_length(n, k, s, p, d=1, ceil_mode=False):
-    """Output length of a windowed pooling along one axis (PyTorch's rule).
+def pool_output_length(n, k, s, p, d=1, ceil_mode=False, p_after=None):
+    """Output length of a windowed pooling along one axis (PyTorch's rule, which
+    ONNX Runtime follows), with padding ``p`` before and ``p_after`` (default ``p``)
+    after the input.
 
     .. math::
 
-        o = \\left\\lfloor \\frac{n + 2p - d(k-1) - 1}{s} \\right\\rfloor + 1
+        o = \\left\\lfloor \\frac{n + p + p' - d(k-1) - 1}{s} \\right\\rfloor + 1
 
     With ``ceil_mode`` the floor becomes a ceiling, and the last window is dropped
     when it would start inside the right padding, i.e. when
     :math:`(o-1)s \\ge n + p`.
     """
-    span = n + 2 * p - d * (k - 1) - 1
+    p_after = p if p_after is None else p_after
+    span = n + p + p_after - d * (k - 1) - 1
     if span < 0:
         return 0
     if ceil_mode:
@@ -84,7 +87,8 @@ def window_input_range(kernel, stride, padding, dilation, start, stop):
 
 class WindowAxis(NamedTuple):
     """One axis of a windowed pooling: window ``i`` reads ``i*stride - padding + t*dilation``,
-    ``t = 0 .. kernel - 1`` (positions outside ``[0, n)`` are padding)."""
+    ``t = 0 .. kernel - 1`` (positions outside ``[0, n)`` are padding).  ``padding`` is
+    the padding before the input; ``padding_after`` (default: ``padding``) after it."""
 
     n: int
     kernel: int
@@ -92,11 +96,17 @@ class WindowAxis(NamedTuple):
     padding: int
     dilation: int = 1
     ceil_mode: bool = False
+    padding_after: int | None = None
+
+    @property
+    def after(self):
+        """The padding after the input."""
+        return self.padding if self.padding_after is None else self.padding_after
 
     @property
     def output_length(self):
         return pool_output_length(self.n, self.kernel, self.stride, self.padding,
-                                  self.dilation, self.ceil_mode)
+                                  self.dilation, self.ceil_mode, self.after)
 
     def positions(self, i):
         """The input positions inside ``[0, n)`` read by window ``i``, in scan order."""
@@ -117,18 +127,18 @@ class WindowAxis(NamedTuple):
     def divisor_factors(self, count_include_pad):
         """The divisor factor of every output of an average pooling, as float64.
 
-        With ``count_include_pad`` the factor is ``he - hs`` where ``hs = i*s - p``
-        and ``he = min(hs + k, n + p)``: zero padding counts, a ceil-mode overhang
-        past the padded border does not.  Without it the factor is the number of
-        window positions inside the input.
+        The number of taps :math:`i s - p + t d` (:math:`0 \\le t < k`) inside
+        :math:`[-p, n + p')` with ``count_include_pad`` (zero padding counts, a
+        ceil-mode overhang past the padded border does not; with :math:`d = 1` this
+        is PyTorch's ``he - hs``), inside :math:`[0, n)` without.  A window of
+        padding only has factor 0 without ``count_include_pad``.
         """
-        hs = np.arange(self.output_length) * self.stride - self.padding
-        he = np.minimum(hs + self.kernel, self.n + self.padding)
-        if count_include_pad:
-            f = he - hs
-        else:
-            f = np.minimum(he, self.n) - np.maximum(hs, 0)
-        return f.astype(np.float64)
+        first = np.arange(self.output_length, dtype=np.int64) * self.stride - self.padding
+        lo, hi = (-self.padding, self.n + self.after) if count_include_pad else (0, self.n)
+        d = self.dilation
+        t_lo = np.maximum(0, -((first - lo) // d))             # ceil((lo - first) / d)
+        t_hi = np.minimum(self.kernel - 1, (hi - 1 - first) // d)
+        return np.maximum(t_hi - t_lo + 1, 0).astype(np.float64)
 
 
 class WindowSpec(NamedTuple):
@@ -145,11 +155,22 @@ class WindowSpec(NamedTuple):
     dilation: tuple
     ceil_mode: bool
     output_size: tuple
+    padding_after: tuple | None = None     # None: the same as ``padding``
+
+    @property
+    def after(self):
+        """The padding after the input, per axis."""
+        return self.padding if self.padding_after is None else self.padding_after
+
+    @property
+    def symmetric(self):
+        """Equal padding before and after the input on every axis."""
+        return tuple(self.after) == tuple(self.padding)
 
     def axis(self, b):
         """The :class:`WindowAxis` of spatial axis ``b``."""
         return WindowAxis(self.input_size[b], self.kernel[b], self.stride[b],
-                          self.padding[b], self.dilation[b], self.ceil_mode)
+                          self.padding[b], self.dilation[b], self.ceil_mode, self.after[b])
 
 
 def avg_divisor_factors(spec, count_include_pad):
@@ -158,6 +179,46 @@ def avg_divisor_factors(spec, count_include_pad):
     axes of its factors."""
     return tuple(spec.axis(b).divisor_factors(count_include_pad)
                  for b in range(len(spec.input_size)))
+
+
+#: the definitions of :func:`refpool.lp_pool`
+LP_VARIANTS = ("torch", "onnx")
+
+
+def lp_scale_factors(spec, variant):
+    """Per-axis factors by which :func:`refpool.lp_pool` scales each window's sum of
+    powers before the root: PyTorch's ``prod(k) * avg_pool(x**p)`` is the sum scaled
+    by :math:`k / D` per axis (:math:`D` the divisor with the padding counted, so 1
+    but for a ceil-mode overhang); ONNX's definition is the plain sum (factors 1)."""
+    return tuple(lp_axis_scale(spec.axis(b), variant) for b in range(len(spec.input_size)))
+
+
+def lp_axis_scale(line, variant):
+    """The scale factors of :func:`lp_scale_factors` along one :class:`WindowAxis`."""
+    if variant == "onnx":
+        return np.ones(line.output_length, dtype=np.float64)
+    return line.kernel / line.divisor_factors(True)
+
+
+class LpPoolSpec(NamedTuple):
+    """Validated arguments of :func:`refpool.lp_pool`: the window geometry, the
+    exponent :math:`p` and the definition (:data:`LP_VARIANTS`)."""
+
+    window: WindowSpec
+    norm_type: float
+    variant: str
+
+    @property
+    def output_size(self):
+        return self.window.output_size
+
+    @property
+    def absolute(self):
+        """ONNX raises :math:`|x|` to the power; PyTorch raises :math:`x`."""
+        return self.variant == "onnx"
+
+    def scale_factors(self):
+        return lp_scale_factors(self.window, self.variant)
 
 
 # --------------------------------------------------------------------------- adaptive

@@ -20,6 +20,10 @@ Array = Any
 #: one value for every spatial axis, or one per axis
 Size = Union[int, Sequence[int]]
 
+#: the padding of the windowed poolings: an int, one per axis, per-axis
+#: ``(before, after)`` pairs, or a name ("valid", "same", "same_lower")
+Padding = Union[int, str, Sequence[Union[int, Tuple[int, int]]]]
+
 #: a real value for every spatial axis, or one per axis
 RealSize = Union[float, Sequence[float]]
 
@@ -32,5 +36,5 @@ Out = Optional[Union[Array, Tuple[Array, Array]]]
 #: a result, or ``(values, indices)`` with ``return_indices=True``
 ArrayOrPair = Union[Array, Tuple[Array, Array]]
 
-__all__ = ["ArrayIn", "Array", "Size", "RealSize", "Engine", "Out", "ArrayOrPair",
+__all__ = ["ArrayIn", "Array", "Size", "Padding", "RealSize", "Engine", "Out", "ArrayOrPair",
            "Optional"]

@@ -18,15 +18,15 @@ from . import _args
 from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._fieldcheck import check_pointwise_field_type
-from ._typing import Array, ArrayIn, ArrayOrPair, Engine, Optional, Out, Size
+from ._typing import Array, ArrayIn, ArrayOrPair, Engine, Optional, Out, Padding, Size
 from .fields import FieldType
 
-__all__ = ["max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool"]
+__all__ = ["max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool"]
 
 
 @fill_doc
 def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
-             padding: Size = 0, dilation: Size = 1, ceil_mode: bool = False,
+             padding: Padding = 0, dilation: Size = 1, ceil_mode: bool = False,
              return_indices: bool = False, *, field_type: Optional[FieldType] = None,
              ndim: Optional[int] = None, channels_last: bool = False,
              engine: Engine = "auto", out: Out = None) -> ArrayOrPair:
@@ -53,9 +53,9 @@ def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
         Window size :math:`k` per axis (:math:`k \ge 1`).
     stride : int or tuple of int, optional
         Step between windows; defaults to ``kernel_size``.
-    padding : int or tuple of int
-        Implicit :math:`-\infty` padding on both sides, :math:`0 \le p \le
-        \lfloor (d(k-1)+1)/2 \rfloor`.
+    %(window_padding_param)s
+        PyTorch's limit for an int: :math:`0 \le p \le \lfloor (d(k-1)+1)/2
+        \rfloor`.
     dilation : int or tuple of int
         Spacing :math:`d \ge 1` between window taps.
     ceil_mode : bool
@@ -89,12 +89,18 @@ def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
 
     Notes
     -----
-    **Output shape**, per axis:
+    **Output shape**, per axis, with padding :math:`p` before and :math:`p'`
+    after the input (:math:`p' = p` for an int padding):
 
-    .. math:: o = \left\lfloor \frac{n + 2p - d(k-1) - 1}{s} \right\rfloor + 1
+    .. math:: o = \left\lfloor \frac{n + p + p' - d(k-1) - 1}{s} \right\rfloor + 1
 
     With ``ceil_mode=True`` the floor is a ceiling, and the last window is
-    dropped when it would start in the right padding (:math:`(o-1)s \ge n + p`).
+    dropped when it would start in the right padding (:math:`(o-1)s \ge n + p`):
+    PyTorch's rule, which ONNX Runtime follows (the ONNX specification's formula
+    omits the drop; ONNX's reference evaluator gets ceil-mode shapes with pads
+    wrong, docs/dialects.rst).
+
+    %(padding_only_windows)s
 
     **Selection rule** (docs/numerics.rst, "Selections: NaN and signed zeros"):
     the output is bitwise the element at the index, with or without
@@ -139,7 +145,7 @@ def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
     x = caller.x
     _args.check_input(x)
     spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
-                             ceil_mode, padding_limit="dilated")
+                             ceil_mode, padding_limit="dilated", general_padding=True)
     return_indices = _args.check_bool(return_indices, "return_indices")
     check_pointwise_field_type(field_type, x.shape[1], "max_pool")
     launch = Launch(x, engine, caller)
@@ -156,8 +162,9 @@ def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
 
 @fill_doc
 def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
-             padding: Size = 0, ceil_mode: bool = False, count_include_pad: bool = True,
-             divisor_override: Optional[int] = None, *, ndim: Optional[int] = None,
+             padding: Padding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
+             divisor_override: Optional[int] = None, dilation: Size = 1, *,
+             ndim: Optional[int] = None,
              channels_last: bool = False, engine: Engine = "auto",
              out: Out = None) -> Array:
     r"""Average pooling over 1, 2 or 3 spatial axes.
@@ -173,25 +180,32 @@ def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
         y[n, c, \mathbf{i}] = \frac{1}{D(\mathbf{i})}
             \sum_{\mathbf{t} \in W(\mathbf{i})} x[n, c, \mathbf{t}]
 
-    Per axis the window starts at :math:`h_s = i s - p` and ends (exclusive) at
-    :math:`h_e = \min(h_s + k, n + p)`; the sum runs over the part of the window
-    inside the input.  The divisor :math:`D` is the product over axes of
+    Per axis window :math:`i` has the taps :math:`i s - p + t d`,
+    :math:`0 \le t < k`; the sum runs over the taps inside the input.  The
+    divisor :math:`D` is the product over axes of
 
-    - :math:`h_e - h_s` with ``count_include_pad=True``: zero padding counts,
-      but a ceil-mode overhang past the padded border does not;
-    - the number of in-bounds positions with ``count_include_pad=False``;
+    - the number of taps inside the padded input :math:`[-p, n + p')` with
+      ``count_include_pad=True``: zero padding counts, but a ceil-mode overhang
+      past the padded border does not (with :math:`d = 1`, PyTorch's
+      :math:`h_e - h_s`, :math:`h_e = \min(h_s + k, n + p')`);
+    - the number of taps inside the input with ``count_include_pad=False``;
     - ``divisor_override`` when given, for every output pixel.
 
     Parameters
     ----------
     %(x_param)s
     kernel_size, stride, ceil_mode
-        As in :func:`max_pool` (no dilation).
-    padding : int or tuple of int
-        Zero padding, :math:`0 \le p \le \lfloor k/2 \rfloor`.
+        As in :func:`max_pool`.
+    %(window_padding_param)s
+        PyTorch's limit for an int: :math:`0 \le p \le \lfloor (d(k-1)+1)/2
+        \rfloor` (:math:`\lfloor k/2 \rfloor` for :math:`d = 1`).
     count_include_pad : bool
     divisor_override : int, optional
         Non-zero divisor used for every window.
+    dilation : int or tuple of int
+        Spacing :math:`d \ge 1` between window taps (ONNX ``AveragePool``
+        ``dilations``, opset 19; PyTorch's ``avg_pool`` has none, so it comes
+        last among the positional parameters).
     %(layout_params)s
     %(engine_param)s
     %(out_param)s
@@ -199,7 +213,7 @@ def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
     Returns
     -------
     y : array, shape (N, C, \*o), dtype of ``x``
-        ``o`` as in :func:`max_pool` with :math:`d = 1`.
+        ``o`` as in :func:`max_pool`.
 
     Raises
     ------
@@ -207,8 +221,10 @@ def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
 
     Notes
     -----
-    Exact equivariance: as :func:`max_pool` with :math:`d = 1`; the divisors
-    are mirror-symmetric whenever the window grid is.  All representations.
+    %(padding_only_windows)s
+
+    Exact equivariance: as :func:`max_pool`; the divisors are mirror-symmetric
+    whenever the window grid is.  All representations.
     Every engine sums in float64 (float32 input included), then divides and
     rounds once, so a float32 average never overflows: ``[3e38, 3e38, -3e38,
     -3e38]`` averages to ``0``.  A NaN result is the default NaN
@@ -241,14 +257,118 @@ def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
     caller = Caller(x, ndim, channels_last, engine, op="avg_pool", integers=False)
     x = caller.x
     _args.check_input(x)
-    spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, 1, ceil_mode,
-                             padding_limit="kernel")
+    spec = _args.window_spec(x.shape[2:], kernel_size, stride, padding, dilation,
+                             ceil_mode, padding_limit="dilated", general_padding=True)
     count_include_pad = _args.check_bool(count_include_pad, "count_include_pad")
     divisor_override = _args.check_divisor_override(divisor_override)
     launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     launch.run("pooling", "avg_pool", launch.x, y, spec, count_include_pad, divisor_override)
+    return launch.result(y)
+
+
+@fill_doc
+def lp_pool(x: ArrayIn, norm_type: float, kernel_size: Size, stride: Optional[Size] = None,
+            ceil_mode: bool = False, padding: Padding = 0, dilation: Size = 1, *,
+            variant: str = "torch", ndim: Optional[int] = None, channels_last: bool = False,
+            engine: Engine = "auto", out: Out = None) -> Array:
+    r"""Power-average (Lp) pooling over 1, 2 or 3 spatial axes.
+
+    %(grid_equivariance)s
+
+    With :math:`p` = ``norm_type`` and the window taps :math:`\mathbf{t}` of
+    :func:`max_pool` (positions inside the input only),
+
+    .. math::
+
+        y[n, c, \mathbf{i}] = \Big( S(\mathbf{i}) \sum_{\mathbf{t}}
+            v[n, c, \mathbf{t}]^p \Big)^{1/p}
+
+    where the two definitions differ (``variant``):
+
+    ``"torch"`` (PyTorch's ``lp_pool{1,2,3}d``)
+        :math:`v = x`, and :math:`S = \prod_b k_b / D_b(i_b)`, :math:`D_b` the
+        divisor of :func:`avg_pool` with the padding counted: PyTorch computes
+        ``(sign(s) * relu(|s|) * prod(k)) ** (1/p)`` with ``s = avg_pool(x**p)``,
+        and ``sign(s) * relu(|s|)`` is ``s``.  So :math:`S = 1` except in a
+        ceil-mode overhang, where the partial window's sum is scaled up, and a
+        negative :math:`x` with a non-integer :math:`p` (or a negative sum with a
+        non-integer :math:`1/p`) gives NaN, as in PyTorch (pytorch issue 184037).
+    ``"onnx"`` (ONNX ``LpPool``)
+        :math:`v = |x|` and :math:`S = 1`: the Lp norm of the window, zero padding
+        contributing nothing.  ONNX's reference evaluator instead scales a
+        ceil-mode window that overhangs the input by ``prod(k)`` over its
+        in-bounds count, as PyTorch does (onnx issue 5459 calls the specification
+        ambiguous); refpool reads the specification's norm, as ONNX Runtime does.
+
+    Parameters
+    ----------
+    %(x_param)s
+    norm_type : float
+        The exponent :math:`p > 0`, finite.
+    kernel_size, stride, ceil_mode, dilation
+        As in :func:`max_pool` (PyTorch's ``lp_pool`` has no padding or dilation,
+        so they come after its parameters).
+    %(window_padding_param)s
+        PyTorch's limit for an int: :math:`0 \le p \le \lfloor (d(k-1)+1)/2
+        \rfloor`.
+    variant : {"torch", "onnx"}
+        The definition, above.
+    %(layout_params)s
+    %(engine_param)s
+    %(out_param)s
+
+    Returns
+    -------
+    y : array, shape (N, C, \*o), dtype of ``x``
+        ``o`` as in :func:`max_pool`.
+
+    Raises
+    ------
+    %(raises_common)s
+
+    Notes
+    -----
+    Every engine raises to the power, sums, scales and takes the root in
+    float64 and rounds once; a computed NaN is the default NaN.  A window of
+    padding only gives 0.
+
+    **Exact equivariance**: as :func:`avg_pool` (the scale factors follow the
+    windows); all representations acting by permutations (the power is taken
+    elementwise).
+
+    Examples
+    --------
+    The L2 norm of windows of two (``variant="onnx"``), and PyTorch's definition,
+    which is the same for non-negative input:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[3.0, 4.0, 6.0, 8.0]]])
+    >>> refpool.lp_pool(x, 2, 2, variant="onnx", engine="reference").tolist()
+    [[[5.0, 10.0]]]
+    >>> refpool.lp_pool(x, 2, 2, engine="reference").tolist()
+    [[[5.0, 10.0]]]
+
+    With a negative input and :math:`p = 2` the definitions still agree; with
+    :math:`p = 3` PyTorch's gives NaN where the cubes sum to a negative number:
+
+    >>> x = np.array([[[-3.0, 1.0]]])
+    >>> refpool.lp_pool(x, 3, 2, engine="reference").tolist()
+    [[[nan]]]
+    >>> refpool.lp_pool(x, 3, 2, variant="onnx", engine="reference").round(6).tolist()
+    [[[3.036589]]]
+    """
+    caller = Caller(x, ndim, channels_last, engine, op="lp_pool", integers=False)
+    x = caller.x
+    _args.check_input(x)
+    spec = _args.lp_pool_spec(x.shape[2:], norm_type, kernel_size, stride, ceil_mode,
+                              padding, dilation, variant)
+    launch = Launch(x, engine, caller)
+    y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
+                      out)
+    launch.run("pooling", "lp_pool", launch.x, y, spec)
     return launch.result(y)
 
 

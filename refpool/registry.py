@@ -94,12 +94,15 @@ def _rows():
     pooling = dict(family="pooling", docs_page="pooling")
     antialiased = dict(family="antialiased", docs_page="antialiasing")
     fields = dict(family="field_pooling", docs_page="invariant")
+    shuffle = dict(family="shuffle", docs_page="shuffle")
     return (
         Operator("max_pool", entry_points=("max_pool", "max_pool_with_indices"),
                  comparison="exact", field_type="optional", rule=_rules.MaxPoolRule,
                  **pooling),
         Operator("avg_pool", entry_points=("avg_pool",), comparison="tolerance",
                  field_type="none", rule=_rules.AvgPoolRule, **pooling),
+        Operator("lp_pool", entry_points=("lp_pool",), comparison="tolerance",
+                 field_type="none", rule=_rules.LpPoolRule, **pooling),
         Operator("adaptive_max_pool",
                  entry_points=("adaptive_max_pool", "adaptive_max_pool_with_indices"),
                  comparison="exact", field_type="optional", rule=_rules.AdaptiveRule,
@@ -127,6 +130,23 @@ def _rows():
                  **fields),
         Operator("norm_max_pool", entry_points=("norm_max_pool",), comparison="exact",
                  field_type="required", rule=_rules.NormMaxPoolRule, **fields),
+        Operator("pixel_shuffle", entry_points=("shuffle",), comparison="exact",
+                 field_type="none", rule=_rules.PixelShuffleRule, **shuffle),
+        Operator("pixel_unshuffle", entry_points=("unshuffle",), comparison="exact",
+                 field_type="none", rule=_rules.PixelUnshuffleRule, **shuffle),
+        Operator("depth_to_space", entry_points=("shuffle",), comparison="exact",
+                 field_type="none", rule=_rules.DepthToSpaceRule, **shuffle),
+        Operator("space_to_depth", entry_points=("unshuffle",), comparison="exact",
+                 field_type="none", rule=_rules.SpaceToDepthRule, **shuffle),
+        Operator("max_unpool", family="unpooling", entry_points=("max_unpool",),
+                 comparison="exact", field_type="none", rule=_rules.MaxUnpoolRule,
+                 docs_page="unpooling"),
+        Operator("roi_pool", family="region_pooling",
+                 entry_points=("roi_pool", "roi_pool_with_indices"), comparison="exact",
+                 field_type="none", rule=_rules.RoiPoolRule, docs_page="region_pooling"),
+        Operator("roi_align", family="region_pooling", entry_points=("roi_align",),
+                 comparison="tolerance", field_type="none", rule=_rules.RoiAlignRule,
+                 docs_page="region_pooling"),
     )
 
 

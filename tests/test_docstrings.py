@@ -13,6 +13,7 @@ import pytest
 
 import refpool
 from refpool import _docstrings
+from refpool import registry
 from refpool.registry import OPERATORS
 
 #: public functions that are not operators but are documented with examples too
@@ -21,8 +22,8 @@ HELPERS = {"invariant_field_type": refpool.invariant_field_type}
 DOCUMENTED = {**{name: op.function for name, op in OPERATORS.items()}, **HELPERS}
 
 #: the modules whose public functions must all be documented here
-OPERATOR_MODULES = ("refpool.pooling", "refpool.antialiased", "refpool.interpolate",
-                    "refpool.field_pooling")
+#: the public module of every family (refpool/<family>.py)
+OPERATOR_MODULES = tuple(f"refpool.{family}" for family in registry.FAMILIES)
 
 OPTIONS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
 

@@ -51,11 +51,13 @@ class Case:
 
     def call_kwargs(self):
         """Keyword arguments for the call, with JSON field-type specs turned into
-        :class:`refpool.FieldType` objects."""
+        :class:`refpool.FieldType` objects and stored max_unpool ``indices`` into arrays."""
         kwargs = dict(self.kwargs)
         if "field_type" in kwargs and isinstance(kwargs["field_type"], dict):
             from .fieldspec import field_type_from_spec
             kwargs["field_type"] = field_type_from_spec(kwargs["field_type"])
+        if isinstance(kwargs.get("indices"), dict):       # max_unpool: the stored indices
+            kwargs["indices"] = np.asarray(kwargs["indices"]["data"], dtype=np.int64)
         return kwargs
 
     def to_json(self):
@@ -97,6 +99,8 @@ def _kwargs_id(kwargs):
     for k, v in kwargs.items():
         if isinstance(v, dict):
             v = v.get("name", "spec")
+        if k == "boxes":                     # region pooling: the box count (tags name the set)
+            v = sum(len(image) for image in v)
         if isinstance(v, tuple):
             v = "x".join(str(e) for e in v)
         parts.append(f"{k}={v}")
@@ -202,6 +206,36 @@ def _pooling(b):
                     b.add("avg_pool", shape, dict(avg_kw, count_include_pad=cip,
                                                   divisor_override=div),
                           dtype=dtype, specials=dtype == "float64", tag="edge")
+    # general padding (ONNX pads, TF/ONNX "same", jax.lax.reduce_window): (before,
+    # after) pairs, windows of padding only, the names, dilated averages
+    for shape, kw in [((2, 2, 7), dict(kernel_size=3, stride=2, padding=((0, 2),))),
+                      ((2, 2, 8), dict(kernel_size=3, stride=2, padding=((2, 1),),
+                                       ceil_mode=True)),
+                      ((2, 2, 5), dict(kernel_size=2, stride=1, padding=((3, 0),))),
+                      ((1, 2, 6, 7), dict(kernel_size=3, stride=2, padding="same")),
+                      ((1, 2, 6, 7), dict(kernel_size=(4, 3), stride=(2, 3),
+                                          padding="same_lower")),
+                      ((1, 2, 6, 7), dict(kernel_size=3, stride=2, padding="valid")),
+                      ((1, 2, 7, 6), dict(kernel_size=3, stride=(1, 2),
+                                          padding=((1, 2), 1), dilation=(2, 1))),
+                      ((1, 1, 4, 5, 6), dict(kernel_size=2, padding=((1, 0), (0, 1), (2, 2))))]:
+        for dtype in DTYPES:
+            b.add("max_pool", shape, kw, dtype=dtype, exact=True, specials=True, tag="pads")
+            for cip in (True, False):
+                b.add("avg_pool", shape, dict(kw, count_include_pad=cip), dtype=dtype,
+                      tag="pads")
+    # Lp pooling: PyTorch's definition (its peer) and ONNX's, odd and fractional p
+    for shape, kw in [((2, 3, 9), dict(kernel_size=3, stride=2)),
+                      ((2, 3, 8), dict(kernel_size=3, stride=2, ceil_mode=True)),
+                      ((1, 2, 7, 6), dict(kernel_size=(3, 2), stride=(2, 1))),
+                      ((1, 2, 7, 6), dict(kernel_size=2, ceil_mode=True)),
+                      ((1, 1, 4, 5, 6), dict(kernel_size=2, stride=(1, 2, 2)))]:
+        for p, dtype in itertools.product((1.0, 2.0, 3.0, 1.5), DTYPES):
+            b.add("lp_pool", shape, dict(kw, norm_type=p), dtype=dtype,
+                  specials=p == 2.0 and dtype == "float64")
+    b.add("lp_pool", (1, 2, 7, 6), dict(norm_type=2.0, kernel_size=3, stride=2,
+                                        padding=((1, 0), (2, 1)), dilation=(1, 2),
+                                        variant="onnx"), tag="onnx")
     # adaptive pooling
     for n, o in itertools.product((1, 5, 7, 8, 13), (1, 2, 3, 5, 7, 13)):
         b.add("adaptive_max_pool", (2, 3, n), dict(output_size=o, return_indices=True),
@@ -345,6 +379,140 @@ def _fields(b):
                        ceil_mode=ceil), dtype=dtype, exact=True, specials=dtype == "float64")
 
 
+# --------------------------------------------------------------------------- shuffle
+def _shuffle(b):
+    spatial = {1: (5,), 2: (3, 4), 3: (2, 3, 2)}
+    for nd, r, c in itertools.product((1, 2, 3), (1, 2, 3), (1, 2)):
+        if nd == 3 and r == 3 and c == 2:
+            continue                          # 54 channels of 2x3x2: enough without it
+        shape = (2, c * r ** nd) + spatial[nd]
+        for i, dtype in enumerate(DTYPES):
+            specials = (r + i) % 2 == 0
+            b.add("pixel_shuffle", shape, dict(upscale_factor=r), dtype=dtype, exact=True,
+                  specials=specials)
+            for mode in ("DCR", "CRD"):
+                b.add("depth_to_space", shape, dict(blocksize=r, mode=mode), dtype=dtype,
+                      exact=True, specials=specials)
+        down = (2, c) + tuple(n * r for n in spatial[nd])
+        for i, dtype in enumerate(DTYPES):
+            specials = (r + i) % 2 == 1
+            b.add("pixel_unshuffle", down, dict(downscale_factor=r), dtype=dtype, exact=True,
+                  specials=specials)
+            b.add("space_to_depth", down, dict(blocksize=r), dtype=dtype, exact=True,
+                  specials=specials)
+    # edge cases: one-pixel inputs, a factor as large as the input, the default mode
+    for dtype in DTYPES:
+        b.add("pixel_shuffle", (1, 16, 1, 1), dict(upscale_factor=4), dtype=dtype, exact=True,
+              specials=True, tag="edge")
+        b.add("pixel_unshuffle", (1, 1, 4, 4), dict(downscale_factor=4), dtype=dtype,
+              exact=True, specials=True, tag="edge")
+        b.add("depth_to_space", (1, 8, 1, 1, 1), dict(blocksize=2), dtype=dtype, exact=True,
+              specials=True, tag="edge")
+        b.add("space_to_depth", (1, 3, 2, 2, 2), dict(blocksize=2), dtype=dtype, exact=True,
+              specials=True, tag="edge")
+
+
+# --------------------------------------------------------------------------- unpooling
+def _unpool_indices(kind, shape, kw, seed, index_layout):
+    """The ``indices`` of a max_unpool case, as a JSON-able spec ``{"name", "data"}``
+    (:meth:`Case.call_kwargs` makes it an int64 array).  Never a duplicate: the case's
+    input is random, and torch leaves the winner among duplicates unspecified.
+
+    ``kind``: ``"window"``, a position in each input's own pooling window (inside the
+    first ``stride`` taps, so overlapping windows stay distinct), as max_pool would
+    pick; ``"scatter"``, distinct positions anywhere in the plane.
+    """
+    from ..unpooling import unpool_spec
+    rng = np.random.default_rng([seed, 2398])
+    n, c, *spatial = shape
+    spec = unpool_spec(spatial, kw["kernel_size"], kw.get("stride"), kw.get("padding", 0),
+                       kw.get("output_size"), (n, c))
+    out, planes = spec.output_size, n * c
+
+    def taps(a, b, i):
+        start = i * a.stride - a.before
+        return [q for q in range(start, start + min(a.kernel, a.stride)) if 0 <= q < out[b]]
+
+    if any(not taps(spec.axis(b), b, i) for b, length in enumerate(spatial)
+           for i in range(length)):
+        kind = "scatter"              # a window's first taps lie in the padding
+    if kind == "window":
+        where = []
+        for b, length in enumerate(spatial):
+            a = spec.axis(b)
+            pos = np.empty((planes, length), np.int64)
+            for i in range(length):
+                pos[:, i] = rng.choice(taps(a, b, i), planes)
+            where.append(pos)
+        flat = np.zeros((planes,) + tuple(spatial), np.int64)
+        for b, pos in enumerate(where):
+            view = [1] * len(spatial)
+            view[b] = spatial[b]
+            flat = flat * out[b] + pos.reshape((planes,) + tuple(view))
+    else:
+        size = int(np.prod(spatial))
+        if size > spec.plane_size:
+            return None               # more inputs than outputs: duplicates unavoidable
+        flat = np.stack([rng.choice(spec.plane_size, size, replace=False)
+                         for _ in range(planes)]).reshape((planes,) + tuple(spatial))
+    if index_layout == "onnx":
+        offsets = np.arange(planes) * spec.plane_size
+        flat = flat + offsets.reshape((planes,) + (1,) * len(spatial))
+    return {"name": f"{kind}#{seed}", "data": flat.reshape(shape).tolist()}
+
+
+def _unpooling(b):
+    seed = 0
+
+    def add(shape, kw, kind, dtype, layout="torch", tag=""):
+        nonlocal seed
+        seed += 1
+        kw = dict(kw)
+        if layout != "torch":
+            kw["index_layout"] = layout
+        indices = _unpool_indices(kind, shape, kw, seed, layout)
+        if indices is None:
+            return
+        kw = dict(indices=indices, **kw)
+        b.add("max_unpool", shape, kw, dtype=dtype, exact=True, specials=seed % 3 == 0,
+              tag=tag)
+
+    # 1-D grid: the window arguments, and explicit output lengths across torch's range
+    for n, k, s, p in itertools.product((3, 4), (1, 2, 3), (1, 2, 3), (0, 1)):
+        if p > k // 2:
+            continue
+        default = (n - 1) * s - 2 * p + k
+        for m in sorted({None, default - s + 1, default + s - 1} - {0}, key=str):
+            if m is not None and m < 1:
+                continue
+            kw = dict(kernel_size=k, stride=s, padding=p)
+            if m is not None:
+                kw["output_size"] = (m,)
+            add((2, 3, n), kw, "window" if (k + s) % 2 else "scatter",
+                DTYPES[(n + k + s) % 2], "onnx" if (n + p + s) % 3 == 0 else "torch")
+    # 2-D and 3-D, per-axis arguments
+    for shape, kw in [((2, 2, 3, 4), dict(kernel_size=2)),
+                      ((1, 3, 4, 3), dict(kernel_size=(3, 2), stride=(2, 1), padding=(1, 0))),
+                      ((2, 2, 3, 3), dict(kernel_size=3, stride=2, padding=1,
+                                          output_size=(6, 5))),
+                      ((1, 2, 4, 4), dict(kernel_size=2, stride=2, output_size=(1, 2, 9, 8))),
+                      ((1, 2, 2, 3, 2), dict(kernel_size=2)),
+                      ((1, 1, 2, 2, 3), dict(kernel_size=(2, 3, 2), stride=(2, 2, 1),
+                                             padding=(0, 1, 0), output_size=(5, 4, 4)))]:
+        for i, dtype in enumerate(DTYPES):
+            add(shape, kw, ("window", "scatter")[i], dtype, ("torch", "onnx")[i])
+    # edge cases: one output, a permutation (P == L), (before, after) padding, an int
+    # output_size, the first and last index of every plane
+    edges = [((2, 2, 1), dict(kernel_size=1), "scatter"),
+             ((1, 2, 3, 4), dict(kernel_size=1), "scatter"),
+             ((1, 1, 3, 3), dict(kernel_size=3, stride=2, padding=((1, 0), 1)), "window"),
+             ((1, 2, 3, 3), dict(kernel_size=2, output_size=7), "window"),
+             ((2, 1, 2, 2, 2), dict(kernel_size=1, stride=1), "scatter")]
+    for shape, kw, kind in edges:
+        for i, dtype in enumerate(DTYPES):
+            add(shape, kw, kind, dtype, ("torch", "onnx")[i], tag="edge")
+
+
 def _valid_call(check, *args):
     try:
         check(*args)
@@ -353,9 +521,52 @@ def _valid_call(check, *args):
     return True
 
 
+# --------------------------------------------------------------------------- region pooling
+#: box sets of the region-pooling cases, per image (``x1, y1, x2, y2`` of images 0 and
+#: 1 of a 7 x 8 input, in input pixels): inside, across the border, wholly outside,
+#: degenerate and inverted, corners at half-integers (where roi_pool's rounding of
+#: halves away from zero shows), and no box at all
+ROI_BOXES = {
+    "inside": (((0.5, 1.25, 5.75, 6.0), (2.0, 2.0, 4.0, 5.0)), ((1.0, 0.0, 7.0, 6.5),)),
+    "border": (((-2.5, -1.0, 3.0, 2.5),), ((5.5, 4.0, 11.0, 9.0), (0.0, 0.0, 8.0, 7.0))),
+    "outside": (((-9.0, -9.0, -3.0, -2.0),), ((9.5, 8.0, 14.0, 12.0),)),
+    "degenerate": (((3.0, 2.0, 3.0, 2.0), (2.5, 1.5, 2.5, 4.5)), ((6.0, 3.0, 1.0, 1.0),)),
+    "halves": (((0.5, 0.5, 2.5, 3.5), (1.5, 2.5, 4.5, 6.5)), ()),
+    "none": ((), ()),
+}
+
+
+def _region_pooling(b):
+    shape = (2, 3, 7, 8)
+    for (name, boxes), dtype in itertools.product(ROI_BOXES.items(), DTYPES):
+        for size, scale in (((2, 2), 1.0), (3, 0.5), ((1, 4), 1.0), (7, 2.0)):
+            boxes_scaled = tuple(tuple(tuple(c / scale for c in box) for box in image)
+                                 for image in boxes)
+            b.add("roi_pool", shape, dict(boxes=boxes_scaled, output_size=size,
+                                          spatial_scale=scale),
+                  dtype=dtype, exact=True, specials=size == 3, tag=name)
+            for aligned, ratio, reduction in ((False, -1, "avg"), (True, -1, "avg"),
+                                              (False, 2, "max"), (True, 0, "max")):
+                b.add("roi_align", shape, dict(boxes=boxes_scaled, output_size=size,
+                                               spatial_scale=scale, sampling_ratio=ratio,
+                                               aligned=aligned, reduction=reduction),
+                      dtype=dtype, specials=size == 3 and aligned, tag=name)
+    # edge cases: one pixel, a box as large as the image with one bin, a fine grid
+    for shape, kw in [((1, 2, 1, 1), dict(boxes=(((0.0, 0.0, 0.0, 0.0),),), output_size=2)),
+                      ((1, 1, 5, 5), dict(boxes=(((0.0, 0.0, 5.0, 5.0),),), output_size=1)),
+                      ((1, 1, 5, 6), dict(boxes=(((0.25, 0.5, 5.5, 4.75),),),
+                                          output_size=(9, 11)))]:
+        for dtype in DTYPES:
+            b.add("roi_pool", shape, kw, dtype=dtype, exact=True, tag="edge")
+            b.add("roi_align", shape, dict(kw, aligned=True), dtype=dtype, tag="edge")
+            b.add("roi_align", shape, dict(kw, sampling_ratio=3), dtype=dtype, tag="edge")
+
+
 #: the case generator of every operator family (:data:`refpool.registry.FAMILIES`)
 GENERATORS = {"pooling": _pooling, "antialiased": _antialiased,
-              "interpolate": _interpolation, "field_pooling": _fields}
+              "interpolate": _interpolation, "field_pooling": _fields,
+              "shuffle": _shuffle, "unpooling": _unpooling,
+              "region_pooling": _region_pooling}
 
 
 def catalog(ops=None):

@@ -160,7 +160,8 @@ def compare(actual, expected, exact, *, call=None):
 # --------------------------------------------------------------------------- magnitude
 #: operators whose outputs are sums with weights of one sign: the magnitude is the
 #: reference operator on ``|x|`` (averages, Gaussian and binomial blurs)
-_SAME_SIGN_WEIGHTS = ("avg_pool", "adaptive_avg_pool", "antialiased_avg_pool", "blur_pool")
+_SAME_SIGN_WEIGHTS = ("avg_pool", "adaptive_avg_pool", "antialiased_avg_pool", "blur_pool",
+                      "lp_pool", "roi_align")
 
 #: operators whose output is a Euclidean norm: the magnitude is the norm itself
 _NORMS = ("norm_pool", "induced_norm_pool")
@@ -188,6 +189,11 @@ def magnitude(op, x, kwargs):
     avg_pool, adaptive_avg_pool,                  ``|R(|x|)|``: one-signed weights
     antialiased_avg_pool, blur_pool,              (``divisor_override < 0`` flips them
     interpolate ``area``                          all), so ``sum |w x| = |sum w |x||``
+    lp_pool                                       ``R(|x|)``: the root of the sum of the
+                                                  terms' magnitudes ``S |x|^p``
+    roi_align                                     ``R(|x|)``: bilinear weights are
+                                                  non-negative; with ``reduction="max"``
+                                                  the largest sample's ``sum w |x|``
     interpolate ``linear``/``bilinear``/          ``sum_i |w_i| |x_i|`` with the per-axis
     ``trilinear``/``bicubic`` (and antialias)     taps of
                                                   :func:`refpool._geometry.interpolation_taps`,

@@ -43,13 +43,18 @@ module                             contents
                                    strips, ``_apply``
 ``refpool.dask._blocks``           a task's input (``_Sources``), the ``_Block``
                                    base and the helpers shared by the blocks
-``refpool.dask.pooling``           max_pool, avg_pool, adaptive_max_pool,
+``refpool.dask.pooling``           max_pool, avg_pool, lp_pool, adaptive_max_pool,
                                    adaptive_avg_pool
 ``refpool.dask.antialiased``       antialiased_avg_pool, antialiased_max_pool,
                                    blur_pool
 ``refpool.dask.interpolate``       interpolate
 ``refpool.dask.field_pooling``     group_pool, norm_pool, induced_norm_pool,
                                    norm_max_pool
+``refpool.dask.shuffle``           pixel_shuffle, pixel_unshuffle, depth_to_space,
+                                   space_to_depth (no halo: block-aligned chunks)
+``refpool.dask.unpooling``         max_unpool (no halo: chunked over N and C only)
+``refpool.dask.region_pooling``    roi_pool, roi_align (boxes read anywhere: chunked
+                                   over C only)
 =================================  =================================================
 
 Every public function is re-exported here: ``refpool.dask.<name>`` is
@@ -72,15 +77,19 @@ from ..registry import OPERATORS as _OPERATORS
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
 from .field_pooling import group_pool, induced_norm_pool, norm_max_pool, norm_pool
 from .interpolate import interpolate
-from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, max_pool
+from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, lp_pool, max_pool
+from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
+from .unpooling import max_unpool
+from .region_pooling import roi_align, roi_pool
 
 #: the public functions, named and ordered as :data:`refpool.registry.OPERATORS`
 __all__ = [op.name for op in _OPERATORS.values()]
 
 _EXPORTED = {f.__name__ for f in (
-    max_pool, avg_pool, adaptive_max_pool, adaptive_avg_pool, antialiased_avg_pool,
+    max_pool, avg_pool, lp_pool, adaptive_max_pool, adaptive_avg_pool, antialiased_avg_pool,
     antialiased_max_pool, blur_pool, interpolate, group_pool, norm_pool,
-    induced_norm_pool, norm_max_pool)}
+    induced_norm_pool, norm_max_pool, pixel_shuffle, pixel_unshuffle, depth_to_space,
+    space_to_depth, max_unpool, roi_pool, roi_align)}
 if _EXPORTED != set(__all__):  # pragma: no cover - a registry row without its wrapper
     raise ImportError(f"refpool.dask re-exports {sorted(_EXPORTED)} but the registry "
                       f"lists {__all__}")

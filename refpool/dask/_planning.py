@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import functools
+import inspect
 import math
 import operator
 from typing import NamedTuple
@@ -415,6 +416,51 @@ def _strips(x, plans):
             y = da.concatenate(pieces, axis=2 + axis) if len(pieces) > 1 else pieces[0]
         arrays.append(y)
     return tuple(deltas), arrays
+
+
+def _with_layouts(wrapper):
+    """Give a wrapper of ``(N, C, *spatial)`` Dask arrays the top level's ``ndim=`` and
+    ``channels_last=`` keywords (:func:`refpool._args.layout_axes`): the leading axes
+    merge into ``N`` (``reshape``, merging chunks), the channel axis moves to
+    position 1, and every result goes back to the caller's layout."""
+    signature = inspect.signature(wrapper)
+    params = list(signature.parameters.values())
+    at = [p.name for p in params].index("engine")
+    layout = [inspect.Parameter("ndim", inspect.Parameter.KEYWORD_ONLY, default=None),
+              inspect.Parameter("channels_last", inspect.Parameter.KEYWORD_ONLY,
+                                default=False)]
+
+    @functools.wraps(wrapper)
+    def call(x, *args, ndim=None, channels_last=False, **kwargs):
+        if ndim is None and not channels_last:
+            return wrapper(x, *args, **kwargs)
+        _check_input_object(x)
+        batch, channels, k = _args.layout_axes(x.shape, ndim, channels_last)
+        shape = tuple(int(n) for n in x.shape)
+        spatial = shape[len(shape) - k - (1 if channels_last else 0):][:k]
+        c = (shape[-1] if channels_last else shape[-k - 1]) if channels else 1
+        n = math.prod(batch or ())
+        if channels_last:
+            canonical = da.moveaxis(x.reshape((n,) + spatial + (c,), merge_chunks=True), -1, 1)
+        else:
+            canonical = x.reshape((n, c) + spatial, merge_chunks=True)
+        result = wrapper(canonical, *args, **kwargs)
+
+        def restore(y):
+            channels_kept = (y.shape[1],) if channels or y.shape[1] != 1 else ()
+            if channels_last:
+                y = da.moveaxis(y, 1, -1)
+                return y.reshape(tuple(batch or ()) + tuple(y.shape[1:-1]) + channels_kept)
+            return y.reshape(tuple(batch or ()) + channels_kept + tuple(y.shape[2:]))
+        return tuple(map(restore, result)) if isinstance(result, tuple) else restore(result)
+
+    call.__signature__ = signature.replace(parameters=params[:at] + layout + params[at:])
+    return call
+
+
+def _check_input_object(x):
+    if not isinstance(x, da.Array):
+        raise TypeError(f"x must be a dask.array.Array, got {type(x).__name__}")
 
 
 def _apply(x, opname, block, dtype, *, out_channels=None, second_dtype=None):

@@ -16,7 +16,8 @@ import numpy as np
 from .. import _args, _geometry
 from .._fieldcheck import check_pointwise_field_type
 from ._blocks import _Block, _pad_after, _take
-from ._planning import _apply, _min_shift, _Piece, _prepare, geometry_n, geometry_o
+from ._planning import (_apply, _min_shift, _Piece, _prepare, _with_layouts, geometry_n,
+                        geometry_o)
 
 __all__ = ["antialiased_avg_pool", "antialiased_max_pool", "blur_pool"]
 
@@ -186,6 +187,7 @@ class _BlurPoolBlock(_Block):
 
 
 # =========================================================================== operators
+@_with_layouts
 def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=None):
     r"""Gaussian blur and subsample a Dask array (:func:`refpool.antialiased_avg_pool`).
 
@@ -210,6 +212,7 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
     return _apply(x, "antialiased_avg_pool", block, x.dtype)
 
 
+@_with_layouts
 def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                          sigma=0.6, blur_padding=None, *, field_type=None, engine="auto",
                          out=None):
@@ -249,6 +252,7 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
     return _apply(x, "antialiased_max_pool", block, x.dtype)
 
 
+@_with_layouts
 def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine="auto",
               out=None):
     r"""Binomial blur and subsample a Dask array (:func:`refpool.blur_pool`).

@@ -16,7 +16,8 @@ from .. import _args
 from .._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                            check_orthogonal_field_type)
 from ._blocks import _Block, _pad_after, _take
-from ._planning import _PointAxis, _apply, _bounds, _prepare, _window_rules
+from ._planning import (_PointAxis, _apply, _bounds, _prepare, _window_rules,
+                        _with_layouts)
 
 __all__ = ["group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool"]
 
@@ -92,6 +93,7 @@ def _invariant(x, field_type, op, check, engine, out):
     return _apply(x, op, block, x.dtype, out_channels=fields)
 
 
+@_with_layouts
 def group_pool(x, field_type, *, engine="auto", out=None):
     r"""Group pooling of a Dask array (:func:`refpool.group_pool`).
 
@@ -114,6 +116,7 @@ def group_pool(x, field_type, *, engine="auto", out=None):
     return _invariant(x, field_type, "group_pool", check_group_pool_field_type, engine, out)
 
 
+@_with_layouts
 def norm_pool(x, field_type, *, engine="auto", out=None):
     r"""Norm pooling of a Dask array (:func:`refpool.norm_pool`); chunked as
     :func:`~refpool.dask.group_pool`.  Bitwise identical (the squared norm of a field
@@ -130,6 +133,7 @@ def norm_pool(x, field_type, *, engine="auto", out=None):
     return _invariant(x, field_type, "norm_pool", check_orthogonal_field_type, engine, out)
 
 
+@_with_layouts
 def induced_norm_pool(x, field_type, *, engine="auto", out=None):
     r"""Induced norm pooling of a Dask array (:func:`refpool.induced_norm_pool`);
     chunked as :func:`~refpool.dask.group_pool`.  Bitwise identical.
@@ -144,6 +148,7 @@ def induced_norm_pool(x, field_type, *, engine="auto", out=None):
                       out)
 
 
+@_with_layouts
 def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1,
                   ceil_mode=False, *, engine="auto", out=None):
     r"""Norm max pooling of a Dask array (:func:`refpool.norm_max_pool`).

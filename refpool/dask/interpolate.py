@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import _args, _geometry
 from ._blocks import _AdaptiveBlock, _Block
-from ._planning import _adaptive_rules, _apply, _Piece, _prepare
+from ._planning import _adaptive_rules, _apply, _Piece, _prepare, _with_layouts
 
 __all__ = ["interpolate"]
 
@@ -109,6 +109,7 @@ def _resample(region, tables, nearest):
 
 
 # =========================================================================== operator
+@_with_layouts
 def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False, *, engine="auto", out=None):
     r"""Resample a Dask array (:func:`refpool.interpolate`, chunked in space).

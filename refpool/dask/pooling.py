@@ -17,9 +17,9 @@ import numpy as np
 from .. import _args
 from .._fieldcheck import check_pointwise_field_type
 from ._blocks import _AdaptiveBlock, _Block, _global_indices, _pad_after, _take
-from ._planning import _adaptive_rules, _apply, _prepare, _window_rules
+from ._planning import _adaptive_rules, _apply, _prepare, _window_rules, _with_layouts
 
-__all__ = ["max_pool", "avg_pool", "adaptive_max_pool", "adaptive_avg_pool"]
+__all__ = ["max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool"]
 
 
 # =========================================================================== blocks
@@ -72,6 +72,20 @@ class _AvgPoolBlock(_Block):
 
 
 # =========================================================================== operators
+def _chunkable(spec, op):
+    """The windowed specs the halo planning handles: equal padding on both sides and,
+    for averages, no dilation (a ValueError naming the argument otherwise)."""
+    if not spec.symmetric:
+        raise ValueError(f"refpool.dask.{op}: padding with different before and after "
+                         "widths ((before, after) pairs, 'same') is not chunked yet; pass "
+                         "an int padding, or call refpool.{op} on the computed array")
+    if op in ("avg_pool", "lp_pool") and any(d != 1 for d in spec.dilation):
+        raise ValueError(f"refpool.dask.{op}: dilation must be 1 (dilated averages are not "
+                         "chunked yet)")
+    return spec
+
+
+@_with_layouts
 def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
              return_indices=False, *, field_type=None, engine="auto", out=None):
     r"""Max pooling of a Dask array (:func:`refpool.max_pool`, chunked in space).
@@ -110,8 +124,9 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
     """
     spec, return_indices = _prepare(
         x, engine, out, lambda shape: (
-            _args.window_spec(shape, kernel_size, stride, padding, dilation, ceil_mode,
-                              padding_limit="dilated"),
+            _chunkable(_args.window_spec(shape, kernel_size, stride, padding, dilation,
+                                         ceil_mode, padding_limit="dilated",
+                                         general_padding=True), "max_pool"),
             _args.check_bool(return_indices, "return_indices")),
         field_type=field_type, field_check=check_pointwise_field_type, op="max_pool")
     block = _MaxPoolBlock(_window_rules(spec, "dilated"), kernel=spec.kernel,
@@ -121,8 +136,9 @@ def max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False
                   second_dtype=np.dtype(np.int64) if return_indices else None)
 
 
+@_with_layouts
 def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
-             divisor_override=None, *, engine="auto", out=None):
+             divisor_override=None, dilation=1, *, engine="auto", out=None):
     r"""Average pooling of a Dask array (:func:`refpool.avg_pool`, chunked in space).
 
     Halo as :func:`max_pool` with :math:`d = 1`; explicit cells appended past the
@@ -137,6 +153,8 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
     kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override
         As in :func:`refpool.avg_pool`.
+    dilation : 1
+        Dilated averages are not chunked yet: only 1 is accepted.
     engine, out
         As in :func:`max_pool`.
 
@@ -145,8 +163,9 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
     """
     spec, count_include_pad, divisor_override = _prepare(x, engine, out, lambda shape: (
-        _args.window_spec(shape, kernel_size, stride, padding, 1, ceil_mode,
-                          padding_limit="kernel"),
+        _chunkable(_args.window_spec(shape, kernel_size, stride, padding, dilation,
+                                     ceil_mode, padding_limit="kernel",
+                                     general_padding=True), "avg_pool"),
         _args.check_bool(count_include_pad, "count_include_pad"),
         _args.check_divisor_override(divisor_override)))
     block = _AvgPoolBlock(_window_rules(spec, "kernel"), kernel=spec.kernel, stride=spec.stride,
@@ -155,6 +174,51 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     return _apply(x, "avg_pool", block, x.dtype)
 
 
+@_with_layouts
+def lp_pool(x, norm_type, kernel_size, stride=None, ceil_mode=False, padding=0, dilation=1,
+            *, variant="torch", engine="auto", out=None):
+    r"""Lp pooling of a Dask array (:func:`refpool.lp_pool`, chunked in space).
+
+    Composed of chunked pieces: the powers :math:`v^p` in float64 (elementwise),
+    their window sums by :func:`avg_pool` with ``divisor_override=1`` (its halo
+    planning), the scale factors of the whole-array call and the root, rounded
+    to ``x``'s dtype once.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    norm_type, kernel_size, stride, ceil_mode, padding, variant
+        As in :func:`refpool.lp_pool` (an int padding: equal on both sides).
+    dilation : 1
+        Only 1 (as :func:`avg_pool`).
+    engine, out
+        As in :func:`max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    """
+    spec = _prepare(x, engine, out, lambda shape: _args.lp_pool_spec(
+        shape, norm_type, kernel_size, stride, ceil_mode, padding, dilation, variant))
+    window = _chunkable(spec.window, "lp_pool")
+    wide = x.astype(np.float64)
+    powers = (abs(wide) if spec.absolute else wide) ** spec.norm_type
+    sums = avg_pool(powers, window.kernel, window.stride, window.padding, window.ceil_mode,
+                    count_include_pad=True, divisor_override=1, engine=engine)
+    scale = np.ones(window.output_size)
+    for b, f in enumerate(spec.scale_factors()):
+        scale = scale * f.reshape([-1 if a == b else 1 for a in range(len(window.kernel))])
+    y = (sums * scale) ** (1.0 / spec.norm_type)
+    y = y.map_blocks(_canonical_nan, dtype=np.float64)
+    return y.astype(x.dtype)
+
+
+def _canonical_nan(block):
+    """The default NaN (positive, payload 0) for every NaN of ``block``."""
+    return np.where(np.isnan(block), np.nan, block)
+
+
+@_with_layouts
 def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
                       engine="auto", out=None):
     r"""Adaptive max pooling of a Dask array (:func:`refpool.adaptive_max_pool`).
@@ -187,6 +251,7 @@ def adaptive_max_pool(x, output_size, return_indices=False, *, field_type=None,
                   second_dtype=np.dtype(np.int64) if return_indices else None)
 
 
+@_with_layouts
 def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
     r"""Adaptive average pooling of a Dask array (:func:`refpool.adaptive_avg_pool`).
 

@@ -137,36 +137,70 @@ class Rule:
         raise NotImplementedError
 
 
+def _window_line(spec, b, n, padding):
+    """The :class:`~refpool._geometry.WindowAxis` of axis ``b`` of ``spec`` on a line of
+    length ``n``: the padding of ``"same"``/``"same_lower"`` follows the length, the
+    others do not."""
+    line = spec.axis(b)._replace(n=n)
+    if isinstance(padding, str) and padding in ("same", "same_lower"):
+        before, after = _args.same_padding(n, line.kernel, line.stride, line.dilation,
+                                           lower=padding == "same_lower")
+        line = line._replace(padding=before, padding_after=after)
+    return line
+
+
 class MaxPoolRule(Rule):
     empty_is_constant = True
-    condition = ("per reversed axis: (n + 2p - d(k-1) - 1) mod s == 0; per swapped pair of "
-                 "axes: equal (k, s, p, d) (or window grids that coincide)")
+    condition = ("per reversed axis: a mirror-symmetric window grid, (n + 2p - d(k-1) - 1) "
+                 "mod s == 0 for an int padding p (with (before, after) pairs or 'same': "
+                 "the grid of the padded line symmetric about its centre); per swapped "
+                 "pair of axes: equal (k, s, p, d) (or window grids that coincide)")
 
     def __init__(self, shape, kernel_size, stride=None, padding=0, dilation=1,
                  ceil_mode=False, return_indices=False, *, field_type=None):
         self.spec = _args.window_spec(shape, kernel_size, stride, padding, dilation,
-                                      ceil_mode, padding_limit="dilated")
+                                      ceil_mode, padding_limit="dilated",
+                                      general_padding=True)
+        self.padding = padding
 
     def axis(self, b, n, shape=None):
-        line = self.spec.axis(b)._replace(n=n)
-        return _unweighted(line.windows())
+        return _unweighted(_window_line(self.spec, b, n, self.padding).windows())
 
 
 class AvgPoolRule(Rule):
-    condition = ("as max_pool with d = 1; divisors follow the windows (count_include_pad "
-                 "and ceil mode included)")
+    condition = ("as max_pool; divisors follow the windows (count_include_pad and ceil "
+                 "mode included)")
 
     def __init__(self, shape, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        self.spec = _args.window_spec(shape, kernel_size, stride, padding, 1, ceil_mode,
-                                      padding_limit="kernel")
+                 count_include_pad=True, divisor_override=None, dilation=1):
+        self.spec = _args.window_spec(shape, kernel_size, stride, padding, dilation,
+                                      ceil_mode, padding_limit="dilated",
+                                      general_padding=True)
+        self.padding = padding
         self.count_include_pad = _args.check_bool(count_include_pad, "count_include_pad")
         self.override = _args.check_divisor_override(divisor_override)
 
     def axis(self, b, n, shape=None):
-        line = self.spec.axis(b)._replace(n=n)
+        line = _window_line(self.spec, b, n, self.padding)
         factor = line.divisor_factors(self.count_include_pad)
         return tuple(_window((q, 1.0 if self.override is not None else 1.0 / f) for q in w)
+                     for w, f in zip(line.windows(), factor.tolist()))
+
+
+class LpPoolRule(Rule):
+    condition = ("as avg_pool: a mirror-symmetric window grid (the scale factors of "
+                 "variant='torch' follow the windows)")
+
+    def __init__(self, shape, norm_type, kernel_size, stride=None, ceil_mode=False,
+                 padding=0, dilation=1, *, variant="torch"):
+        self.spec = _args.lp_pool_spec(shape, norm_type, kernel_size, stride, ceil_mode,
+                                       padding, dilation, variant)
+        self.padding = padding
+
+    def axis(self, b, n, shape=None):
+        line = _window_line(self.spec.window, b, n, self.padding)
+        factor = _geometry.lp_axis_scale(line, self.spec.variant)
+        return tuple(_window((q, f) for q in w)
                      for w, f in zip(line.windows(), factor.tolist()))
 
 
@@ -325,8 +359,289 @@ class NormMaxPoolRule(MaxPoolRule):
         super().__init__(shape, kernel_size, stride, padding, dilation, ceil_mode)
 
 
+class _BlockRule(Rule):
+    """The shuffle family (:mod:`refpool.shuffle`): blocks of ``r^k`` channels and
+    ``r x ... x r`` blocks of space trade places.
+
+    Spatially, a shuffle's output ``p`` reads input ``p // r`` and an unshuffle's
+    output ``i`` reads ``i*r .. i*r + r - 1`` (:class:`refpool.shuffle.ShuffleAxis`):
+    both are mirror-symmetric on every line and the same on every axis, so every
+    grid symmetry holds spatially.  A reversal also maps the sub-pixel offset
+    ``j -> r - 1 - j`` and a transposition swaps the offsets of two axes, which
+    moves elements between the channels of a block: the claim holds with that
+    induced channel permutation (:meth:`channel_permutation`), on the input's
+    channels for a shuffle and on the output's for an unshuffle (:attr:`side`).
+    """
+
+    condition = ("every grid symmetry, every shape, with the induced permutation of "
+                 "the r^k sub-pixel channels of each block (refpool.equivariance.rules."
+                 "induced_channel_permutation): g applied to the block's r x ... x r grid")
+    #: pixel_shuffle/depth_to_space (True) or pixel_unshuffle/space_to_depth (False)
+    up = True
+    #: the channels the permutation acts on: the input's (shuffles) or the output's
+    side = "input"
+
+    def _setup(self, shape, factor, name, block_first):
+        from ..shuffle import check_factor
+        self.factor = check_factor(factor, name)
+        self.block_first = bool(block_first)
+        shape = _args.check_spatial_shape(shape)
+        if not self.up and any(n % self.factor for n in shape):
+            raise ValueError(f"{name}={self.factor} must divide every spatial length, "
+                             f"got spatial shape {shape}")
+
+    def axis(self, b, n, shape=None):
+        from ..shuffle import ShuffleAxis
+        line = ShuffleAxis(n, self.factor, self.up)
+        if not self.up and n % self.factor:
+            return None                        # the operator refuses this line
+        return _unweighted(line.positions(i) for i in range(line.output_length))
+
+    def channel_permutation(self, g, ndim, channels):
+        """The induced permutation :math:`P_g` of ``channels`` blocked channels
+        (``C * r**ndim``: the input's for a shuffle, the output's for an unshuffle)
+        as an index array ``p``: ``(P_g z)[:, i] = z[:, p[i]]``.
+
+        Sub-pixel ``beta`` of channel ``c`` lives in channel ``c*R + beta`` (CRD) or
+        ``beta*C + c`` (DCR); :math:`P_g` moves it to the block position where the
+        grid transform ``g`` (:func:`axis_action`, as
+        :meth:`refpool.FieldType.transform`) moves position ``beta`` of an
+        ``r x ... x r`` array.
+        """
+        blocks = self.factor ** ndim
+        if channels % blocks:
+            raise ValueError(f"channels must be a multiple of r**ndim = {blocks}, got "
+                             f"{channels}")
+        perm, reverse = axis_action(g, ndim)
+        grid = np.arange(blocks).reshape((self.factor,) * ndim).transpose(perm)
+        moved = grid[tuple(slice(None, None, -1) if r else slice(None) for r in reverse)]
+        within = moved.reshape(-1)                 # new block position -> old one
+        c = channels // blocks
+        if self.block_first:
+            return (within[:, None] * c + np.arange(c)[None, :]).reshape(-1)
+        return (np.arange(c)[:, None] * blocks + within[None, :]).reshape(-1)
+
+
+class PixelShuffleRule(_BlockRule):
+    def __init__(self, shape, upscale_factor):
+        self._setup(shape, upscale_factor, "upscale_factor", False)
+
+
+class PixelUnshuffleRule(_BlockRule):
+    up = False
+    side = "output"
+
+    def __init__(self, shape, downscale_factor):
+        self._setup(shape, downscale_factor, "downscale_factor", False)
+
+
+class DepthToSpaceRule(_BlockRule):
+    def __init__(self, shape, blocksize, mode="DCR"):
+        from ..shuffle import check_mode
+        self._setup(shape, blocksize, "blocksize", check_mode(mode))
+
+
+class SpaceToDepthRule(_BlockRule):
+    up = False
+    side = "output"
+
+    def __init__(self, shape, blocksize):
+        self._setup(shape, blocksize, "blocksize", True)
+
+
+class MaxUnpoolRule(Rule):
+    """max_unpool (:mod:`refpool.unpooling`): a scatter whose indices are data.
+
+    A grid symmetry moves the pair ``(x, indices)`` on the input grid and maps every
+    index to the moved output position, so which input writes which output moves
+    with the data: no output reads a fixed window.  The per-axis structure is the
+    output length alone (``m`` empty windows, from :class:`refpool.unpooling.UnpoolAxis`):
+    mirror-symmetric on every line, equal on two axes when their lengths are.  The
+    ``indices`` keyword is accepted as the operator takes it; its values are not read.
+    """
+
+    condition = ("every reversal, every shape (the indices move with the grid); per "
+                 "swapped pair: equal output lengths from either axis's arguments (equal "
+                 "output_size entries, or equal (n-1)s - 2p + k); duplicate indices with "
+                 "different values excepted (the last one wins, and a reversal reverses "
+                 "the scan)")
+
+    def __init__(self, shape, indices=None, kernel_size=None, stride=None, padding=0,
+                 output_size=None, *, index_layout="torch"):
+        from ..unpooling import check_index_layout, unpool_spec
+        if kernel_size is None:
+            raise TypeError("exact_symmetries: max_unpool needs kernel_size=")
+        self.spec = unpool_spec(shape, kernel_size, stride, padding, output_size)
+        check_index_layout(index_layout)
+
+    def axis(self, b, n, shape=None):
+        line = self.spec.axis(b)._replace(n=n)
+        m = line.output_length
+        if line.requested is not None and not line.accepts(m):
+            return None                        # the operator refuses this line
+        if m < 1:
+            return None
+        return tuple(() for _ in range(m))
+
+
+class _RegionRule(Rule):
+    """Region pooling (:mod:`refpool.region_pooling`): the boxes move with the grid.
+
+    The question is ``op(T x, T boxes) == T op(x, boxes)``, with the boxes moved by
+    :func:`refpool.region_pooling.transform_boxes` in the operator's convention
+    (:attr:`index`): a reversal of an axis of ``n`` pixels maps a box coordinate
+    ``c`` to ``C - c``, ``C = (n - 1)/s`` for pixel-index coordinates and ``n/s``
+    for continuous ones; a transpose swaps x and y.  With fixed arguments a box is
+    no per-axis structure, so the rule answers per element (:meth:`element_holds`,
+    which :func:`_element_holds` defers to): for every box, the bins of the moved
+    box along each output axis are compared with the mirror images of the box's
+    bins, 2-D bin by 2-D bin, from the per-axis geometry of
+    :mod:`refpool.engines.reference.region_pooling` evaluated in exact rational
+    arithmetic (:class:`fractions.Fraction`), so a bin that is 0 whatever the input
+    (all its samples outside the image) compares equal to any other such bin.
+    """
+
+    #: box coordinates are pixel indices (roi_pool, roi_align with aligned=False)
+    index = True
+
+    def _setup(self, op, shape, spec):
+        from fractions import Fraction
+        if len(shape) != 2:
+            raise ValueError(f"{op} is 2-D: input_shape must have 2 spatial axes, got "
+                             f"{tuple(shape)}")
+        self.scale = Fraction(spec.spatial_scale)
+        self.output_size = spec.output_size
+        self.boxes = [((Fraction(float(y1)), Fraction(float(y2))),
+                       (Fraction(float(x1)), Fraction(float(x2))))
+                      for x1, y1, x2, y2 in spec.boxes.tolist()]
+        self._cache = {}
+
+    def axis(self, b, n, shape=None):
+        raise NotImplementedError("region pooling moves its boxes with the grid: "
+                                  "see element_holds")
+
+    def _structure(self, c1, c2, o, n):
+        key = (c1, c2, o, n)
+        if key not in self._cache:
+            self._cache[key] = self._bins(c1, c2, o, n)
+        return self._cache[key]
+
+    def element_holds(self, spatial, g):
+        """Whether ``g`` commutes with the operator for every box (exact arithmetic)."""
+        from fractions import Fraction
+        perm, reverse = axis_action(g, 2)
+        for corners in self.boxes:
+            mine, theirs = [], []
+            for b in (0, 1):
+                a = perm[b]
+                n = spatial[a]
+                c1, c2 = corners[a]
+                original = self._structure(c1, c2, self.output_size[a], n)
+                if reverse[b]:
+                    c = Fraction(n - 1 if self.index else n) / self.scale
+                    c1, c2 = c - c2, c - c1
+                    original = tuple(self._mirrored(w, n) for w in reversed(original))
+                mine.append(self._structure(c1, c2, self.output_size[b], n))
+                theirs.append(original)
+            if len(mine[0]) != len(theirs[0]) or len(mine[1]) != len(theirs[1]):
+                return False
+            for i in range(len(mine[0])):
+                for j in range(len(mine[1])):
+                    if self._bin(mine[0][i], mine[1][j]) != self._bin(theirs[0][i],
+                                                                      theirs[1][j]):
+                        return False
+        return True
+
+
+class RoiPoolRule(_RegionRule):
+    condition = ("boxes moved with the image (pixel-index coordinates: a reversal of an "
+                 "axis of n pixels maps c to (n-1)/spatial_scale - c; a transpose swaps x "
+                 "and y): per reversed axis, every box has rounded corners end >= start "
+                 "and no scaled corner at a half-integer inside (0, n-1) (or only empty "
+                 "bins); per swapped pair: equal output sizes; ties between equal values "
+                 "(indices) excepted")
+
+    def __init__(self, shape, boxes, output_size, spatial_scale=1.0, return_indices=False):
+        from ..region_pooling import roi_spec
+        spec = roi_spec(shape, boxes, output_size, spatial_scale)
+        _args.check_bool(return_indices, "return_indices")
+        self._setup("roi_pool", shape, spec)
+
+    def _bins(self, c1, c2, o, n):
+        from ..engines.reference.region_pooling import _pool_axis
+        return tuple((lo, hi) if hi > lo else None
+                     for lo, hi in _pool_axis(c1, c2, self.scale, o, n))
+
+    @staticmethod
+    def _mirrored(bin_, n):
+        return None if bin_ is None else (n - bin_[1], n - bin_[0])
+
+    @staticmethod
+    def _bin(rows, cols):
+        return None if rows is None or cols is None else (rows, cols)
+
+
+class RoiAlignRule(_RegionRule):
+    condition = ("boxes moved with the image (aligned=True: a reversal of an axis of n "
+                 "pixels maps c to n/spatial_scale - c; aligned=False: to "
+                 "(n-1)/spatial_scale - c; a transpose swaps x and y): aligned=True: every "
+                 "reversal; aligned=False: per reversed axis, every box spans at least one "
+                 "pixel, (c2 - c1) spatial_scale >= 1 (or reads outside the image only); "
+                 "per swapped pair: equal output sizes")
+
+    def __init__(self, shape, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1,
+                 aligned=False, reduction="avg"):
+        from ..region_pooling import check_reduction, roi_spec
+        spec = roi_spec(shape, boxes, output_size, spatial_scale, None, sampling_ratio,
+                        aligned)
+        self.reduction = check_reduction(reduction)
+        self.index = not spec.aligned
+        self.sampling_ratio = spec.sampling_ratio
+        self._setup("roi_align", shape, spec)
+
+    def _bins(self, c1, c2, o, n):
+        """Per bin: ``(g, windows)``, the sample windows (tuples of ``(pixel, weight)``,
+        empty outside the image) of the bin's ``g`` samples."""
+        from ..engines.reference.region_pooling import _align_axis
+        g, taps = _align_axis(c1, c2, self.scale, o, n, self.sampling_ratio,
+                              not self.index)
+        return tuple((g, tuple(samples)) for samples in taps)
+
+    @staticmethod
+    def _mirrored(bin_, n):
+        g, samples = bin_
+        return g, tuple(tuple(sorted((n - 1 - q, w) for q, w in s)) for s in samples)
+
+    def _bin(self, rows, cols):
+        """A 2-D bin as what its value depends on: ``None`` for a bin that is 0 for
+        every input, else (avg) the normalised per-axis marginals and the product of
+        their totals, (max) the sets of sample windows and whether a sample is 0."""
+        (gy, ys), (gx, xs) = rows, cols
+        if self.reduction == "max":
+            wy, wx = frozenset(s for s in ys if s), frozenset(s for s in xs if s)
+            if not wy or not wx:
+                return None
+            return wy, wx, len(wy) < len(set(ys)) or len(wx) < len(set(xs))
+        marginals = []
+        for g, samples in ((gy, ys), (gx, xs)):
+            weights = {}
+            for s in samples:
+                for q, w in s:
+                    weights[q] = weights.get(q, 0) + w
+            total = sum(weights.values())
+            if total == 0:
+                return None
+            marginals.append((tuple(sorted((q, w / total) for q, w in weights.items())),
+                              total / g))
+        (my, ty), (mx, tx) = marginals
+        return my, mx, ty * tx
+
+
 # --------------------------------------------------------------------------- predicate
 def _element_holds(rule, spatial, g):
+    if hasattr(rule, "element_holds"):
+        # rules whose arguments move with the grid (region pooling's boxes)
+        return rule.element_holds(spatial, g)
     nd = len(spatial)
     perm, reverse = axis_action(g, nd)
     moved = tuple(spatial[perm[b]] for b in range(nd))
@@ -406,6 +721,9 @@ def exact_symmetries(op: Union[Callable, str], input_shape: Sequence[int],
     -----
     See the module documentation of :mod:`refpool.equivariance` for the rule.
     The list is *tight*: an element is listed exactly when it holds.
+    The shuffle operators (:func:`refpool.pixel_shuffle`, ...) move elements between
+    space and channels, so their claim includes the induced permutation of the
+    sub-pixel channels, :func:`induced_channel_permutation`.
     """
     from ..registry import lookup
     operator = lookup(op)
@@ -423,3 +741,99 @@ def exact_symmetries(op: Union[Callable, str], input_shape: Sequence[int],
     rule = operator.rule(spatial, **op_kwargs)
     group = grid_group(len(spatial))
     return [g for g in group.elements if _element_holds(rule, spatial, g)]
+
+
+def induced_channel_permutation(op: Union[Callable, str], g: GroupElement,
+                                input_shape: Sequence[int], **op_kwargs: Any) -> np.ndarray:
+    r"""The channel permutation :math:`P_g` that a grid symmetry ``g`` induces.
+
+    The shuffle operators trade blocks of :math:`r^k` channels for
+    :math:`r \times \dots \times r` blocks of space, so moving the grid also moves
+    elements between the channels of a block.  For them the exact claim of
+    :func:`exact_symmetries` reads
+
+    * :func:`refpool.pixel_shuffle`, :func:`refpool.depth_to_space` (``P_g`` on the
+      input's channels): ``op(T_g(x[:, p])) == T_g(op(x))``;
+    * :func:`refpool.pixel_unshuffle`, :func:`refpool.space_to_depth` (``P_g`` on the
+      output's channels): ``op(T_g(x)) == T_g(op(x)[:, p])``;
+
+    bitwise, with ``T_g`` the exact grid transform (:meth:`refpool.FieldType.transform`
+    on trivial fields) and ``p`` this function's result.  :math:`P_g` is ``g`` acting
+    on the sub-pixel grid: view the :math:`r^k` channels of a block as an
+    :math:`r \times \dots \times r` array indexed by the sub-pixel offsets
+    :math:`(j_1, \dots, j_k)` (row-major block index :math:`\beta`; the block of
+    channel :math:`c` is channels :math:`c r^k + \beta` for ``CRD``, the order of
+    ``pixel_shuffle``, and :math:`\beta C + c` for ``DCR``) and move it as ``T_g``
+    moves an image: a reversal of axis :math:`a` maps :math:`j_a \to r - 1 - j_a`, a
+    transposition swaps offsets.
+
+    Every other operator acts on the channels not at all (or, for the field
+    operators, through their field type, documented with them): the identity is
+    returned.
+
+    Parameters
+    ----------
+    op : callable or str
+        A public refpool operator or its name.
+    g : GroupElement
+        An element of the grid group of the input's spatial axes
+        (:func:`grid_group`: ``flip()``, ``dihedral(4)``, ``octahedral(full=True)``).
+    input_shape : tuple of int
+        The input's shape, read as in :func:`exact_symmetries` (``ndim=`` and
+        ``channels_last=`` among ``op_kwargs``).
+    **op_kwargs
+        The operator's arguments.
+
+    Returns
+    -------
+    p : int64 ndarray
+        A permutation of ``range(C)``, ``C`` the channels it acts on (the input's for
+        a shuffle, the output's for an unshuffle): ``(P_g z)[:, i] = z[:, p[i]]``.
+
+    Raises
+    ------
+    ValueError
+        If ``g`` is not an element of the grid group of the input's spatial axes, or
+        the arguments are invalid for the input shape.
+
+    Examples
+    --------
+    In 1-D a reversal reverses the ``r`` channels of every block:
+
+    >>> import refpool
+    >>> from refpool.equivariance.rules import grid_group, induced_channel_permutation
+    >>> flip = grid_group(1).elements[1]
+    >>> induced_channel_permutation(refpool.pixel_shuffle, flip, (1, 6, 5),
+    ...                             upscale_factor=3).tolist()
+    [2, 1, 0, 5, 4, 3]
+    """
+    from ..registry import lookup
+    operator = lookup(op)
+    _check_keywords(operator, op_kwargs)
+    ndim, channels_last = op_kwargs.pop("ndim", None), op_kwargs.pop("channels_last", False)
+    if isinstance(input_shape, (int, np.integer)) or (
+            ndim is None and len(tuple(input_shape)) < 3):
+        raise ValueError(f"input_shape must be the full (N, C, *spatial) shape (or pass "
+                         f"ndim=), got {input_shape!r}")
+    shape = tuple(int(s) for s in input_shape)
+    batch, has_channels, count = _args.layout_axes(shape, ndim, channels_last,
+                                                   name="input_shape")
+    if not 1 <= count <= 3:
+        raise ValueError(f"input_shape must have 1 to 3 spatial axes, got {shape}")
+    start = len(shape) - count - (1 if channels_last else 0)
+    spatial = shape[start:start + count]
+    channels = (shape[-1] if channels_last else shape[start - 1]) if has_channels else 1
+    if not isinstance(g, GroupElement) or g not in grid_group(count).elements:
+        raise ValueError(f"g must be an element of the grid group of {count} spatial "
+                         f"axes ({grid_group(count).name}), got {g!r}")
+    rule = operator.rule(spatial, **op_kwargs)
+    if not hasattr(rule, "channel_permutation"):
+        return np.arange(channels, dtype=np.int64)
+    if rule.side == "input":
+        blocks = rule.factor ** count
+        if channels % blocks:
+            raise ValueError(f"{operator.name}: input_shape has {channels} channels, not a "
+                             f"multiple of r**{count} = {blocks}")
+    else:
+        channels *= rule.factor ** count
+    return rule.channel_permutation(g, count, channels).astype(np.int64)

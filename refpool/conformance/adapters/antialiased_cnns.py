@@ -47,6 +47,7 @@ class AntialiasedCnnsAdapter(Adapter):
     NAME = NAME
     PEER = "antialiased-cnns"
     LACKS = {
+        "lp_pool": "see the torch adapter",
         "max_pool": None,
         "avg_pool": None,
         "adaptive_max_pool": None,
@@ -58,6 +59,17 @@ class AntialiasedCnnsAdapter(Adapter):
         "norm_pool": None,
         "induced_norm_pool": None,
         "norm_max_pool": None,
+        "pixel_shuffle": "see the torch adapter (2-D)",
+        "pixel_unshuffle": "see the torch adapter (2-D)",
+        "depth_to_space": "tests/test_shuffle.py checks it against onnxruntime",
+        "space_to_depth": "tests/test_shuffle.py checks it against onnxruntime",
+        "max_unpool": "see the torch adapter (tests/test_unpooling.py also checks it "
+                      "against onnxruntime and the ONNX reference)",
+        "roi_pool": "torchvision.ops.roi_pool; torchvision is not a refpool peer "
+                    "(tests/test_region_pooling.py checks it against onnxruntime)",
+        "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
+                     "(tests/test_region_pooling.py checks it against onnxruntime and "
+                     "the ONNX reference)",
     }
 
     def blur_pool(self, x, filt_size=4, stride=2, pad_type="reflect", pad_off=0):

@@ -189,7 +189,15 @@ class E2cnnAdapter(Adapter):
     """refpool's operators over e2cnn modules; ``export=True`` runs ``module.export()``."""
 
     PEER = "e2cnn"
-    LACKS = {"blur_pool": "see the antialiased_cnns adapter"}
+    LACKS = {"lp_pool": "see the torch adapter",
+             "blur_pool": "see the antialiased_cnns adapter",
+             "pixel_shuffle": "see the torch adapter (2-D)",
+             "pixel_unshuffle": "see the torch adapter (2-D)",
+             "depth_to_space": "tests/test_shuffle.py checks it against onnxruntime",
+             "space_to_depth": "tests/test_shuffle.py checks it against onnxruntime",
+             "max_unpool": "see the torch adapter (e2cnn has no unpooling)",
+             "roi_pool": "torchvision.ops.roi_pool; torchvision is not a refpool peer",
+             "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer"}
 
     def __init__(self, export=False):
         self.export = export

@@ -73,9 +73,10 @@ def _tuple(value, nd):
     return (value,) * nd
 
 
-def _out_len(n, k, s, p, d, ceil_mode):
-    """PyTorch's output length (SPEC.md section 1)."""
-    span = n + 2 * p - d * (k - 1) - 1
+def _out_len(n, k, s, p, d, ceil_mode, after):
+    """PyTorch's output length (SPEC.md section 1), padding ``p`` before and ``after``
+    after the input."""
+    span = n + p + after - d * (k - 1) - 1
     if not ceil_mode:
         return span // s + 1
     o = -(-span // s) + 1
@@ -85,15 +86,26 @@ def _out_len(n, k, s, p, d, ceil_mode):
 
 
 def _geometry(shape, kernel_size, stride, padding, dilation, ceil_mode):
+    """Window, strides, padding before, padding after, dilation, and the right padding
+    the last window needs.  Padding names go through JAX's own ``padtype_to_pads``
+    (``"same"`` is its ``SAME``, ``"same_lower"`` its ``SAME_LOWER``)."""
     nd = len(shape) - 2
     k = _tuple(kernel_size, nd)
     s = k if stride is None else _tuple(stride, nd)
-    p, d = _tuple(padding, nd), _tuple(dilation, nd)
+    d = _tuple(dilation, nd)
+    if isinstance(padding, str):
+        pairs = lax.padtype_to_pads(tuple(shape[2:]),
+                                    tuple(di * (ki - 1) + 1 for ki, di in zip(k, d)), s,
+                                    padding.upper())
+    else:
+        pairs = [tuple(e) if isinstance(e, (tuple, list)) else (e, e)
+                 for e in _tuple(padding, nd)]
+    p, after = tuple(a for a, _ in pairs), tuple(b for _, b in pairs)
     right = []
-    for n, ki, si, pi, di in zip(shape[2:], k, s, p, d):
-        o = _out_len(n, ki, si, pi, di, ceil_mode)
+    for n, ki, si, pi, ai, di in zip(shape[2:], k, s, p, after, d):
+        o = _out_len(n, ki, si, pi, di, ceil_mode, ai)
         right.append(max((o - 1) * si + di * (ki - 1) + 1 - n - pi, 0))
-    return k, s, p, d, tuple(right)
+    return k, s, p, after, d, tuple(right)
 
 
 @functools.partial(jax.jit, static_argnums=(1, 2, 3, 4))
@@ -102,14 +114,15 @@ def _max_window(x, window, strides, pads, dilation):
                              window_dilation=dilation)
 
 
-@functools.partial(jax.jit, static_argnums=(2, 3, 4, 5, 6))
-def _avg_window(x, mask, window, strides, pads, mask_pads, divisor_override):
+@functools.partial(jax.jit, static_argnums=(2, 3, 4, 5, 6, 7))
+def _avg_window(x, mask, window, strides, pads, mask_pads, divisor_override, dilation):
     total = lax.reduce_window(x, jnp.zeros((), x.dtype), lax.add, (1, 1) + window,
-                              (1, 1) + strides, ((0, 0), (0, 0)) + pads)
+                              (1, 1) + strides, ((0, 0), (0, 0)) + pads,
+                              window_dilation=(1, 1) + dilation)
     if divisor_override is not None:
         return total / divisor_override
     count = lax.reduce_window(mask, jnp.zeros((), mask.dtype), lax.add, window, strides,
-                              mask_pads)
+                              mask_pads, window_dilation=dilation)
     return total / count
 
 
@@ -169,6 +182,7 @@ class JaxAdapter(Adapter):
     NAME = NAME
     PEER = "JAX"
     LACKS = {
+        "lp_pool": "see the torch adapter",
         "adaptive_max_pool": None,
         "adaptive_avg_pool": None,
         "antialiased_avg_pool": None,
@@ -178,32 +192,45 @@ class JaxAdapter(Adapter):
         "norm_pool": None,
         "induced_norm_pool": None,
         "norm_max_pool": None,
+        "pixel_shuffle": "see the torch adapter (2-D)",
+        "pixel_unshuffle": "see the torch adapter (2-D)",
+        "depth_to_space": "tests/test_shuffle.py checks it against onnxruntime",
+        "space_to_depth": "tests/test_shuffle.py checks it against onnxruntime",
+        "max_unpool": "see the torch adapter (jax.lax has no unpooling; tests/"
+                      "test_unpooling.py also checks it against onnxruntime)",
+        "roi_pool": "torchvision.ops.roi_pool; torchvision is not a refpool peer "
+                    "(tests/test_region_pooling.py checks it against onnxruntime)",
+        "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
+                     "(tests/test_region_pooling.py checks it against onnxruntime and "
+                     "the ONNX reference)",
     }
 
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False):
         if return_indices:
             raise NotImplementedError("lax.reduce_window returns no indices")
-        k, s, p, d, right = _geometry(x.shape, kernel_size, stride, padding, dilation, ceil_mode)
+        k, s, p, _, d, right = _geometry(x.shape, kernel_size, stride, padding, dilation,
+                                         ceil_mode)
         with _x64(x):
             return np.asarray(_max_window(jnp.asarray(x), (1, 1) + k, (1, 1) + s,
                                           ((0, 0), (0, 0)) + tuple(zip(p, right)), (1, 1) + d))
 
     def avg_pool(self, x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
-        k, s, p, _, right = _geometry(x.shape, kernel_size, stride, padding, 1, ceil_mode)
+                 count_include_pad=True, divisor_override=None, dilation=1):
+        k, s, p, after, d, right = _geometry(x.shape, kernel_size, stride, padding, dilation,
+                                             ceil_mode)
         pads = tuple(zip(p, right))
         if count_include_pad:
             # ones over the input and its zero padding, zeros over the ceil-mode overhang
-            mask = np.ones(tuple(n + pi + min(r, pi) for n, (pi, r) in zip(x.shape[2:], pads)),
-                           x.dtype)
-            mask_pads = tuple((0, max(r - pi, 0)) for pi, r in pads)
+            mask = np.ones(tuple(pi + n + min(r, a) for n, (pi, r), a
+                                 in zip(x.shape[2:], pads, after)), x.dtype)
+            mask_pads = tuple((0, max(r - a, 0)) for (_, r), a in zip(pads, after))
         else:
             mask = np.ones(x.shape[2:], x.dtype)      # ones over the input only
             mask_pads = pads
         with _x64(x):
             return np.asarray(_avg_window(jnp.asarray(x), jnp.asarray(mask), k, s, pads, mask_pads,
-                                          divisor_override))
+                                          divisor_override, d))
 
     def interpolate(self, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
                     recompute_scale_factor=None, antialias=False):

@@ -1,8 +1,12 @@
 """Adapter over ``torch.nn.functional`` (CPU).  Needs torch; import lazily.
 
 Covers what torch offers directly: the windowed and adaptive poolings
-(``max_pool{1,2,3}d``, ``avg_pool{1,2,3}d``, ``adaptive_*_pool{1,2,3}d``) and
-``interpolate``.  The antialiased poolings, ``blur_pool`` and the field
+(``max_pool{1,2,3}d``, ``avg_pool{1,2,3}d``, ``adaptive_*_pool{1,2,3}d``),
+``interpolate``, and ``pixel_shuffle``/``pixel_unshuffle`` on 2-D cases (torch has no
+1-D or 3-D form; ``depth_to_space``/``space_to_depth`` are declared lacking, their
+peer is ONNX, checked in tests/test_shuffle.py), and ``max_unpool{1,2,3}d`` (ONNX's
+whole-tensor indices converted to per-plane ones; the catalogue's indices carry no
+duplicates, whose winner torch leaves unspecified).  The antialiased poolings, ``blur_pool`` and the field
 operators have no torch counterpart and raise ``NotImplementedError`` (their
 peers are the ``e2cnn`` and ``antialiased_cnns`` adapters).
 """
@@ -27,6 +31,7 @@ REASONS = (PADDING_LIMIT, EMPTY_WINDOW)
 
 _MAX = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
+_LP = {1: F.lp_pool1d, 2: F.lp_pool2d, 3: F.lp_pool3d}
 _AMAX = {1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}
 _AAVG = {1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}
 
@@ -45,18 +50,34 @@ def _nd(x):
     return x.ndim - 2
 
 
+def _torch_padding(padding):
+    """torch pads both sides equally: refuse (before, after) pairs and padding names."""
+    if isinstance(padding, str) or (isinstance(padding, (tuple, list)) and any(
+            isinstance(p, (tuple, list)) for p in padding)):
+        raise NotImplementedError("torch's pooling pads both sides equally (no (before, "
+                                  "after) pairs, no 'same')")
+
+
 def _has_empty_window(kwargs, shape):
     """Whether some max-pool window holds no input element (dilation only)."""
     from ..._args import window_spec
     spec = window_spec(shape[2:], kwargs["kernel_size"], kwargs.get("stride"),
                        kwargs.get("padding", 0), kwargs.get("dilation", 1),
-                       kwargs.get("ceil_mode", False))
+                       kwargs.get("ceil_mode", False), general_padding=True)
     for n, k, s, p, d, o in zip(spec.input_size, spec.kernel, spec.stride, spec.padding,
                                 spec.dilation, spec.output_size):
         taps = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
         if np.any(~((taps >= 0) & (taps < n)).any(axis=1)):
             return True
     return False
+
+
+def _two_d_only(x, op):
+    """torch's pixel (un)shuffle acts on the last two axes of any rank: an (N, C, L) or
+    (N, C, D, H, W) case means something else to it (refpool's 1-D and 3-D)."""
+    if _nd(x) != 2:
+        raise NotImplementedError(f"torch's {op} is 2-D only (it would read an "
+                                  f"{x.ndim}-D case as (*batch, C, H, W))")
 
 
 class TorchAdapter(Adapter):
@@ -70,21 +91,41 @@ class TorchAdapter(Adapter):
         "norm_pool": "see the e2cnn adapter",
         "induced_norm_pool": "see the e2cnn adapter",
         "norm_max_pool": "see the e2cnn adapter",
+        "depth_to_space": "torch has pixel_shuffle (mode='CRD' only); tests/test_shuffle.py "
+                          "checks it against onnxruntime",
+        "space_to_depth": "torch has pixel_unshuffle (the CRD order only); "
+                          "tests/test_shuffle.py checks it against onnxruntime",
+        "roi_pool": "torchvision.ops.roi_pool; torchvision is not a refpool peer "
+                    "(tests/test_region_pooling.py checks it against onnxruntime)",
+        "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
+                     "(tests/test_region_pooling.py checks it against onnxruntime and "
+                     "the ONNX reference)",
     }
 
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False):
+        _torch_padding(padding)
         return _np(_MAX[_nd(x)](_t(x), kernel_size, stride, padding, dilation,
                                 ceil_mode=ceil_mode, return_indices=return_indices))
 
     def avg_pool(self, x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+                 count_include_pad=True, divisor_override=None, dilation=1):
+        _torch_padding(padding)
+        if dilation != 1:
+            raise NotImplementedError("torch's avg_pool has no dilation")
         kw = dict(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
         if _nd(x) > 1:
             kw["divisor_override"] = divisor_override
         elif divisor_override is not None:
             raise NotImplementedError("torch's avg_pool1d has no divisor_override")
         return _np(_AVG[_nd(x)](_t(x), kernel_size, stride, padding, **kw))
+
+    def lp_pool(self, x, norm_type, kernel_size, stride=None, ceil_mode=False, padding=0,
+                dilation=1, variant="torch"):
+        if variant != "torch" or padding != 0 or dilation != 1:
+            raise NotImplementedError("torch's lp_pool is variant='torch' without padding "
+                                      "or dilation")
+        return _np(_LP[_nd(x)](_t(x), norm_type, kernel_size, stride, ceil_mode))
 
     def adaptive_max_pool(self, x, output_size, return_indices=False):
         return _np(_AMAX[_nd(x)](_t(x), output_size, return_indices=return_indices))
@@ -99,9 +140,44 @@ class TorchAdapter(Adapter):
                                  recompute_scale_factor=recompute_scale_factor,
                                  antialias=antialias))
 
+    def pixel_shuffle(self, x, upscale_factor):
+        _two_d_only(x, "pixel_shuffle")
+        return _np(F.pixel_shuffle(_t(x), upscale_factor))
+
+    def pixel_unshuffle(self, x, downscale_factor):
+        _two_d_only(x, "pixel_unshuffle")
+        return _np(F.pixel_unshuffle(_t(x), downscale_factor))
+
+    def max_unpool(self, x, indices, kernel_size, stride=None, padding=0, output_size=None,
+                   index_layout="torch"):
+        nd = _nd(x)
+        indices = np.asarray(indices, dtype=np.int64)
+        size = output_size
+        if isinstance(size, int):
+            size = (size,) * nd
+        if index_layout == "onnx":        # ONNX's whole-tensor indices: make them per plane
+            from ...unpooling import unpool_spec
+            plane = unpool_spec(x.shape[2:], kernel_size, stride, padding, output_size,
+                                x.shape[:2]).plane_size
+            n, c = x.shape[:2]
+            offsets = (np.arange(n)[:, None] * c + np.arange(c)[None, :]) * plane
+            indices = indices - offsets.reshape((n, c) + (1,) * nd)
+        if isinstance(padding, (tuple, list)) and any(isinstance(e, (tuple, list))
+                                                      for e in padding):
+            totals = [sum(e) if isinstance(e, (tuple, list)) else 2 * e for e in padding]
+            if any(t % 2 for t in totals):
+                raise NotImplementedError("torch's max_unpool pads both sides equally")
+            padding = tuple(t // 2 for t in totals)
+        fn = {1: F.max_unpool1d, 2: F.max_unpool2d, 3: F.max_unpool3d}[nd]
+        return _np(fn(_t(x), _t(indices), kernel_size, stride, padding, output_size=size))
+
     def known_divergence(self, op, kwargs, shape):
         """Documented differences between torch 2.13 CPU and refpool, or None."""
         if op == "max_pool":
+            try:
+                _torch_padding(kwargs.get("padding", 0))
+            except NotImplementedError:
+                return None                     # torch does not run such a case
             nd = len(shape) - 2
             k = np.broadcast_to(kwargs.get("kernel_size"), (nd,))
             p = np.broadcast_to(kwargs.get("padding", 0), (nd,))

@@ -11,3 +11,9 @@ The modules follow refpool's families: ``pooling`` (MaxPool, AveragePool, LpPool
 the Global pools), ``shuffle`` (DepthToSpace, SpaceToDepth), ``unpooling``
 (MaxUnpool), ``region_pooling`` (RoiAlign, MaxRoiPool).
 """
+
+from .shuffle import DepthToSpace, SpaceToDepth
+from .unpooling import MaxUnpool
+from .region_pooling import MaxRoiPool, RoiAlign
+from .pooling import (AveragePool, GlobalAveragePool, GlobalLpPool, GlobalMaxPool, LpPool,
+                      MaxPool)

@@ -165,7 +165,7 @@ def _window_row_fold(combine, empty):
 
 #: fold one window row into the output row: the maximum (NaN wins) ...
 _max_window_row, _max_row_pass = _window_row_fold(max_or_nan, -np.inf)
-#: ... and the float64 sum of the in-bounds taps (average pooling has no dilation: d = 1)
+#: ... and the float64 sum of the in-bounds taps
 _sum_window_row, _ = _window_row_fold(_add, 0.0)
 
 
@@ -281,7 +281,7 @@ def _max_pool_indices_kernel(x, out, idx, k, s, p, d):
 
 # --------------------------------------------------------------------------- avg
 @njit(**_PARALLEL)
-def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override, accbuf):
+def _avg_pool_kernel(x, out, k, s, p, d, fz, fy, fx, override, accbuf):
     # The window sums accumulate in a float64 scratch row per chunk (``accbuf``,
     # (chunks, OW)), then each is divided and rounded to the output dtype once:
     # float32 sums never overflow (the average of finite values is finite).
@@ -298,17 +298,17 @@ def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override, accbuf):
                 n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
             merge = False
             for a in range(k[0]):
-                iz = od * s[0] - p[0] + a
+                iz = od * s[0] - p[0] + a * d[0]
                 if iz < 0 or iz >= D:
                     continue
                 for b in range(k[1]):
-                    iy = oh * s[1] - p[1] + b
+                    iy = oh * s[1] - p[1] + b * d[1]
                     if iy < 0 or iy >= H:
                         continue
-                    _sum_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], 1, merge)
+                    _sum_window_row(acc, x[n, c, iz, iy], k[2], s[2], p[2], d[2], merge)
                     merge = True
             o = out[n, c, od, oh]
-            if not merge:               # cannot happen (p <= k/2), but never read junk
+            if not merge:               # a window of padding only: the sum is 0
                 for j in range(OW):
                     acc[j] = 0.0
             if override != 0:
@@ -318,6 +318,38 @@ def _avg_pool_kernel(x, out, k, s, p, fz, fy, fx, override, accbuf):
                 plane = fz[od] * fy[oh]
                 for j in range(OW):
                     o[j] = canonical(acc[j] / (plane * fx[j]))
+
+
+# --------------------------------------------------------------------------- lp
+@njit(**_PARALLEL)
+def _lp_pool_kernel(x, out, k, s, p, d, fz, fy, fx, norm, absolute):
+    # One float64 sum of powers per output pixel, then the scaled root, rounded to
+    # the output dtype once.  Scalar over the window: the power dominates the cost.
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    inverse = 1.0 / norm
+    for r in prange(N * C * OD * OH):
+        n, c, od, oh = unravel_row(r, C, OD, OH)
+        o = out[n, c, od, oh]
+        for ow in range(OW):
+            total = 0.0
+            for a in range(k[0]):
+                iz = od * s[0] - p[0] + a * d[0]
+                if iz < 0 or iz >= D:
+                    continue
+                for b in range(k[1]):
+                    iy = oh * s[1] - p[1] + b * d[1]
+                    if iy < 0 or iy >= H:
+                        continue
+                    row = x[n, c, iz, iy]
+                    for e in range(k[2]):
+                        ix = ow * s[2] - p[2] + e * d[2]
+                        if 0 <= ix < W:
+                            v = np.float64(row[ix])
+                            if absolute:
+                                v = abs(v)
+                            total += v ** norm
+            o[ow] = canonical((total * (fz[od] * fy[oh] * fx[ow])) ** inverse)
 
 
 # --------------------------------------------------------------------------- adaptive
@@ -444,11 +476,18 @@ def max_pool_with_indices(x, out, indices, spec):
 
 
 def avg_pool(x, out, spec, count_include_pad, divisor_override):
-    k, s, p, _ = window3(spec)
+    k, s, p, d = window3(spec)
     fz, fy, fx = divisors3(avg_divisor_factors(spec, count_include_pad))
     x5, out5 = as5d(x), as5d(out)
     accbuf = np.empty((_chunks(out5), out5.shape[4]), dtype=np.float64)
-    _avg_pool_kernel(x5, out5, k, s, p, fz, fy, fx, float(divisor_override or 0), accbuf)
+    _avg_pool_kernel(x5, out5, k, s, p, d, fz, fy, fx, float(divisor_override or 0), accbuf)
+
+
+def lp_pool(x, out, spec):
+    k, s, p, d = window3(spec.window)
+    fz, fy, fx = divisors3(spec.scale_factors())
+    _lp_pool_kernel(as5d(x), as5d(out), k, s, p, d, fz, fy, fx, spec.norm_type,
+                    spec.absolute)
 
 
 def _adaptive_args(x5, out5):

@@ -58,7 +58,8 @@ def _max_pool_kernel(x, out, idx, want_idx, kd, kh, kw, sd, sh, sw, pd, ph, pw, 
 
 
 @cuda.jit
-def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, override, nan):
+def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, fz, fy, fx,
+                     override, nan):
     _, C, D, H, W = x.shape
     n, c, od, oh, ow = output_element(out, C)
     if n < 0:
@@ -67,21 +68,50 @@ def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, fz, fy, fx, ove
     # explicit float64() matters on the simulator, where 0.0 + float32 is float32.
     total = 0.0
     for a in range(kd):
-        iz = od * sd - pd + a
+        iz = od * sd - pd + a * dd
         if iz < 0 or iz >= D:
             continue
         for b in range(kh):
-            iy = oh * sh - ph + b
+            iy = oh * sh - ph + b * dh
             if iy < 0 or iy >= H:
                 continue
             for e in range(kw):
-                ix = ow * sw - pw + e
+                ix = ow * sw - pw + e * dw
                 if 0 <= ix < W:
                     total += float64(x[n, c, iz, iy, ix])
     if override != 0:
         store(out, n, c, od, oh, ow, total / override, nan)
     else:
         store(out, n, c, od, oh, ow, total / (fz[od] * fy[oh] * fx[ow]), nan)
+
+
+@cuda.jit
+def _lp_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, fz, fy, fx,
+                    norm, absolute, nan):
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
+        return
+    total = 0.0
+    for a in range(kd):
+        iz = od * sd - pd + a * dd
+        if iz < 0 or iz >= D:
+            continue
+        for b in range(kh):
+            iy = oh * sh - ph + b * dh
+            if iy < 0 or iy >= H:
+                continue
+            for e in range(kw):
+                ix = ow * sw - pw + e * dw
+                if 0 <= ix < W:
+                    v = float64(x[n, c, iz, iy, ix])
+                    if absolute:
+                        v = abs(v)
+                    # ``**``, not math.pow: a negative base with a fractional
+                    # exponent is NaN on the GPU and on the simulator's NumPy
+                    # scalars (math.pow raises there)
+                    total += v ** norm
+    store(out, n, c, od, oh, ow, (total * (fz[od] * fy[oh] * fx[ow])) ** (1.0 / norm), nan)
 
 
 @cuda.jit
@@ -137,12 +167,19 @@ def max_pool_with_indices(x, out, indices, spec):
 
 def avg_pool(x, out, spec, count_include_pad, divisor_override):
     x5, o5 = as5d(x), as5d(out)
-    k, s, p, _ = window3(spec)
     factors = [cuda.to_device(f) for f in
                divisors3(avg_divisor_factors(spec, count_include_pad))]
     blocks, threads = grid(o5.size)
-    _avg_pool_kernel[blocks, threads](x5, o5, *k, *s, *p, *factors,
+    _avg_pool_kernel[blocks, threads](x5, o5, *_window_args(spec), *factors,
                                       float(divisor_override or 0), default_nan(o5))
+
+
+def lp_pool(x, out, spec):
+    x5, o5 = as5d(x), as5d(out)
+    factors = [cuda.to_device(f) for f in divisors3(spec.scale_factors())]
+    blocks, threads = grid(o5.size)
+    _lp_pool_kernel[blocks, threads](x5, o5, *_window_args(spec.window), *factors,
+                                     spec.norm_type, spec.absolute, default_nan(o5))
 
 
 def _adaptive(x, out, indices, mode):

@@ -11,12 +11,13 @@ import itertools
 import numpy as np
 
 # Markers in the window-position arrays built by `_window_positions`.
-_PADDING = -1      # inside the symmetric padding
+_PADDING = -1      # inside the padding
 _OVERHANG = -2     # past the padded border (only reachable in ceil mode)
 
 
-def _window_positions(n, k, s, p, d, o):
-    """Input position read by tap ``t`` of window ``i`` along one axis, shape (o, k).
+def _window_positions(n, k, s, p, d, o, after):
+    """Input position read by tap ``t`` of window ``i`` along one axis, shape (o, k),
+    with padding ``p`` before and ``after`` after the input.
 
     Entries outside the input are replaced by ``_PADDING`` (inside the padding)
     or ``_OVERHANG`` (past the right padding).
@@ -24,7 +25,7 @@ def _window_positions(n, k, s, p, d, o):
     pos = np.arange(o)[:, None] * s - p + np.arange(k)[None, :] * d
     marked = pos.copy()
     marked[(pos < 0) | (pos >= n)] = _PADDING
-    marked[pos >= n + p] = _OVERHANG
+    marked[pos >= n + after] = _OVERHANG
     return marked
 
 
@@ -37,9 +38,9 @@ def _gather_windows(x, spec):
     negative marker).
     """
     ndim = len(spec.input_size)
-    per_axis = [_window_positions(n, k, s, p, d, o) for n, k, s, p, d, o in
+    per_axis = [_window_positions(n, k, s, p, d, o, a) for n, k, s, p, d, o, a in
                 zip(spec.input_size, spec.kernel, spec.stride, spec.padding,
-                    spec.dilation, spec.output_size)]
+                    spec.dilation, spec.output_size, spec.after)]
     o_shape = spec.output_size
     taps = int(np.prod(spec.kernel))
     where = np.empty(o_shape + (taps, ndim), dtype=np.int64)
@@ -145,7 +146,25 @@ def avg_pool(x, out, spec, count_include_pad, divisor_override):
         divisor = within_padded.sum(axis=-1)        # padding counts, overhang does not
     else:
         divisor = inside.sum(axis=-1)
-    out[...] = total / divisor
+    with np.errstate(invalid="ignore", divide="ignore"):    # 0/0: a window of padding
+        out[...] = total / divisor
+    _canonical_nan(out)
+
+
+def lp_pool(x, out, spec):
+    """:math:`(\\mathrm{scale} \\cdot \\sum_{t} v_t^p)^{1/p}` over the in-bounds taps,
+    :math:`v = |x|` (ONNX) or :math:`x` (PyTorch), float64 throughout."""
+    window = spec.window
+    values, where = _gather_windows(x, window)
+    inside = (where >= 0).all(axis=-1)
+    ndim = len(window.output_size)
+    scale = np.ones(window.output_size)
+    for b, f in enumerate(spec.scale_factors()):     # the outer product of the factors
+        scale = scale * f.reshape([-1 if a == b else 1 for a in range(ndim)])
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        lifted = np.power(np.abs(values) if spec.absolute else values, spec.norm_type)
+        total = np.where(inside, lifted, 0.0).sum(axis=-1)
+        out[...] = np.power(total * scale, 1.0 / spec.norm_type)
     _canonical_nan(out)
 
 
