@@ -10,7 +10,8 @@ from ._args import SizeLimitError
 from . import groups
 from .fields import FieldType
 from .equivariance import check_equivariance, exact_symmetries
-from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, lp_pool, max_pool
+from .pooling import (adaptive_avg_pool, adaptive_max_pool, avg_pool, fractional_max_pool,
+                      global_avg_pool, global_lp_pool, global_max_pool, lp_pool, max_pool)
 from .interpolate import interpolate
 from .kernels import binomial_kernel, binomial_taps, gaussian_kernel, gaussian_taps
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
@@ -19,10 +20,13 @@ from .field_pooling import (group_pool, induced_norm_pool, invariant_field_type,
 from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
 from .unpooling import max_unpool
 from .region_pooling import roi_align, roi_pool
+from .pipeline import (Pipeline, compose, equivariant_sizes, merge, nearest_equivariant_size,
+                       pointwise, skip)
 
 __all__ = [
     "__version__", "SizeLimitError", "groups", "FieldType", "exact_symmetries", "check_equivariance",
     "max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool",
+    "fractional_max_pool", "global_max_pool", "global_avg_pool", "global_lp_pool",
     "interpolate",
     "gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",
     "antialiased_avg_pool", "antialiased_max_pool", "blur_pool",
@@ -30,4 +34,6 @@ __all__ = [
     "pixel_shuffle", "pixel_unshuffle", "depth_to_space", "space_to_depth",
     "max_unpool",
     "roi_pool", "roi_align",
+    "Pipeline", "compose", "merge", "skip", "pointwise", "equivariant_sizes",
+    "nearest_equivariant_size",
 ]

@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ._geometry import (LP_VARIANTS, AntialiasedMaxSpec, FilterSpec, LpPoolSpec, WindowSpec,
-                        ceil_div,
+                        FractionalSpec, ceil_div,
                         coordinate_scale, nearest_rule, pool_output_length)
 
 #: dtypes the engines compute in; the output has the input's dtype.
@@ -279,8 +279,8 @@ def compute_dtype(x, dtype, engine, op, integers):
         if not integers:
             raise TypeError(
                 f"{op} computes new values (averages, weighted sums or norms), so x must "
-                f"be floating point (float16, float32 or float64), got {dtype}: pass "
-                f"x.astype(np.float32) and round the result if you need integers")
+                f"have a floating-point dtype (float16, float32 or float64), got {dtype}: "
+                f"pass x.astype(np.float32) and round the result if you need integers")
         if dtype.itemsize == 8:
             if is_cuda_array(x):
                 raise TypeError(f"{op}: 64-bit integer CUDA arrays are not accepted (they "
@@ -672,6 +672,157 @@ def adaptive_output_size(spatial_shape, output_size):
     culprit = f"output_size={output_size!r}"
     check_size(o, culprit, "the output")
     return Extent(o, culprit)
+
+
+# --------------------------------------------------------------------------- fractional
+#: the dtypes of fractional max pooling's ``samples``: the interval arithmetic runs in it
+FRACTIONAL_SAMPLE_DTYPES = (np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64))
+
+
+def fractional_ratio(output_ratio, ndim):
+    """``output_ratio`` of :func:`refpool.fractional_max_pool`: one real in the open
+    interval (0, 1) per axis (a number applies to every axis), as Python floats."""
+    if isinstance(output_ratio, (tuple, list)):
+        if len(output_ratio) != ndim:
+            raise ValueError(f"output_ratio must be a number or a tuple of {ndim} numbers "
+                             f"(one per spatial axis), got a sequence of length "
+                             f"{len(output_ratio)}")
+        values = tuple(output_ratio)
+    else:
+        values = (output_ratio,) * ndim
+    out = []
+    for v in values:
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real):
+            raise TypeError(f"output_ratio must contain real numbers, got {output_ratio!r}")
+        v = float(v)
+        if not 0.0 < v < 1.0:
+            raise ValueError(f"output_ratio must lie in the open interval (0, 1) on every "
+                             f"axis, got {output_ratio!r}")
+        out.append(v)
+    return tuple(out)
+
+
+def fractional_spec(spatial_shape, kernel_size, output_size=None, output_ratio=None):
+    """Validate the geometry of :func:`refpool.fractional_max_pool` (a
+    :class:`FractionalSpec` without samples; :func:`fractional_windows` binds them).
+
+    Exactly one of ``output_size`` (ints >= 1) and ``output_ratio``
+    (:func:`fractional_ratio`; :math:`o = \\lfloor n r \\rfloor` in float64, PyTorch's
+    ``int(n * ratio)``) must be given, and every axis needs :math:`o + k - 1 \\le n`.
+    """
+    spatial_shape = check_spatial_shape(spatial_shape)
+    nd = len(spatial_shape)
+    k = per_axis(kernel_size, nd, "kernel_size", minimum=1)
+    if output_size is not None and output_ratio is not None:
+        raise ValueError("give output_size or output_ratio, not both (PyTorch ignores "
+                         "output_ratio when output_size is given)")
+    if output_size is None and output_ratio is None:
+        raise ValueError("fractional_max_pool needs output_size or output_ratio (the "
+                         "output length per axis, or its ratio to the input's)")
+    if output_size is not None:
+        o = per_axis(output_size, nd, "output_size", minimum=1)
+        culprit = f"output_size={output_size!r}"
+    else:
+        ratio = fractional_ratio(output_ratio, nd)
+        o = tuple(int(n * r) for n, r in zip(spatial_shape, ratio))
+        culprit = f"output_ratio={output_ratio!r}"
+        if min(o) < 1:
+            raise ValueError(f"{culprit} gives an empty output for the spatial shape "
+                             f"{spatial_shape} (int(n * ratio) = {o})")
+    for n, ki, oi in zip(spatial_shape, k, o):
+        if ki > n:
+            raise ValueError(f"kernel_size {k} is larger than the input {spatial_shape}")
+        if oi + ki - 1 > n:
+            raise ValueError(f"{culprit} with kernel_size {k}: o + k - 1 must be at most "
+                             f"the input length n on every axis (o windows of k samples "
+                             f"need o + k - 1 <= n), got output size {o} for the spatial "
+                             f"shape {spatial_shape}")
+    # the reference engine gathers output x kernel taps
+    check_size(o + k, f"kernel_size={kernel_size!r}",
+               "the windows (output positions times kernel taps)")
+    return FractionalSpec(tuple(spatial_shape), k, Extent(o, culprit))
+
+
+def check_fractional_samples(samples, ndim):
+    """``samples`` of :func:`refpool.fractional_max_pool` read as a host float array
+    whose last axis has ``ndim`` entries, all in :math:`[0, 1)` (CUDA arrays are
+    copied to the host: they are small).  The shape before the last axis is checked
+    by :func:`fractional_samples`."""
+    samples = as_array(samples, "samples")
+    if is_cuda_array(samples):
+        if not hasattr(samples, "copy_to_host"):
+            from numba import cuda
+            samples = cuda.as_cuda_array(samples)
+        samples = samples.copy_to_host()
+    check_host_array_type(samples, "samples")
+    dtype = np.dtype(samples.dtype)
+    if dtype not in FRACTIONAL_SAMPLE_DTYPES:
+        raise TypeError(f"samples must have dtype float16, float32 or float64 (the interval "
+                        f"rule computes in it; PyTorch uses x's dtype), got {dtype}")
+    if samples.ndim < 1 or samples.shape[-1] != ndim:
+        raise ValueError(f"samples must have {ndim} entries on its last axis (one per "
+                         f"spatial axis), got shape {tuple(samples.shape)}")
+    bad = ~((samples >= 0) & (samples < 1))          # NaN included
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        raise ValueError(f"samples must lie in [0, 1), got {samples[where]!r} at position "
+                         f"{where}")
+    return samples
+
+
+def fractional_samples(samples, generator, caller_shape, layout, planes, ndim):
+    """The ``(N, C, ndim)`` samples of a call of :func:`refpool.fractional_max_pool`.
+
+    ``samples`` must have the shape ``(N, C, ndim)`` of the ``(N, C, *spatial)`` input
+    the engines see (``planes = (N, C)``, PyTorch's ``_random_samples``), or the
+    caller's: ``x``'s shape with its spatial axes replaced by one axis of ``ndim``
+    (``layout``: the caller's :class:`Layout`).  Without ``samples``, ``generator``
+    (a :class:`numpy.random.Generator`) draws them, float64, in ``(N, C, ndim)``
+    order; one of the two is required (refpool has no hidden randomness).
+    """
+    if generator is not None and not isinstance(generator, np.random.Generator):
+        raise TypeError(f"generator must be a numpy.random.Generator (np.random."
+                        f"default_rng(seed)) or None, got {type(generator).__name__}")
+    planes = tuple(int(n) for n in planes)
+    canonical = planes + (ndim,)
+    if samples is None:
+        if generator is None:
+            raise ValueError(f"samples is required: an array of shape {canonical} in "
+                             f"[0, 1) (PyTorch's _random_samples), or pass "
+                             f"generator=np.random.default_rng(seed) to draw it")
+        return generator.random(canonical)
+    if generator is not None:
+        raise ValueError("pass samples or generator, not both")
+    samples = check_fractional_samples(samples, ndim)
+    shape = tuple(int(n) for n in samples.shape)
+    caller_shape = tuple(int(n) for n in caller_shape)
+    if layout.reshaped:
+        k = layout.spatial
+        first = len(caller_shape) - k - (1 if layout.channels_last else 0)
+        own = caller_shape[:first] + caller_shape[first + k:] + (ndim,)
+    else:
+        own = canonical
+    if shape not in (own, canonical):
+        also = "" if own == canonical else f" or x's shape without its spatial axes {own}"
+        raise ValueError(f"samples must have the shape (N, C, ndim) = {canonical}{also}, "
+                         f"got {shape}")
+    return np.ascontiguousarray(samples.reshape(canonical))
+
+
+def fractional_windows(spec, samples):
+    """``spec`` (:func:`fractional_spec`) with its ``samples`` bound and the window starts
+    of every plane computed (:meth:`FractionalSpec.axis_starts`).  A sample dtype too
+    narrow for the lengths (float16 beyond 2048) can put a start outside
+    :math:`[0, n - k]`: a ValueError naming ``samples``."""
+    starts = spec.axis_starts(samples)
+    for b, s in enumerate(starts):
+        n, k = spec.input_size[b], spec.kernel[b]
+        if s.size and (s.min() < 0 or s.max() > n - k):
+            raise ValueError(
+                f"samples: the interval rule computed in {samples.dtype} puts windows "
+                f"outside the input along spatial axis {b} (length {n}, kernel {k}); pass "
+                f"float32 or float64 samples")
+    return spec._replace(samples=samples, starts=starts)
 
 
 

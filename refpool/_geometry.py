@@ -22,6 +22,9 @@ object                 operators
 :class:`FieldTable`    the channel layout of a field type
 =====================  ======================================================
 
+:class:`FractionalAxis` holds the windows of fractional max pooling (PyTorch's
+interval rule, one window sequence per plane and sample).
+
 Argument *validation* lives in :mod:`refpool._args`, which builds the
 validated per-operator specs defined here (:class:`WindowSpec`,
 :class:`FilterSpec`, ...); ``spec.axis(b)`` is the geometry of spatial axis
@@ -262,6 +265,121 @@ class AdaptiveAxis(NamedTuple):
     def input_range(self, start, stop):
         """:func:`adaptive_input_range`."""
         return adaptive_input_range(self.n, self.o, start, stop)
+
+
+# --------------------------------------------------------------------------- fractional
+#: the sample component that drives each spatial axis of fractional max pooling, by
+#: the number of spatial axes: PyTorch's ``fractional_max_pool2d`` reads
+#: ``samples[..., 0]`` for the width and ``samples[..., 1]`` for the height (the
+#: reverse of the axis order), ``fractional_max_pool3d`` reads them in axis order
+#: (depth, height, width); refpool's 1-D rule is the 2-D one on a unit height
+FRACTIONAL_SAMPLE_AXIS = {1: (0,), 2: (1, 0), 3: (0, 1, 2)}
+
+
+def fractional_starts(u, n, o, k):
+    r"""Window starts of fractional max pooling along one axis (PyTorch's interval rule).
+
+    For a sample :math:`u \in [0, 1)`, with every operation rounded to the dtype of
+    ``u`` (PyTorch's scalar type, which it requires to be the input's):
+
+    .. math::
+
+        \alpha = \mathrm{fl}\Big(\frac{\mathrm{fl}(n - k)}{\mathrm{fl}(o - 1)}\Big),
+        \qquad
+        s_i = \big\lfloor \mathrm{fl}(\mathrm{fl}(i + u)\,\alpha) \big\rfloor
+              - \big\lfloor \mathrm{fl}(u\,\alpha) \big\rfloor
+        \quad (0 \le i < o - 1), \qquad s_{o-1} = n - k,
+
+    (the floors are C++ ``static_cast<int>`` truncations of non-negative values).
+    Window :math:`i` reads :math:`[s_i, s_i + k)`.
+
+    Parameters
+    ----------
+    u : ndarray of float16, float32 or float64
+        Samples, any shape; the arithmetic runs in their dtype.
+    n, o, k : int
+        Input length, output length and kernel size of the axis (:math:`o + k - 1
+        \le n`).
+
+    Returns
+    -------
+    int64 ndarray, shape ``u.shape + (o,)``
+        The starts; ``-1`` where the arithmetic overflows the dtype (float16 and
+        lengths above 65504).  Validation (:func:`refpool._args.fractional_windows`)
+        refuses starts outside :math:`[0, n - k]`.
+    """
+    u = np.asarray(u)
+    starts = np.empty(u.shape + (o,), dtype=np.int64)
+    starts[..., o - 1] = n - k
+    if o > 1:
+        real = u.dtype.type
+        with np.errstate(over="ignore", invalid="ignore"):
+            alpha = real(n - k) / real(o - 1)
+            scaled = (np.arange(o - 1).astype(u.dtype) + u[..., None]) * alpha
+            first = u[..., None] * alpha
+            finite = np.isfinite(scaled) & np.isfinite(first)
+            difference = (np.trunc(np.where(finite, scaled, 0))
+                          - np.trunc(np.where(finite, first, 0)))
+        starts[..., :o - 1] = np.where(finite, difference, -1).astype(np.int64)
+    return starts
+
+
+class FractionalAxis(NamedTuple):
+    """One axis of a fractional max pooling: ``o`` windows of ``kernel`` samples over
+    ``n``, starting where :func:`fractional_starts` says for a plane's sample."""
+
+    n: int
+    kernel: int
+    o: int
+
+    @property
+    def output_length(self):
+        return self.o
+
+    def starts(self, u):
+        """:func:`fractional_starts` of the samples ``u`` (any shape)."""
+        return fractional_starts(u, self.n, self.o, self.kernel)
+
+    def windows(self, u):
+        """The input positions of every window for one sample ``u``."""
+        return [list(range(s, s + self.kernel)) for s in self.starts(u).tolist()]
+
+    def input_range(self, start, stop, u):
+        """Input positions ``[lo, hi)`` read by outputs ``start .. stop-1`` in every
+        plane whose sample is among ``u``: from the first start of the range to the
+        end of its last window."""
+        s = self.starts(np.asarray(u).reshape(-1))
+        return int(s[:, start].min()), int(s[:, stop - 1].max()) + self.kernel
+
+
+class FractionalSpec(NamedTuple):
+    """Validated geometry of a fractional max pooling (one entry per spatial axis).
+
+    ``samples`` (``(N, C, ndim)``, in the dtype of the interval arithmetic) and
+    ``starts`` (per axis, the int64 window starts ``(N, C, o_b)`` of every plane) are
+    ``None`` until :func:`refpool._args.fractional_windows` binds the samples.
+    """
+
+    input_size: tuple
+    kernel: tuple
+    output_size: tuple
+    samples: object = None
+    starts: tuple | None = None
+
+    def axis(self, b):
+        """The :class:`FractionalAxis` of spatial axis ``b``."""
+        return FractionalAxis(self.input_size[b], self.kernel[b], self.output_size[b])
+
+    def sample_axis(self, b):
+        """The component of a plane's samples that drives spatial axis ``b``
+        (:data:`FRACTIONAL_SAMPLE_AXIS`)."""
+        return FRACTIONAL_SAMPLE_AXIS[len(self.input_size)][b]
+
+    def axis_starts(self, samples):
+        """Per axis, :meth:`FractionalAxis.starts` of the component of ``samples``
+        (``(..., ndim)``) that drives it."""
+        return tuple(self.axis(b).starts(np.asarray(samples)[..., self.sample_axis(b)])
+                     for b in range(len(self.input_size)))
 
 
 # --------------------------------------------------------------------------- strided filters

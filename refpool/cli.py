@@ -188,6 +188,76 @@ def cmd_golden(args):
     return 0
 
 
+ADVISE_EPILOG = """\
+the description: operator calls separated by ';' with literal arguments, and skip
+connections skip(call, ..., mode='concat') or merges merge([calls], [calls], mode='add'):
+  refpool advise "max_pool(kernel_size=3, stride=2); max_pool(kernel_size=3, stride=2)"
+  refpool advise "skip(max_pool(2), interpolate(scale_factor=2, mode='bilinear'))" --sizes 8-64
+
+exit status: 0 at least one size is exact; 1 the pipeline runs but no size is exact;
+2 a description, size range or option that cannot be used."""
+
+
+def _parse_sizes(text):
+    """``"16-64"`` (inclusive), ``"30,31,32"`` or a mix: the sizes, in order."""
+    sizes = []
+    for part in text.split(","):
+        part = part.strip()
+        low, sep, high = part.partition("-")
+        try:
+            if sep:
+                low, high = int(low), int(high)
+                if low > high:
+                    raise ValueError
+                sizes.extend(range(low, high + 1))
+            else:
+                sizes.append(int(part))
+        except ValueError:
+            raise ValueError(f"--sizes {text!r}: write an inclusive range LOW-HIGH of positive "
+                             f"ints, a list 30,31,32, or both (8-16,32)") from None
+    if not sizes or min(sizes) < 1:
+        raise ValueError(f"--sizes {text!r}: sizes must be positive ints")
+    return sizes
+
+
+def cmd_advise(args):
+    from . import pipeline as pl
+    try:
+        net = pl.parse_pipeline(args.description)
+        sizes = _parse_sizes(args.sizes)
+        exact = pl.equivariant_sizes(net, sizes, ndim=args.ndim, elements=args.elements,
+                                     channels=args.channels)
+        advisor = pl._Advisor(net, args.ndim, args.elements, args.channels, 1)
+        nearest = None
+        if args.nearest is not None:
+            nearest = pl.nearest_equivariant_size(net, args.nearest, ndim=args.ndim,
+                                                  elements=args.elements,
+                                                  channels=args.channels)
+    except (TypeError, ValueError) as exc:
+        return _could_not_run("advise", exc)
+    group, chosen = advisor.group, advisor.elements
+    which = (f"all {group.order} elements of {group.name}" if len(chosen) == group.order
+             else " ".join(map(repr, chosen)))
+    shape = " x ".join(["n"] * args.ndim)
+    print(" -> ".join(stage.label for stage in net.stages) or "(the identity)")
+    print(f"exact for {which} at {len(exact)} of {len(sizes)} sizes {shape} "
+          f"(n = {_sizes_text(sizes)}):")
+    print(" ".join(map(str, exact)) if exact else "none")
+    if nearest is not None:
+        change = nearest.size - nearest.requested
+        how = ("no change" if change == 0 else
+               f"pad {change} (before, after: {nearest.pad[0]})" if change > 0 else
+               f"crop {-change} (before, after: {nearest.crop[0]})")
+        print(f"nearest exact size to {nearest.requested}: {nearest.size} ({how} per axis)")
+    return 0 if exact else 1
+
+
+def _sizes_text(sizes):
+    if sizes == list(range(sizes[0], sizes[-1] + 1)):
+        return f"{sizes[0]}..{sizes[-1]}"
+    return ",".join(map(str, sizes))
+
+
 def cmd_fuzz(args):
     _use_simulator_without_gpu()           # cuda on Numba's simulator without a GPU
     from .conformance import fuzz
@@ -251,6 +321,28 @@ def build_parser():
                                    "broken argument; workers are separate processes.",
                        epilog="exit status: 0 no finding (known defects allowed); 1 "
                               "findings; 2 the run could not be made.")
+    p = sub.add_parser("advise", help="the input sizes at which a pipeline of operators is "
+                                      "exactly equivariant on the grid",
+                       description="Read a pipeline of refpool operators and print the input "
+                                   "sizes at which it is exactly equivariant under the grid "
+                                   "symmetries, derived from the operators' rules (nothing "
+                                   "is run).",
+                       epilog=ADVISE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("description", help="the pipeline, e.g. \"max_pool(kernel_size=2); "
+                                       "blur_pool(filt_size=3, stride=2)\"")
+    p.add_argument("--sizes", default="8-64",
+                   help="sizes n of n x n inputs: LOW-HIGH (inclusive), a list 30,31,32, or "
+                        "both (default: 8-64)")
+    p.add_argument("--ndim", type=int, default=2, choices=(1, 2, 3),
+                   help="spatial axes (default 2)")
+    p.add_argument("--channels", type=int, default=None,
+                   help="input channels (default: what the first stage needs, else 1)")
+    p.add_argument("--elements", nargs="+", default=None, metavar="ELEMENT",
+                   help="only these grid symmetries, by name (D4[1,1] is the transpose; "
+                        "default: all)")
+    p.add_argument("--nearest", type=int, default=None, metavar="N",
+                   help="also print the exact size nearest to N, with the padding or crop")
+    p.set_defaults(func=cmd_advise)
     from .conformance.fuzz import add_arguments as _fuzz_arguments
     _fuzz_arguments(p)
     p.set_defaults(func=cmd_fuzz)

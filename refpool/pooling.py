@@ -1,5 +1,6 @@
-"""Windowed and adaptive pooling: ``max_pool``, ``avg_pool``, ``adaptive_max_pool``,
-``adaptive_avg_pool``.
+"""Windowed, adaptive, fractional and global pooling: ``max_pool``, ``avg_pool``,
+``lp_pool``, ``adaptive_max_pool``, ``adaptive_avg_pool``, ``fractional_max_pool``,
+``global_max_pool``, ``global_avg_pool``, ``global_lp_pool``.
 
 Every function here is a thin layer: it validates with :mod:`refpool._args`,
 allocates the output with :class:`refpool._dispatch.Launch`, and lets the chosen
@@ -18,10 +19,12 @@ from . import _args
 from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._fieldcheck import check_pointwise_field_type
-from ._typing import Array, ArrayIn, ArrayOrPair, Engine, Optional, Out, Padding, Size
+from ._typing import (Array, ArrayIn, ArrayOrPair, Engine, Optional, Out, Padding, RealSize,
+                      Size)
 from .fields import FieldType
 
-__all__ = ["max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool"]
+__all__ = ["max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool",
+           "fractional_max_pool", "global_max_pool", "global_avg_pool", "global_lp_pool"]
 
 
 @fill_doc
@@ -537,3 +540,387 @@ def _split_out(out, return_indices):
     if not isinstance(out, tuple) or len(out) != 2:
         raise TypeError("with return_indices=True, out must be a tuple (output, indices)")
     return out
+
+
+# =========================================================================== fractional
+@fill_doc
+def fractional_max_pool(x: ArrayIn, kernel_size: Size, output_size: Optional[Size] = None,
+                        output_ratio: Optional[RealSize] = None, return_indices: bool = False,
+                        samples: Optional[ArrayIn] = None, *,
+                        generator: Optional[np.random.Generator] = None,
+                        ndim: Optional[int] = None, channels_last: bool = False,
+                        engine: Engine = "auto", out: Out = None) -> ArrayOrPair:
+    r"""Fractional max pooling over 1, 2 or 3 spatial axes (Graham's pseudo-random
+    windows, PyTorch's ``fractional_max_pool2d``/``3d``), driven by explicit samples.
+
+    %(grid_equivariance)s
+
+    Each ``(n, c)`` plane has one sample :math:`u \in [0, 1)` per spatial axis, and
+    along an axis of length :math:`n` with kernel :math:`k` and output length
+    :math:`o` its windows are :math:`[s_i, s_i + k)` with PyTorch's interval rule
+
+    .. math::
+
+        \alpha = \frac{n - k}{o - 1}, \qquad
+        s_i = \big\lfloor (i + u)\,\alpha \big\rfloor - \big\lfloor u\,\alpha \big\rfloor
+        \quad (0 \le i < o - 1), \qquad s_{o-1} = n - k,
+
+    every operation rounded to the dtype of ``samples`` (below); :math:`o = 1`
+    gives the one window :math:`[n - k, n)`.  The output is the maximum of each
+    window, selected as :func:`max_pool` selects:
+
+    .. math:: y[n, c, \mathbf{i}] = \max_{\mathbf{t} \in [0, k)}
+              x[n, c, \mathbf{s}_{\mathbf{i}} + \mathbf{t}]
+
+    Parameters
+    ----------
+    %(x_select_param)s
+    kernel_size : int or tuple of int
+        Window size :math:`k \ge 1` per axis.
+    output_size : int or tuple of int, optional
+        Output length :math:`o \ge 1` per axis, with :math:`o + k - 1 \le n`.
+    output_ratio : float or tuple of float, optional
+        Instead of ``output_size``: :math:`o = \lfloor n r \rfloor` (PyTorch's
+        ``int(n * ratio)``, a float64 product), :math:`0 < r < 1`.  Exactly one of
+        ``output_size`` and ``output_ratio`` must be given.
+    return_indices : bool
+        Also return the int64 flat index (row-major into each spatial block, as
+        :func:`max_pool`) of the selected element.
+    samples : array, shape ``(N, C, k)``, float16, float32 or float64, optional
+        The samples :math:`u \in [0, 1)` of every plane, ``k`` the number of
+        spatial axes (PyTorch's ``_random_samples``, which it requires in ``x``'s
+        dtype).  Which component drives which axis is PyTorch's: in 2-D
+        ``samples[..., 0]`` drives the **width** and ``samples[..., 1]`` the
+        height; in 3-D ``samples[..., 0]``, ``[..., 1]``, ``[..., 2]`` drive depth,
+        height and width; in 1-D ``samples[..., 0]`` drives the axis.  Also
+        accepted in the caller's layout: ``x``'s shape with its spatial axes
+        replaced by one axis of length ``k`` (``(C, k)`` for a ``(C, H, W)``
+        input read with ``ndim=2``).  A CUDA array is copied to the host.
+    generator : numpy.random.Generator, optional
+        Instead of ``samples``: draw them with ``generator.random((N, C, k))``
+        (float64).  One of ``samples`` and ``generator`` is required: refpool has
+        no hidden randomness, so every call is reproducible.
+    %(layout_params)s
+    %(engine_param)s
+    %(out_param)s
+        With ``return_indices=True``, a tuple ``(output, indices)`` of such arrays.
+
+    Returns
+    -------
+    y : array, shape (N, C, \*o), dtype of ``x``
+    indices : int64 array, shape (N, C, \*o)
+        Only with ``return_indices=True``.
+
+    Raises
+    ------
+    %(raises_common)s
+    TypeError
+        If ``samples`` does not hold float16, float32 or float64, ``generator``
+        is not a :class:`numpy.random.Generator`, or (with
+        ``return_indices=True``) ``out`` is not a tuple ``(output, indices)``.
+
+    Notes
+    -----
+    **Arithmetic of the interval rule.**  PyTorch computes :math:`\alpha`,
+    :math:`i + u`, the products and the truncations in its scalar type (on the
+    CPU, ``float`` for float32 input, ``double`` for float64, ``Half`` for
+    float16), and refpool computes them, in NumPy, in the dtype of ``samples``:
+    float32 samples reproduce PyTorch's float32 windows bit for bit and float64
+    samples its float64 windows; the dtype of ``x`` plays no part (float16 and
+    integer inputs get the same windows as float32 and float64 ones).  The
+    rounding shows for samples within a few ulps of 1: with :math:`n = 6, k = 2,
+    o = 3` and :math:`u` = ``np.float32(1) - 2**-24`` (the largest float32 below
+    1), :math:`i + u` rounds to :math:`2` in float32, so :math:`s_1 = 4 - 1 = 3`,
+    where float64 (and exact arithmetic) give :math:`s_1 = \lfloor 3.99999988
+    \rfloor - 1 = 2`.  PyTorch truncates with a 32-bit ``static_cast<int>``;
+    refpool with int64 (the same result wherever PyTorch's is defined).  Float16
+    samples cannot represent lengths above 2048 exactly: a sample whose windows
+    would leave the input is a ValueError naming ``samples``.
+
+    **Validation.**  Samples outside :math:`[0, 1)` (PyTorch accepts them and
+    reads outside the input) and a kernel with :math:`o + k - 1 > n` raise a
+    ValueError naming the argument.  PyTorch's 3-D operator also refuses
+    :math:`o + k - 1 = n` (it checks :math:`o + k - 1 < n`, its 2-D operator
+    :math:`\le n`); refpool accepts it on every rank (the windows then advance by
+    one sample).
+
+    **Selection rule**: :func:`max_pool`'s (docs/numerics.rst): the last NaN of
+    the window, else its first maximum with ``+0`` counting as larger than
+    ``-0``; the output is bitwise the element at the index.
+
+    **Exact equivariance** (:func:`refpool.exact_symmetries`, which needs
+    ``samples=``): with the same samples for the transformed input, reversing an
+    axis commutes when every plane's window starts are mirror-symmetric,
+    :math:`s_{o-1-i} = n - k - s_i`.  That holds whatever the sample when
+    :math:`o - 1` divides :math:`n - k` (the windows are then :math:`[i\alpha,
+    i\alpha + k)`, a strided max pooling) except for samples within rounding of
+    1, holds for :math:`o = 1` only when :math:`k = n`, and otherwise only for
+    particular samples.  A transpose commutes when the swapped axes have the same
+    length, kernel and output length and, in every plane, their samples give the
+    same starts.  The rule computes the starts with the operator's own
+    arithmetic, so its answer is exact, rounding included.
+
+    Examples
+    --------
+    Seven samples into three windows of two: :math:`\alpha = 5/2`, and the sample
+    0.5 gives the starts :math:`\lfloor 1.25 \rfloor - 1 = 0`,
+    :math:`\lfloor 3.75 \rfloor - 1 = 2` and :math:`n - k = 5`:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[3.0, 1.0, 4.0, 1.0, 5.0, 9.0, 2.0]]])      # (N, C, W)
+    >>> samples = np.array([[[0.5]]])                                # (N, C, 1)
+    >>> y, indices = refpool.fractional_max_pool(x, 2, output_size=3, samples=samples,
+    ...                                          return_indices=True, engine="reference")
+    >>> y.tolist(), indices.tolist()
+    ([[[3.0, 4.0, 9.0]]], [[[0, 2, 5]]])
+
+    In 2-D, ``samples[..., 0]`` drives the width: here the rows get the sample
+    0.0 (starts 0, 2, 5) and the columns 0.9 (:math:`\alpha = 2`: starts
+    :math:`\lfloor 1.8 \rfloor - 1 = 0` and :math:`n - k = 2`):
+
+    >>> x = np.arange(7 * 4, dtype=np.float32).reshape(1, 1, 7, 4)
+    >>> samples = np.array([[[0.9, 0.0]]], dtype=np.float32)
+    >>> refpool.fractional_max_pool(x, 2, output_size=(3, 2), samples=samples,
+    ...                             engine="reference").tolist()
+    [[[[5.0, 7.0], [13.0, 15.0], [25.0, 27.0]]]]
+
+    Without samples, a generator draws them (reproducibly):
+
+    >>> x = np.random.default_rng(0).random((2, 3, 9, 9))
+    >>> a = refpool.fractional_max_pool(x, 2, output_ratio=0.5,
+    ...                                 generator=np.random.default_rng(1))
+    >>> b = refpool.fractional_max_pool(x, 2, output_ratio=0.5,
+    ...                                 generator=np.random.default_rng(1))
+    >>> a.shape, bool((a == b).all())
+    ((2, 3, 4, 4), True)
+    """
+    caller = Caller(x, ndim, channels_last, engine, op="fractional_max_pool", integers=True)
+    x = caller.x
+    _args.check_input(x)
+    spec = _args.fractional_spec(x.shape[2:], kernel_size, output_size, output_ratio)
+    return_indices = _args.check_bool(return_indices, "return_indices")
+    samples = _args.fractional_samples(samples, generator, caller.original.shape,
+                                       caller.layout, x.shape[:2], len(spec.kernel))
+    spec = _args.fractional_windows(spec, samples)
+    launch = Launch(x, engine, caller)
+    shape = _args.with_channels(x.shape, spec.output_size)
+    out_y, out_i = _split_out(out, return_indices)
+    y = launch.output(shape, _args.array_dtype(x), out_y, "out")
+    if return_indices:
+        idx = launch.output(shape, np.int64, out_i, "out[1]")
+        launch.run("pooling", "fractional_max_pool_with_indices", launch.x, y, idx, spec)
+        return launch.result(y), launch.result(idx)
+    launch.run("pooling", "fractional_max_pool", launch.x, y, spec)
+    return launch.result(y)
+
+
+# =========================================================================== global
+@fill_doc
+def global_max_pool(x: ArrayIn, return_indices: bool = False, *,
+                    field_type: Optional[FieldType] = None, ndim: Optional[int] = None,
+                    channels_last: bool = False, engine: Engine = "auto",
+                    out: Out = None) -> ArrayOrPair:
+    r"""Global max pooling: the maximum over all spatial positions (ONNX
+    ``GlobalMaxPool``).
+
+    %(grid_equivariance)s
+
+    .. math:: y[n, c, 0, \dots, 0] = \max_{\mathbf{q}} x[n, c, \mathbf{q}]
+
+    :func:`adaptive_max_pool` to output size 1 on every axis (the same engine
+    kernels), with its selection rule.  One window, the whole input: exactly
+    equivariant to every grid symmetry for every shape (indices: ties between equal
+    values excepted), and acts pointwise on channels, so it commutes with every
+    permutation representation.
+
+    Parameters
+    ----------
+    %(x_select_param)s
+    return_indices : bool
+        Also return the int64 flat index (row-major into each spatial block) of the
+        selected element.
+    %(field_type_pointwise_param)s
+    %(layout_params)s
+    %(engine_param)s
+    %(out_param)s
+        With ``return_indices=True``, a tuple ``(output, indices)`` of such arrays.
+
+    Returns
+    -------
+    y : array, shape (N, C, 1, ..., 1), dtype of ``x``
+    indices : int64 array, shape (N, C, 1, ..., 1)
+        Only with ``return_indices=True``.
+
+    Raises
+    ------
+    %(raises_common)s
+    TypeError
+        With ``return_indices=True``, if ``out`` is not a tuple ``(output, indices)``.
+
+    Notes
+    -----
+    Selection rule (docs/numerics.rst): the last NaN in row-major order, else the
+    first maximum, ``+0`` counting as larger than ``-0``; the output is bitwise the
+    element at the index.  PyTorch has no global pooling of its own:
+    ``adaptive_max_pool{1,2,3}d(x, 1)`` is its counterpart.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[[1.0, 7.0, 2.0], [7.0, 0.0, 3.0]]]])       # (1, 1, 2, 3)
+    >>> y, indices = refpool.global_max_pool(x, return_indices=True, engine="reference")
+    >>> y.tolist(), indices.tolist()
+    ([[[[7.0]]]], [[[[1]]]])
+
+    The first of the two sevens wins; an image without channel axis, with ``ndim``:
+
+    >>> refpool.global_max_pool(np.arange(12.0).reshape(3, 4), ndim=2).tolist()
+    [[11.0]]
+    """
+    caller = Caller(x, ndim, channels_last, engine, op="global_max_pool", integers=True)
+    x = caller.x
+    _args.check_input(x)
+    osize = _args.adaptive_output_size(x.shape[2:], 1)
+    return_indices = _args.check_bool(return_indices, "return_indices")
+    check_pointwise_field_type(field_type, x.shape[1], "global_max_pool")
+    launch = Launch(x, engine, caller)
+    shape = _args.with_channels(x.shape, osize)
+    out_y, out_i = _split_out(out, return_indices)
+    y = launch.output(shape, _args.array_dtype(x), out_y, "out")
+    if return_indices:
+        idx = launch.output(shape, np.int64, out_i, "out[1]")
+        launch.run("pooling", "adaptive_max_pool_with_indices", launch.x, y, idx)
+        return launch.result(y), launch.result(idx)
+    launch.run("pooling", "adaptive_max_pool", launch.x, y)
+    return launch.result(y)
+
+
+@fill_doc
+def global_avg_pool(x: ArrayIn, *, ndim: Optional[int] = None, channels_last: bool = False,
+                    engine: Engine = "auto", out: Out = None) -> Array:
+    r"""Global average pooling: the mean over all spatial positions (ONNX
+    ``GlobalAveragePool``).
+
+    %(grid_equivariance)s
+
+    .. math:: y[n, c, 0, \dots, 0] = \frac{1}{\prod_b n_b} \sum_{\mathbf{q}} x[n, c, \mathbf{q}]
+
+    :func:`adaptive_avg_pool` to output size 1 on every axis (the same engine
+    kernels).  Linear, one window: exactly equivariant to every grid symmetry for
+    every shape (up to the rounding of a reordered sum), and commutes with every
+    representation acting on the channels.
+
+    Parameters
+    ----------
+    %(x_param)s
+    %(layout_params)s
+    %(engine_param)s
+    %(out_param)s
+
+    Returns
+    -------
+    y : array, shape (N, C, 1, ..., 1), dtype of ``x``
+
+    Raises
+    ------
+    %(raises_common)s
+
+    Notes
+    -----
+    Every engine sums in float64 (float32 input included), divides and rounds once,
+    so a float32 mean never overflows; a NaN result is the default NaN
+    (docs/numerics.rst).  PyTorch's counterpart is ``adaptive_avg_pool{1,2,3}d(x,
+    1)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[[1.0, 2.0], [3.0, 6.0]], [[0.0, 0.0], [0.0, 8.0]]]])
+    >>> refpool.global_avg_pool(x, engine="reference").tolist()
+    [[[[3.0]], [[2.0]]]]
+    """
+    caller = Caller(x, ndim, channels_last, engine, op="global_avg_pool", integers=False)
+    x = caller.x
+    _args.check_input(x)
+    osize = _args.adaptive_output_size(x.shape[2:], 1)
+    launch = Launch(x, engine, caller)
+    y = launch.output(_args.with_channels(x.shape, osize), _args.array_dtype(x), out)
+    launch.run("pooling", "adaptive_avg_pool", launch.x, y)
+    return launch.result(y)
+
+
+@fill_doc
+def global_lp_pool(x: ArrayIn, norm_type: float, *, variant: str = "onnx",
+                   ndim: Optional[int] = None, channels_last: bool = False,
+                   engine: Engine = "auto", out: Out = None) -> Array:
+    r"""Global Lp pooling: the Lp norm over all spatial positions (ONNX
+    ``GlobalLpPool``).
+
+    %(grid_equivariance)s
+
+    .. math:: y[n, c, 0, \dots, 0] = \Big( \sum_{\mathbf{q}} v[n, c, \mathbf{q}]^p
+              \Big)^{1/p}
+
+    :func:`lp_pool` with the kernel as large as the input (the same engine
+    kernel): :math:`v = |x|` with ``variant="onnx"`` (ONNX's definition, the
+    default here), :math:`v = x` with ``variant="torch"`` (PyTorch's
+    ``lp_pool{1,2,3}d`` with ``kernel_size`` the spatial shape: a negative
+    :math:`x` with a non-integer :math:`p` gives NaN).  One window: exactly
+    equivariant to every grid symmetry for every shape (up to the rounding of a
+    reordered sum), and to every permutation of the channels.
+
+    Parameters
+    ----------
+    %(x_param)s
+    norm_type : float
+        The exponent :math:`p > 0`, finite, at most 1024 (ONNX's ``p``, default 2
+        there: pass it here).
+    variant : {"onnx", "torch"}
+        The definition, as in :func:`lp_pool`.
+    %(layout_params)s
+    %(engine_param)s
+    %(out_param)s
+
+    Returns
+    -------
+    y : array, shape (N, C, 1, ..., 1), dtype of ``x``
+
+    Raises
+    ------
+    %(raises_common)s
+
+    Notes
+    -----
+    Every engine raises to the power, sums and takes the root in float64 and rounds
+    once; a computed NaN is the default NaN.
+
+    Examples
+    --------
+    The Euclidean norm of each plane, and the L1 norm:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> x = np.array([[[[3.0, 0.0], [0.0, -4.0]]]])
+    >>> refpool.global_lp_pool(x, 2, engine="reference").tolist()
+    [[[[5.0]]]]
+    >>> refpool.global_lp_pool(x, 1, engine="reference").tolist()
+    [[[[7.0]]]]
+
+    PyTorch's definition sums :math:`x^p`, so odd powers let signs cancel:
+
+    >>> refpool.global_lp_pool(x, 1, variant="torch", engine="reference").tolist()
+    [[[[-1.0]]]]
+    """
+    caller = Caller(x, ndim, channels_last, engine, op="global_lp_pool", integers=False)
+    x = caller.x
+    _args.check_input(x)
+    spatial = _args.check_spatial_shape(x.shape[2:])
+    spec = _args.lp_pool_spec(spatial, norm_type, spatial, None, False, 0, 1, variant)
+    launch = Launch(x, engine, caller)
+    y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
+                      out)
+    launch.run("pooling", "lp_pool", launch.x, y, spec)
+    return launch.result(y)

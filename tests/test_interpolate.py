@@ -77,8 +77,10 @@ def test_wrong_kinds_raise_type_error():
         refpool.interpolate(_x(), size=2, mode="bilinear", align_corners=1)
     with pytest.raises(TypeError, match="antialias"):
         refpool.interpolate(_x(), size=2, mode="bilinear", antialias=None)
-    with pytest.raises(TypeError):
-        refpool.interpolate(_x().astype(np.int32), size=2)
+    with pytest.raises(TypeError, match=r"x\.astype\(np\.float32\)"):
+        refpool.interpolate(_x().astype(np.int32), size=2, mode="bilinear")
+    with pytest.raises(TypeError, match="x must have dtype"):
+        refpool.interpolate(_x().astype(np.complex64), size=2)
 
 
 @pytest.mark.parametrize("n, s", [(10, 0.7), (100, 0.29), (7, 1 / 3), (3, 1.0000001),

@@ -17,10 +17,10 @@ OPS = {
 # ----------------------------------------------------------------- bad input
 @pytest.mark.parametrize("op", OPS)
 @pytest.mark.parametrize("bad,err,match", [
-    ([[[1.0, 2.0]]], TypeError, "x must be a NumPy array"),
-    (np.ones((2, 3, 4, 4), np.int32), TypeError, "x must have dtype float32 or float64"),
-    (np.ones((2, 3, 4, 4), np.float16), TypeError, "x must have dtype float32 or float64"),
-    (np.ones((4, 4), np.float32), ValueError, "x must have 3 to 5 axes"),
+    ([[[1.0, 2.0]]], TypeError, "x must be an array"),
+    (np.ones((2, 3, 4, 4), np.complex64), TypeError, "x must have dtype float16, float32"),
+    (np.ones((2, 3, 4, 4), bool), TypeError, "x must have dtype float16, float32"),
+    (np.ones((4, 4), np.float32), ValueError, "x must have 3 to 5 axes.*pass ndim="),
     (np.ones((1, 1, 2, 2, 2, 2), np.float32), ValueError, "x must have 3 to 5 axes"),
 ])
 def test_bad_input_array(op, bad, err, match):
@@ -45,7 +45,7 @@ X = np.zeros((1, 2, 6, 5), np.float32)
     (lambda: refpool.max_pool(X, 3, dilation=3), ValueError, "larger than the padded input"),
     (lambda: refpool.max_pool(X, 2, ceil_mode=1), TypeError, "ceil_mode must be a bool"),
     (lambda: refpool.max_pool(X, 2, return_indices="yes"), TypeError, "return_indices must be a bool"),
-    (lambda: refpool.avg_pool(X, 2, padding=2), ValueError, "padding must be at most half of kernel_size"),
+    (lambda: refpool.avg_pool(X, 2, padding=2), ValueError, "padding must be at most half of the dilated"),
     (lambda: refpool.avg_pool(X, 2, divisor_override=0), ValueError, "divisor_override must be non-zero"),
     (lambda: refpool.avg_pool(X, 2, divisor_override=1.5), TypeError, "divisor_override must be an int"),
     (lambda: refpool.avg_pool(X, 2, count_include_pad=None), TypeError, "count_include_pad must be a bool"),

@@ -58,6 +58,9 @@ class Case:
             kwargs["field_type"] = field_type_from_spec(kwargs["field_type"])
         if isinstance(kwargs.get("indices"), dict):       # max_unpool: the stored indices
             kwargs["indices"] = np.asarray(kwargs["indices"]["data"], dtype=np.int64)
+        if isinstance(kwargs.get("samples"), dict):       # fractional_max_pool's samples
+            kwargs["samples"] = np.asarray(kwargs["samples"]["data"],
+                                           dtype=kwargs["samples"]["dtype"])
         return kwargs
 
     def to_json(self):
@@ -249,6 +252,78 @@ def _pooling(b):
                   dtype=dtype, exact=True, specials=True)
             b.add("adaptive_avg_pool", (2, 2) + shape, dict(output_size=o), dtype=dtype,
                   specials=dtype == "float64")
+    _fractional_and_global(b)
+
+
+def _fractional_samples(shape, dtype, seed):
+    """The ``samples`` of a fractional_max_pool case, as a JSON-able spec ``{"name",
+    "dtype", "data"}`` (:meth:`Case.call_kwargs` makes it an array of ``dtype``, the
+    case's: PyTorch wants its samples in the input's dtype).  Random values, with the
+    ends of [0, 1) mixed in: 0 and the largest value below 1 in ``dtype``, where the
+    interval rule's rounding shows."""
+    n, c, *spatial = shape
+    rng = np.random.default_rng([seed, 1412])
+    u = rng.random((n, c, len(spatial))).astype(dtype)
+    ends = np.array([0.0, np.nextafter(np.array(1, dtype), np.array(0, dtype))], dtype)
+    pick = rng.random(u.shape) < 0.25
+    u[pick] = rng.choice(ends, int(pick.sum()))
+    return {"name": f"u#{seed}", "dtype": dtype, "data": u.tolist()}
+
+
+def _fractional_and_global(b):
+    seed = 0
+
+    def fractional(shape, kw, dtype, **extra):
+        nonlocal seed
+        seed += 1
+        kw = dict(kw, samples=_fractional_samples(shape, dtype, seed))
+        b.add("fractional_max_pool", shape, kw, dtype=dtype, exact=True, **extra)
+
+    # 1-D grid (refpool's rule: torch's 2-D operator on a unit height), every output
+    # length from 1 to n - k + 1
+    for n, k in itertools.product((5, 8, 13), (1, 2, 3)):
+        for o in sorted({1, 2, (n - k) // 2 + 1, n - k, n - k + 1} - {0}):
+            for dtype in DTYPES:
+                fractional((2, 3, n), dict(kernel_size=k, output_size=o,
+                                           return_indices=(n + o) % 2 == 0), dtype,
+                           specials=o == 2)
+    # 2-D and 3-D, per-axis arguments, output ratios
+    for shape, kw in [((7, 8), dict(kernel_size=2, output_size=(3, 4))),
+                      ((9, 6), dict(kernel_size=(3, 2), output_size=(4, 3))),
+                      ((12, 12), dict(kernel_size=3, output_size=5)),
+                      ((10, 11), dict(kernel_size=2, output_ratio=0.5)),
+                      ((13, 9), dict(kernel_size=(2, 3), output_ratio=(0.6, 0.4))),
+                      ((6, 7), dict(kernel_size=2, output_size=(5, 6))),
+                      ((5, 6, 7), dict(kernel_size=2, output_size=(3, 4, 5))),
+                      ((7, 6, 9), dict(kernel_size=(3, 2, 2), output_size=(2, 3, 4))),
+                      ((8, 8, 8), dict(kernel_size=2, output_ratio=0.5))]:
+        for dtype in DTYPES:
+            fractional((2, 3) + shape, dict(kw, return_indices=True), dtype,
+                       specials=dtype == "float32")
+    # edge cases: one output (the window at the end), kernel 1, windows advancing by
+    # one (o + k - 1 = n; PyTorch's 3-D operator refuses it), the kernel as large
+    # as the input, and the float32 rounding of samples next to 1 (n=6, k=2, o=3)
+    edges = [((1, 2, 6, 6), dict(kernel_size=2, output_size=1)),
+             ((1, 2, 5, 7), dict(kernel_size=1, output_size=(3, 4))),
+             ((1, 2, 4, 5, 6), dict(kernel_size=2, output_size=(3, 4, 5))),
+             ((2, 1, 4, 4), dict(kernel_size=4, output_size=1)),
+             ((3, 4, 6, 6), dict(kernel_size=2, output_size=3))]
+    for shape, kw in edges:
+        for dtype in DTYPES:
+            fractional(shape, dict(kw, return_indices=True), dtype, specials=True,
+                       tag="edge")
+    # the global pools: 1 to 3 spatial axes, odd and unit sizes
+    shapes = [(2, 3, 7), (2, 3, 1), (1, 2, 5, 6), (2, 2, 1, 9), (1, 2, 3, 4, 5),
+              (1, 1, 1, 1, 1)]
+    for shape, dtype in itertools.product(shapes, DTYPES):
+        b.add("global_max_pool", shape, dict(return_indices=True), dtype=dtype, exact=True,
+              specials=True)
+        b.add("global_max_pool", shape, {}, dtype=dtype, exact=True)
+        b.add("global_avg_pool", shape, {}, dtype=dtype, specials=dtype == "float64")
+        for p, variant in ((2.0, "onnx"), (1.0, "torch"), (3.0, "onnx"), (1.5, "torch"),
+                           (2.0, "torch")):
+            b.add("global_lp_pool", shape, dict(norm_type=p, variant=variant), dtype=dtype,
+                  specials=p == 2.0 and dtype == "float64" and variant == "onnx")
 
 
 # --------------------------------------------------------------------------- antialiasing

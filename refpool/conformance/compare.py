@@ -161,7 +161,7 @@ def compare(actual, expected, exact, *, call=None):
 #: operators whose outputs are sums with weights of one sign: the magnitude is the
 #: reference operator on ``|x|`` (averages, Gaussian and binomial blurs)
 _SAME_SIGN_WEIGHTS = ("avg_pool", "adaptive_avg_pool", "antialiased_avg_pool", "blur_pool",
-                      "lp_pool", "roi_align")
+                      "lp_pool", "roi_align", "global_avg_pool", "global_lp_pool")
 
 #: operators whose output is a Euclidean norm: the magnitude is the norm itself
 _NORMS = ("norm_pool", "induced_norm_pool")
@@ -188,8 +188,8 @@ def magnitude(op, x, kwargs):
     ============================================  =======================================
     avg_pool, adaptive_avg_pool,                  ``|R(|x|)|``: one-signed weights
     antialiased_avg_pool, blur_pool,              (``divisor_override < 0`` flips them
-    interpolate ``area``                          all), so ``sum |w x| = |sum w |x||``
-    lp_pool                                       ``R(|x|)``: the root of the sum of the
+    interpolate ``area``, global_avg_pool         all), so ``sum |w x| = |sum w |x||``
+    lp_pool, global_lp_pool                       ``R(|x|)``: the root of the sum of the
                                                   terms' magnitudes ``S |x|^p``
     roi_align                                     ``R(|x|)``: bilinear weights are
                                                   non-negative; with ``reduction="max"``

@@ -791,6 +791,60 @@ def _gen_max_unpool(d):
     return shape, kw
 
 
+def _gen_fractional_max_pool(d):
+    """fractional_max_pool: kernels of 1 to 3, output lengths from 1 to n - k + 1 (as
+    ``output_size``, or an ``output_ratio`` that gives one), and samples in float16,
+    float32 or float64 with the ends of [0, 1) mixed in (0, and the largest value
+    below 1, where the interval rule's rounding shows).
+
+    ``N`` is 1: the samples are drawn in the ``(N, C, k)`` shape, and
+    tests/test_inputs.py passes them unchanged beside ``x[0]`` or a channels-last
+    ``x`` (fractional_max_pool reads that shape in every layout)."""
+    nd = d.ndim()
+    k = [d.int(1, 3) for _ in range(nd)]
+    c = d.int(1, 3)
+    shape = d.fit((1, c), [ki + d.int(0, 9 if nd < 3 else 4) for ki in k], k)
+    lengths = shape[2:]
+    kw = {"kernel_size": d.per_axis(k)}
+    ratio = d.pick([0.5, 0.3, 0.7, 0.25, 0.9, 2 / 3]) if d.chance(0.3) else None
+    if ratio is not None and all(1 <= int(n * ratio) <= n - ki + 1
+                                 for n, ki in zip(lengths, k)):
+        kw["output_ratio"] = ratio if d.chance(0.6) else (ratio,) * nd
+    else:
+        kw["output_size"] = d.per_axis([d.int(1, n - ki + 1) for n, ki in zip(lengths, k)])
+    if d.chance(0.5):
+        kw["return_indices"] = d.chance(0.6)
+    dtype = np.dtype(d.pick(["float64", "float32", "float16"]))
+    u = d.rng.random((1, c, nd)).astype(dtype)
+    ends = np.array([0.0, -0.0, np.nextafter(np.array(1, dtype), np.array(0, dtype))], dtype)
+    pick = d.rng.random(u.shape) < 0.3
+    u[pick] = d.rng.choice(ends, int(pick.sum()))
+    kw["samples"] = u
+    return shape, kw
+
+
+def _gen_global_max_pool(d):
+    kw = {}
+    channels = _optional_field(d, kw)
+    shape = d.fit(d.batch(channels), [d.int(1, 13) for _ in range(d.ndim())])
+    if d.chance(0.5):
+        kw["return_indices"] = d.chance(0.6)
+    return shape, kw
+
+
+def _gen_global_avg_pool(d):
+    return d.fit(d.batch(), [d.int(1, 13) for _ in range(d.ndim())]), {}
+
+
+def _gen_global_lp_pool(d):
+    shape = d.fit(d.batch(), [d.int(1, 13) for _ in range(d.ndim())])
+    kw = {"norm_type": d.pick([1, 2, 3, 2.0, 0.5, 1.5, 4.0]) if d.chance(0.8) else
+          float(d.rng.uniform(0.2, 6.0))}
+    if d.chance(0.6):
+        kw["variant"] = d.pick(["torch", "onnx"])
+    return shape, kw
+
+
 def _region_call(d):
     """A region-pooling input and its ``boxes``, ``output_size`` and ``spatial_scale``:
     2-D, boxes inside, across and outside the image, degenerate and inverted now and
@@ -878,6 +932,15 @@ GENERATORS = {
                                    {"output_size": "int+?", "return_indices": "bool",
                                     "field_type": "field?"}),
     "adaptive_avg_pool": Generator(_gen_adaptive_avg_pool, {"output_size": "int+?"}),
+    "fractional_max_pool": Generator(_gen_fractional_max_pool,
+                                     {"kernel_size": "int+", "output_size": "int+?",
+                                      "output_ratio": "ratio", "return_indices": "bool",
+                                      "samples": "samples", "generator": "generator"}),
+    "global_max_pool": Generator(_gen_global_max_pool, {"return_indices": "bool",
+                                                        "field_type": "field?"}),
+    "global_avg_pool": Generator(_gen_global_avg_pool, {}),
+    "global_lp_pool": Generator(_gen_global_lp_pool, {"norm_type": "real+",
+                                                      "variant": "lp_variant"}),
     "antialiased_avg_pool": Generator(_gen_antialiased_avg_pool,
                                       {"sigma": "real+", "stride": "int+",
                                        "padding": "int0?"}),
@@ -1039,6 +1102,17 @@ def _breakages(op, param, kind, nd, kwargs):
                 ("None", None)]
     if kind == "indices":
         return _index_breakages(kwargs["indices"])
+    if kind == "ratio":
+        return [("zero", 0.0), ("one", 1.0), ("above-one", 1.5), ("negative", -0.5),
+                ("nan", _NAN), ("inf", _INF), ("str", "0.5"), ("bool", True),
+                ("complex", 0.5 + 0j), ("object", object()), ("long-tuple", (0.5,) * (nd + 1)),
+                ("tuple-one", (0.5,) * (nd - 1) + (1.0,)), ("tuple-str", ("0.5",) * nd),
+                ("tiny", 1e-300)]
+    if kind == "samples":
+        return _sample_breakages(np.asarray(kwargs["samples"]))
+    if kind == "generator":
+        return [("int", 0), ("str", "pcg64"), ("object", object()), ("float", 0.5),
+                ("tuple", (1, 2))]
     if kind == "unpool_size":
         return _int_breakages("int+?", nd) + [("too-large", 10 ** 15)]
     if kind == "index_layout":
@@ -1077,6 +1151,21 @@ def _breakages(op, param, kind, nd, kwargs):
             [("not-permutation", "not_perm")] if kind in ("field?", "field:perm") else []) + (
             [("not-induced", "not_induced")] if kind == "field:induced" else [])
     raise FuzzError(f"unknown parameter kind {kind!r} of {op}.{param}")
+
+
+def _sample_breakages(valid):
+    """Broken ``samples`` of fractional_max_pool, built from the valid ones."""
+    out = [("dtype-int", (valid * 4).astype(np.int64)), ("dtype-bool", valid > 0.5),
+           ("dtype-complex", valid.astype(np.complex128)), ("str", "0.5"), ("scalar", 0.5),
+           ("extra-axis", valid[None, None]), ("short-last-axis", valid[..., :-1]),
+           ("long-last-axis", np.concatenate([valid, valid], axis=-1)),
+           ("object", object()), ("None", None)]
+    for label, value in (("one", 1.0), ("above-one", 1.5), ("negative", -0.25),
+                         ("nan", _NAN), ("inf", _INF), ("-inf", -_INF)):
+        broken = valid.astype(np.float64)
+        broken.reshape(-1)[-1] = value
+        out.append((label, broken))
+    return out
 
 
 def _index_breakages(valid):

@@ -44,7 +44,9 @@ module                             contents
 ``refpool.dask._blocks``           a task's input (``_Sources``), the ``_Block``
                                    base and the helpers shared by the blocks
 ``refpool.dask.pooling``           max_pool, avg_pool, lp_pool, adaptive_max_pool,
-                                   adaptive_avg_pool
+                                   adaptive_avg_pool, global_max_pool, global_avg_pool,
+                                   global_lp_pool; fractional_max_pool (chunked over
+                                   N and C only)
 ``refpool.dask.antialiased``       antialiased_avg_pool, antialiased_max_pool,
                                    blur_pool
 ``refpool.dask.interpolate``       interpolate
@@ -77,7 +79,8 @@ from ..registry import OPERATORS as _OPERATORS
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
 from .field_pooling import group_pool, induced_norm_pool, norm_max_pool, norm_pool
 from .interpolate import interpolate
-from .pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, lp_pool, max_pool
+from .pooling import (adaptive_avg_pool, adaptive_max_pool, avg_pool, fractional_max_pool,
+                      global_avg_pool, global_lp_pool, global_max_pool, lp_pool, max_pool)
 from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
 from .unpooling import max_unpool
 from .region_pooling import roi_align, roi_pool
@@ -86,7 +89,8 @@ from .region_pooling import roi_align, roi_pool
 __all__ = [op.name for op in _OPERATORS.values()]
 
 _EXPORTED = {f.__name__ for f in (
-    max_pool, avg_pool, lp_pool, adaptive_max_pool, adaptive_avg_pool, antialiased_avg_pool,
+    max_pool, avg_pool, lp_pool, adaptive_max_pool, adaptive_avg_pool, fractional_max_pool,
+    global_max_pool, global_avg_pool, global_lp_pool, antialiased_avg_pool,
     antialiased_max_pool, blur_pool, interpolate, group_pool, norm_pool,
     induced_norm_pool, norm_max_pool, pixel_shuffle, pixel_unshuffle, depth_to_space,
     space_to_depth, max_unpool, roi_pool, roi_align)}

@@ -1,5 +1,7 @@
-r"""Windowed and adaptive pooling of Dask arrays: ``max_pool``, ``avg_pool``,
-``adaptive_max_pool``, ``adaptive_avg_pool`` (:mod:`refpool.pooling`, chunked in space).
+r"""Windowed, adaptive, fractional and global pooling of Dask arrays: ``max_pool``,
+``avg_pool``, ``lp_pool``, ``adaptive_max_pool``, ``adaptive_avg_pool`` (chunked in
+space), ``fractional_max_pool`` (chunked over N and C only), ``global_max_pool``,
+``global_avg_pool``, ``global_lp_pool`` (:mod:`refpool.pooling`).
 
 The windowed poolings use :class:`~refpool.dask._planning._WindowAxis` rules
 (shared with :func:`refpool.dask.norm_max_pool`), the adaptive ones
@@ -11,7 +13,10 @@ The windowed poolings use :class:`~refpool.dask._planning._WindowAxis` rules
 from __future__ import annotations
 
 import functools
+import math
+import operator
 
+import dask.array as da
 import numpy as np
 
 from .. import _args
@@ -19,7 +24,8 @@ from .._fieldcheck import check_pointwise_field_type
 from ._blocks import _AdaptiveBlock, _Block, _global_indices, _pad_after, _take
 from ._planning import _adaptive_rules, _apply, _prepare, _window_rules, _with_layouts
 
-__all__ = ["max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool"]
+__all__ = ["max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg_pool",
+           "fractional_max_pool", "global_max_pool", "global_avg_pool", "global_lp_pool"]
 
 
 # =========================================================================== blocks
@@ -164,7 +170,7 @@ def avg_pool(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_incl
     """
     spec, count_include_pad, divisor_override = _prepare(x, engine, out, lambda shape: (
         _chunkable(_args.window_spec(shape, kernel_size, stride, padding, dilation,
-                                     ceil_mode, padding_limit="kernel",
+                                     ceil_mode, padding_limit="dilated",
                                      general_padding=True), "avg_pool"),
         _args.check_bool(count_include_pad, "count_include_pad"),
         _args.check_divisor_override(divisor_override)))
@@ -271,3 +277,145 @@ def adaptive_avg_pool(x, output_size, *, engine="auto", out=None):
     block = _AdaptiveBlock(_adaptive_rules(x, osize), op="adaptive_avg_pool",
                            return_indices=False, engine=engine)
     return _apply(x, "adaptive_avg_pool", block, x.dtype)
+
+
+# =========================================================================== fractional
+def _dask_samples(samples, generator, shape, k):
+    """The ``(N, C, k)`` samples of a wrapped call: given as the top level takes them
+    (``(N, C, k)``, or the caller's layout, whose leading axes merge into ``N`` as
+    ``x``'s do), or drawn by ``generator``."""
+    n, c = (int(v) for v in shape[:2])
+    if samples is not None and generator is None:
+        samples = _args.check_fractional_samples(
+            samples.compute() if isinstance(samples, da.Array) else samples, k)
+        lead = tuple(int(v) for v in samples.shape[:-1])
+        if lead != (n, c) and math.prod(lead) == n * c and (c == 1 or lead[-1:] == (c,)):
+            samples = samples.reshape(n, c, k)
+    dtype = np.dtype(np.float64)
+    plain = _args.Layout(None, True, False, k, dtype, dtype)
+    return _args.fractional_samples(samples, generator, (n, c) + (1,) * k, plain, (n, c), k)
+
+
+def _fractional_block(block, block_info=None, *, samples, kernel, output_size,
+                      return_indices, engine):
+    from ..pooling import fractional_max_pool
+    (n0, n1), (c0, c1) = block_info[0]["array-location"][:2]
+    return fractional_max_pool(block, kernel, output_size, return_indices=return_indices,
+                               samples=samples[n0:n1, c0:c1], engine=engine)
+
+
+@_with_layouts
+def fractional_max_pool(x, kernel_size, output_size=None, output_ratio=None,
+                        return_indices=False, samples=None, *, generator=None,
+                        engine="auto", out=None):
+    r"""Fractional max pooling of a Dask array (:func:`refpool.fractional_max_pool`,
+    chunked over the batch and channel axes only).
+
+    The windows of a plane depend on its samples and, through
+    :math:`\alpha = (n - k)/(o - 1)`, on the whole axis: outputs :math:`[a, b)` read
+    :math:`[s_a, s_{b-1} + k)`, a range that differs from plane to plane.  The halo
+    planning of :mod:`refpool.dask._planning` assumes one range for every plane, so
+    the spatial axes are merged into one chunk (a rechunk when they were split) and
+    each block is one in-memory call on whole planes with its own slice of the
+    samples.  Values and indices are bitwise those of the in-memory call.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial)
+        Any chunking; the spatial axes are merged into one chunk.
+    kernel_size, output_size, output_ratio, return_indices, samples, generator
+        As in :func:`refpool.fractional_max_pool` (``samples``: a NumPy array, or a
+        Dask array, which is computed; ``generator`` draws once, for the whole
+        array).
+    engine : {"auto", "cpu", "cuda", "reference"}
+        Engine of every block's in-memory call.
+    out : None
+        Dask arrays are immutable; only ``None`` is accepted.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C, \*o), dtype of ``x``
+    indices : dask.array.Array of int64
+        Only with ``return_indices=True``.
+    """
+    spec, return_indices = _prepare(x, engine, out, lambda shape: (
+        _args.fractional_spec(shape, kernel_size, output_size, output_ratio),
+        _args.check_bool(return_indices, "return_indices")))
+    samples = _dask_samples(samples, generator, x.shape, len(spec.kernel))
+    _args.fractional_windows(spec, samples)               # validation only
+    x = x.rechunk(tuple(x.chunks[:2]) + tuple((int(n),) for n in x.shape[2:]))
+    chunks = tuple(x.chunks[:2]) + tuple((int(o),) for o in spec.output_size)
+    fn = functools.partial(_fractional_block, samples=samples, kernel=spec.kernel,
+                           output_size=tuple(spec.output_size),
+                           return_indices=return_indices, engine=engine)
+    meta = np.empty((0,) * x.ndim, x.dtype)
+    if not return_indices:
+        return da.map_blocks(fn, x, chunks=chunks, dtype=x.dtype, meta=meta)
+    # one task computes both outputs; two cheap selections split the pair
+    pair = da.map_blocks(fn, x, chunks=chunks, dtype=object,
+                         meta=np.empty((0,) * x.ndim, object))
+    return (da.map_blocks(operator.itemgetter(0), pair, dtype=x.dtype, meta=meta),
+            da.map_blocks(operator.itemgetter(1), pair, dtype=np.int64,
+                          meta=np.empty((0,) * x.ndim, np.int64)))
+
+
+# =========================================================================== global
+@_with_layouts
+def global_max_pool(x, return_indices=False, *, field_type=None, engine="auto", out=None):
+    r"""Global max pooling of a Dask array (:func:`refpool.global_max_pool`): adaptive
+    max pooling to size 1 (:func:`adaptive_max_pool`'s chunking: the one output of an
+    axis reads all of it).  Bitwise identical values and indices.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial)
+    return_indices, field_type
+        As in :func:`refpool.global_max_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    osize, return_indices = _prepare(
+        x, engine, out, lambda shape: (
+            _args.adaptive_output_size(shape, 1),
+            _args.check_bool(return_indices, "return_indices")),
+        field_type=field_type, field_check=check_pointwise_field_type, op="global_max_pool")
+    block = _AdaptiveBlock(_adaptive_rules(x, osize), op="adaptive_max_pool",
+                           return_indices=return_indices, engine=engine)
+    return _apply(x, "global_max_pool", block, x.dtype,
+                  second_dtype=np.dtype(np.int64) if return_indices else None)
+
+
+@_with_layouts
+def global_avg_pool(x, *, engine="auto", out=None):
+    r"""Global average pooling of a Dask array (:func:`refpool.global_avg_pool`):
+    adaptive average pooling to size 1 (:func:`adaptive_avg_pool`'s chunking).
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial)
+    engine, out
+        As in :func:`max_pool`.
+    """
+    osize = _prepare(x, engine, out, lambda shape: _args.adaptive_output_size(shape, 1))
+    block = _AdaptiveBlock(_adaptive_rules(x, osize), op="adaptive_avg_pool",
+                           return_indices=False, engine=engine)
+    return _apply(x, "global_avg_pool", block, x.dtype)
+
+
+@_with_layouts
+def global_lp_pool(x, norm_type, *, variant="onnx", engine="auto", out=None):
+    r"""Global Lp pooling of a Dask array (:func:`refpool.global_lp_pool`):
+    :func:`lp_pool` with the kernel as large as the spatial shape.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial)
+    norm_type, variant
+        As in :func:`refpool.global_lp_pool`.
+    engine, out
+        As in :func:`max_pool`.
+    """
+    spatial = tuple(int(n) for n in x.shape[2:]) if isinstance(x, da.Array) else None
+    _prepare(x, engine, out, lambda shape: _args.lp_pool_spec(
+        _args.check_spatial_shape(shape), norm_type, shape, variant=variant))
+    return lp_pool(x, norm_type, spatial, variant=variant, engine=engine)

@@ -136,6 +136,31 @@ class Rule:
     def axis(self, b, n, shape):  # pragma: no cover - interface
         raise NotImplementedError
 
+    #: the ``field_type=`` the operator was given (checked against the channels)
+    field_type = None
+
+    def output_spatial(self, shape):
+        """The output's spatial shape for the spatial input ``shape``: one structure
+        entry per output position along each axis (the operator's own output-size
+        rule, read off its geometry); ValueError where the operator refuses a line."""
+        shape = tuple(int(n) for n in shape)
+        out = []
+        for b, n in enumerate(shape):
+            structure = self.axis(b, n, shape)
+            if structure is None:
+                raise ValueError(f"spatial axis {b} of length {n} is refused for "
+                                 f"input shape {shape}")
+            out.append(len(structure))
+        return tuple(out)
+
+    def output_channels(self, channels):
+        """The output's channel count for ``channels`` input channels (checked
+        against ``field_type.size`` when the operator was given one)."""
+        size = getattr(self.field_type, "size", None)
+        if size is not None and size != channels:
+            raise ValueError(f"x has {channels} channels but field_type has size {size}")
+        return channels
+
 
 def _window_line(spec, b, n, padding):
     """The :class:`~refpool._geometry.WindowAxis` of axis ``b`` of ``spec`` on a line of
@@ -162,6 +187,7 @@ class MaxPoolRule(Rule):
                                       ceil_mode, padding_limit="dilated",
                                       general_padding=True)
         self.padding = padding
+        self.field_type = field_type
 
     def axis(self, b, n, shape=None):
         return _unweighted(_window_line(self.spec, b, n, self.padding).windows())
@@ -211,6 +237,7 @@ class AdaptiveRule(Rule):
         self.requested = _args.per_axis(output_size, len(shape), "output_size",
                                         allow_none=True)
         _args.adaptive_output_size(shape, output_size)      # validation only
+        self.field_type = field_type
 
     def axis(self, b, n, shape=None):
         o = n if self.requested[b] is None else self.requested[b]
@@ -223,10 +250,15 @@ class PointwiseRule(Rule):
     condition = "every grid symmetry, every shape (acts on each pixel alone)"
 
     def __init__(self, shape, field_type):
-        pass
+        self.field_type = field_type
 
     def axis(self, b, n, shape=None):
         return tuple(((q, 1.0),) for q in range(n))
+
+    def output_channels(self, channels):
+        """One invariant channel per field."""
+        super().output_channels(channels)
+        return len(self.field_type.representations)
 
 
 def _filter_structure(line, taps):
@@ -276,6 +308,7 @@ class AntialiasedMaxRule(Rule):
     def __init__(self, shape, kernel_size, stride=None, padding=0, dilation=1,
                  ceil_mode=False, sigma=0.6, blur_padding=None, *, field_type=None):
         from ..kernels import _gaussian64
+        self.field_type = field_type
         self.blur_padding = blur_padding
         sigma, self.spec = _args.antialiased_max_spec(shape, kernel_size, stride, padding,
                                                       dilation, ceil_mode, sigma, blur_padding)
@@ -357,6 +390,7 @@ class NormMaxPoolRule(MaxPoolRule):
     def __init__(self, shape, field_type, kernel_size, stride=None, padding=0, dilation=1,
                  ceil_mode=False):
         super().__init__(shape, kernel_size, stride, padding, dilation, ceil_mode)
+        self.field_type = field_type
 
 
 class _BlockRule(Rule):
@@ -385,7 +419,9 @@ class _BlockRule(Rule):
         from ..shuffle import check_factor
         self.factor = check_factor(factor, name)
         self.block_first = bool(block_first)
+        self.factor_name = name
         shape = _args.check_spatial_shape(shape)
+        self.ndim = len(shape)
         if not self.up and any(n % self.factor for n in shape):
             raise ValueError(f"{name}={self.factor} must divide every spatial length, "
                              f"got spatial shape {shape}")
@@ -396,6 +432,17 @@ class _BlockRule(Rule):
         if not self.up and n % self.factor:
             return None                        # the operator refuses this line
         return _unweighted(line.positions(i) for i in range(line.output_length))
+
+    def output_channels(self, channels):
+        """``C / r^k`` for a shuffle (which needs ``r^k`` to divide ``C``), ``C r^k``
+        for an unshuffle."""
+        blocks = self.factor ** self.ndim
+        if not self.up:
+            return channels * blocks
+        if channels % blocks:
+            raise ValueError(f"{channels} channels are not divisible by "
+                             f"{self.factor_name}**{self.ndim} = {blocks}")
+        return channels // blocks
 
     def channel_permutation(self, g, ndim, channels):
         """The induced permutation :math:`P_g` of ``channels`` blocked channels
@@ -692,12 +739,15 @@ def exact_symmetries(op: Union[Callable, str], input_shape: Sequence[int],
     Parameters
     ----------
     op : callable or str
-        A public refpool operator (``refpool.max_pool``) or its name.
+        A public refpool operator (``refpool.max_pool``) or its name; or a pipeline
+        (:func:`refpool.compose`) or an operator with its arguments bound
+        (``functools.partial(refpool.max_pool, kernel_size=2)``), whose arguments are
+        then all bound: see :mod:`refpool.pipeline` for the composition rules.
     input_shape : tuple of int
         The full input shape ``(N, C, *spatial)`` with one to three spatial axes,
         or any layout the operator reads with its ``ndim=`` and ``channels_last=``
         keywords (pass them here too: ``exact_symmetries(refpool.max_pool, (257,
-        257), kernel_size=2, ndim=2)``).
+        257), kernel_size=2, ndim=2)``); a pipeline reads ``(N, C, *spatial)``.
     **op_kwargs
         The operator's arguments, as they would be passed to it (for operators
         taking ``field_type`` positionally, pass ``field_type=``).  For
@@ -725,6 +775,12 @@ def exact_symmetries(op: Union[Callable, str], input_shape: Sequence[int],
     space and channels, so their claim includes the induced permutation of the
     sub-pixel channels, :func:`induced_channel_permutation`.
     """
+    from .. import pipeline as _pipeline
+    if _pipeline.is_pipeline(op):            # refpool.compose, or a bound operator
+        if op_kwargs:
+            raise TypeError(f"exact_symmetries: a pipeline's arguments are bound in its "
+                            f"stages; got the keyword(s) {', '.join(map(repr, op_kwargs))}")
+        return _pipeline.compose(op).exact_symmetries(input_shape)
     from ..registry import lookup
     operator = lookup(op)
     _check_keywords(operator, op_kwargs)
@@ -837,3 +893,118 @@ def induced_channel_permutation(op: Union[Callable, str], g: GroupElement,
     else:
         channels *= rule.factor ** count
     return rule.channel_permutation(g, count, channels).astype(np.int64)
+
+
+# --------------------------------------------------------------------------- fractional, global
+class FractionalMaxPoolRule(Rule):
+    """Fractional max pooling (:func:`refpool.fractional_max_pool`): every ``(n, c)``
+    plane has its own window sequence, from its samples.
+
+    The question is ``op(T x, samples) == T op(x, samples)`` with the *same* samples:
+    for every plane and output axis ``b``, the window starts the operator computes
+    along ``b`` for the transformed input (axis ``b``'s kernel, output length and
+    sample component, on a line of the length of input axis ``a = perm[b]``) must
+    equal the starts along ``a`` for the input, mirrored (``s -> n - k - s``, in
+    reverse order) when ``g`` reverses the axis.  The starts come from
+    :meth:`refpool._geometry.FractionalSpec.axis_starts`, the operator's own
+    arithmetic in the samples' dtype, so float rounding is part of the answer
+    (:meth:`element_holds`; the planes are compared one by one).
+    """
+
+    condition = ("with the same samples for the transformed input: per reversed axis, "
+                 "every plane's window starts (PyTorch's interval rule, in the samples' "
+                 "dtype) mirror-symmetric, s[o-1-i] = n - k - s[i] (whatever the sample "
+                 "when o - 1 divides n - k, except samples within rounding of 1; for "
+                 "o = 1 only when k = n; otherwise particular samples only); per swapped "
+                 "pair: equal lengths, kernels and output lengths, and in every plane "
+                 "the same starts from the two axes' samples; ties between equal values "
+                 "(indices) excepted")
+
+    def __init__(self, shape, kernel_size, output_size=None, output_ratio=None,
+                 return_indices=False, samples=None, *, generator=None):
+        self.arguments = (kernel_size, output_size, output_ratio)
+        self.spec = _args.fractional_spec(shape, kernel_size, output_size, output_ratio)
+        _args.check_bool(return_indices, "return_indices")
+        if samples is None:
+            raise TypeError("exact_symmetries: fractional_max_pool needs samples= (its "
+                            "windows depend on them; a generator's draws are not known "
+                            "before the call)")
+        if generator is not None:
+            raise ValueError("pass samples or generator, not both")
+        nd = len(shape)
+        samples = _args.check_fractional_samples(samples, nd).reshape(-1, nd)
+        # one comparison per distinct sample (in its dtype)
+        self.samples = np.unique(samples, axis=0) if len(samples) else samples
+
+    def _windows(self, shape):
+        """The :class:`~refpool._geometry.FractionalSpec` (starts bound) of the spatial
+        input ``shape``, or None where the operator refuses it."""
+        try:
+            spec = _args.fractional_spec(shape, *self.arguments)
+            return _args.fractional_windows(spec, self.samples)
+        except ValueError:
+            return None
+
+    def axis(self, b, n, shape):
+        """The windows along axis ``b`` (length ``n``) of the first plane, or of the
+        sample 0 without planes: the output length and one plane's structure (the
+        claim compares every plane: :meth:`element_holds`)."""
+        shape = tuple(int(v) for v in shape[:b]) + (int(n),) + tuple(
+            int(v) for v in shape[b + 1:])
+        spec = self._windows(shape)
+        if spec is None:
+            return None
+        starts = spec.starts[b][0] if len(self.samples) else \
+            spec.axis(b).starts(np.zeros((), self.samples.dtype))
+        return _unweighted(range(s, s + spec.kernel[b]) for s in starts.tolist())
+
+    def element_holds(self, spatial, g):
+        """Whether ``g`` commutes with the operator in every plane (see the class)."""
+        nd = len(spatial)
+        perm, reverse = axis_action(g, nd)
+        moved = tuple(spatial[perm[b]] for b in range(nd))
+        mine, theirs = self._windows(moved), self._windows(tuple(spatial))
+        if mine is None or theirs is None:
+            return False
+        for b in range(nd):
+            a = perm[b]
+            if mine.kernel[b] != theirs.kernel[a]:
+                return False
+            transformed, original = mine.starts[b], theirs.starts[a]
+            if transformed.shape != original.shape:
+                return False
+            if reverse[b]:
+                original = (spatial[a] - theirs.kernel[a]) - original[..., ::-1]
+            if not np.array_equal(transformed, original):
+                return False
+        return True
+
+
+class _GlobalRule(Rule):
+    """The global poolings: one window, the whole input, on every axis."""
+
+    condition = "every grid symmetry, every shape (one window: the whole input)"
+
+    def axis(self, b, n, shape=None):
+        return _averaged([range(n)])
+
+
+class GlobalMaxPoolRule(_GlobalRule):
+    condition = ("every grid symmetry, every shape (one window: the whole input); ties "
+                 "between equal values (indices) excepted")
+
+    def __init__(self, shape, return_indices=False, *, field_type=None):
+        _args.check_spatial_shape(shape)
+        _args.check_bool(return_indices, "return_indices")
+        self.field_type = field_type
+
+
+class GlobalAvgPoolRule(_GlobalRule):
+    def __init__(self, shape):
+        _args.check_spatial_shape(shape)
+
+
+class GlobalLpPoolRule(_GlobalRule):
+    def __init__(self, shape, norm_type, *, variant="onnx"):
+        spatial = _args.check_spatial_shape(shape)
+        _args.lp_pool_spec(spatial, norm_type, spatial, variant=variant)

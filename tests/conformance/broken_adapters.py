@@ -21,13 +21,21 @@ class _Delegate:
         return lambda x, *a, **k: fn(x, *a, **k, engine="reference")
 
 
+def _int_padding(padding):
+    """An int, or one int per axis (no (before, after) pairs, no names)."""
+    return not isinstance(padding, str) and not (
+        isinstance(padding, (tuple, list)) and any(isinstance(p, (tuple, list)) for p in padding))
+
+
 class OffByOnePadding(_Delegate):
     """avg_pool pads one element too few on the left and one too many on the right."""
 
     NAME = "off-by-one padding"
 
     def avg_pool(self, x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+                 count_include_pad=True, divisor_override=None, dilation=1):
+        if dilation != 1 or not _int_padding(padding):
+            raise NotImplementedError("the bug is modelled for int paddings without dilation")
         nd = x.ndim - 2
         p = np.broadcast_to(padding, (nd,))
         if not np.any(p > 0):

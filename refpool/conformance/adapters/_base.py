@@ -57,3 +57,18 @@ class Adapter:
         if name.startswith("__"):
             raise AttributeError(name)
         return getattr(self, name)
+
+
+def general_padding(padding):
+    """Whether ``padding`` uses refpool's forms beyond PyTorch's (``(before, after)``
+    pairs or a name such as ``"same"``)."""
+    return isinstance(padding, str) or (isinstance(padding, (tuple, list)) and any(
+        isinstance(p, (tuple, list)) for p in padding))
+
+
+def require_equal_padding(padding, peer):
+    """Refuse (NotImplementedError: unsupported) a padding ``peer`` cannot express: it
+    pads both sides of every axis equally."""
+    if general_padding(padding):
+        raise NotImplementedError(f"{peer} pads both sides equally (no (before, after) "
+                                  "pairs, no 'same'/'valid')")

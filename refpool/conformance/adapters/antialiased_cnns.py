@@ -48,6 +48,10 @@ class AntialiasedCnnsAdapter(Adapter):
     PEER = "antialiased-cnns"
     LACKS = {
         "lp_pool": "see the torch adapter",
+        "fractional_max_pool": "see the torch adapter",
+        "global_max_pool": "see the torch adapter",
+        "global_avg_pool": "see the torch adapter",
+        "global_lp_pool": "see the torch adapter",
         "max_pool": None,
         "avg_pool": None,
         "adaptive_max_pool": None,

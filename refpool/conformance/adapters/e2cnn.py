@@ -67,7 +67,7 @@ with warnings.catch_warnings():
     from e2cnn import nn as enn
 
 from ... import _args
-from ._base import Adapter
+from ._base import Adapter, general_padding, require_equal_padding
 from ...groups import (CyclicGroup, DihedralGroup, FlipGroup, IrreducibleRepresentation,
                        O2Group, SO2Group)
 
@@ -190,6 +190,10 @@ class E2cnnAdapter(Adapter):
 
     PEER = "e2cnn"
     LACKS = {"lp_pool": "see the torch adapter",
+             "fractional_max_pool": "see the torch adapter",
+             "global_max_pool": "see the torch adapter",
+             "global_avg_pool": "see the torch adapter",
+             "global_lp_pool": "see the torch adapter",
              "blur_pool": "see the antialiased_cnns adapter",
              "pixel_shuffle": "see the torch adapter (2-D)",
              "pixel_unshuffle": "see the torch adapter (2-D)",
@@ -230,6 +234,7 @@ class E2cnnAdapter(Adapter):
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False, *, field_type=None):
         _check_2d(x, "max_pool")
+        require_equal_padding(padding, "e2cnn")
         if return_indices:
             raise NotImplementedError("e2cnn's PointwiseMaxPool returns no indices")
         return self._run(lambda t: enn.PointwiseMaxPool(t, kernel_size, stride, padding,
@@ -237,8 +242,11 @@ class E2cnnAdapter(Adapter):
                          x, self._type(x, field_type))
 
     def avg_pool(self, x, kernel_size, stride=None, padding=0, ceil_mode=False,
-                 count_include_pad=True, divisor_override=None):
+                 count_include_pad=True, divisor_override=None, dilation=1):
         _check_2d(x, "avg_pool")
+        require_equal_padding(padding, "e2cnn")
+        if dilation != 1:
+            raise NotImplementedError("e2cnn's PointwiseAvgPool has no dilation")
         if not count_include_pad or divisor_override is not None:
             raise NotImplementedError("e2cnn's PointwiseAvgPool has neither count_include_pad="
                                       "False nor divisor_override")
@@ -329,7 +337,7 @@ class E2cnnAdapter(Adapter):
         for every case of the three invariant maps, and a float32 case that fails
         for another reason is misreported as known.
         """
-        if len(shape) != 4:
+        if len(shape) != 4 or general_padding(kwargs.get("padding", 0)):
             return None                       # unsupported anyway
         reasons = []
         spatial = tuple(shape[2:])

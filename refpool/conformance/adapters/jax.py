@@ -183,6 +183,10 @@ class JaxAdapter(Adapter):
     PEER = "JAX"
     LACKS = {
         "lp_pool": "see the torch adapter",
+        "fractional_max_pool": "see the torch adapter",
+        "global_max_pool": "see the torch adapter",
+        "global_avg_pool": "see the torch adapter",
+        "global_lp_pool": "see the torch adapter",
         "adaptive_max_pool": None,
         "adaptive_avg_pool": None,
         "antialiased_avg_pool": None,

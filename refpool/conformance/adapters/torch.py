@@ -1,7 +1,9 @@
 """Adapter over ``torch.nn.functional`` (CPU).  Needs torch; import lazily.
 
-Covers what torch offers directly: the windowed and adaptive poolings
-(``max_pool{1,2,3}d``, ``avg_pool{1,2,3}d``, ``adaptive_*_pool{1,2,3}d``),
+Covers what torch offers directly: the windowed, adaptive and fractional poolings
+(``max_pool{1,2,3}d``, ``avg_pool{1,2,3}d``, ``adaptive_*_pool{1,2,3}d``,
+``fractional_max_pool{2,3}d`` with the case's samples, 1-D cases on a unit height),
+the global poolings (adaptive poolings to 1, ``lp_pool`` over the whole input),
 ``interpolate``, and ``pixel_shuffle``/``pixel_unshuffle`` on 2-D cases (torch has no
 1-D or 3-D form; ``depth_to_space``/``space_to_depth`` are declared lacking, their
 peer is ONNX, checked in tests/test_shuffle.py), and ``max_unpool{1,2,3}d`` (ONNX's
@@ -13,7 +15,7 @@ peers are the ``e2cnn`` and ``antialiased_cnns`` adapters).
 
 from __future__ import annotations
 
-from ._base import Adapter
+from ._base import Adapter, general_padding, require_equal_padding
 
 import numpy as np
 
@@ -48,14 +50,6 @@ def _np(result):
 
 def _nd(x):
     return x.ndim - 2
-
-
-def _torch_padding(padding):
-    """torch pads both sides equally: refuse (before, after) pairs and padding names."""
-    if isinstance(padding, str) or (isinstance(padding, (tuple, list)) and any(
-            isinstance(p, (tuple, list)) for p in padding)):
-        raise NotImplementedError("torch's pooling pads both sides equally (no (before, "
-                                  "after) pairs, no 'same')")
 
 
 def _has_empty_window(kwargs, shape):
@@ -104,13 +98,13 @@ class TorchAdapter(Adapter):
 
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                  return_indices=False):
-        _torch_padding(padding)
+        require_equal_padding(padding, "torch")
         return _np(_MAX[_nd(x)](_t(x), kernel_size, stride, padding, dilation,
                                 ceil_mode=ceil_mode, return_indices=return_indices))
 
     def avg_pool(self, x, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None, dilation=1):
-        _torch_padding(padding)
+        require_equal_padding(padding, "torch")
         if dilation != 1:
             raise NotImplementedError("torch's avg_pool has no dilation")
         kw = dict(ceil_mode=ceil_mode, count_include_pad=count_include_pad)
@@ -132,6 +126,53 @@ class TorchAdapter(Adapter):
 
     def adaptive_avg_pool(self, x, output_size):
         return _np(_AAVG[_nd(x)](_t(x), output_size))
+
+    def fractional_max_pool(self, x, kernel_size, output_size=None, output_ratio=None,
+                            return_indices=False, samples=None):
+        """``F.fractional_max_pool{2,3}d`` with ``_random_samples=samples`` (which torch
+        wants in x's dtype); a 1-D case runs the 2-D operator on a unit height, whose
+        samples[..., 0] drive the width (refpool's 1-D rule)."""
+        nd = _nd(x)
+        if samples is None:
+            raise NotImplementedError("torch draws its own samples: pass samples=")
+        samples = np.asarray(samples)
+        if samples.dtype != x.dtype:
+            raise NotImplementedError("torch wants _random_samples in x's dtype")
+        spatial = x.shape[2:]
+        k = (kernel_size,) * nd if isinstance(kernel_size, int) else tuple(kernel_size)
+        if output_size is None:
+            ratio = (output_ratio,) * nd if not isinstance(output_ratio, (tuple, list)) \
+                else tuple(output_ratio)
+            o = tuple(int(n * r) for n, r in zip(spatial, ratio))
+        else:
+            o = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+        if nd == 3 and any(oi + ki - 1 == n for oi, ki, n in zip(o, k, spatial)):
+            raise NotImplementedError("torch's fractional_max_pool3d needs o + k - 1 < n "
+                                      "(its 2-D operator, and refpool, allow o + k - 1 == n)")
+        t, s = _t(x), _t(samples)
+        if nd == 1:
+            t = t[:, :, None]
+            s = torch.cat([s, torch.zeros_like(s)], dim=-1)
+            k, o = (1,) + k, (1,) + o
+        fn = F.fractional_max_pool3d if nd == 3 else F.fractional_max_pool2d
+        result = fn(t, k, output_size=o, return_indices=return_indices, _random_samples=s)
+        if nd == 1:
+            result = tuple(r[:, :, 0] for r in result) if return_indices else result[:, :, 0]
+        return _np(result)
+
+    def global_max_pool(self, x, return_indices=False):
+        return _np(_AMAX[_nd(x)](_t(x), 1, return_indices=return_indices))
+
+    def global_avg_pool(self, x):
+        return _np(_AAVG[_nd(x)](_t(x), 1))
+
+    def global_lp_pool(self, x, norm_type, variant="onnx"):
+        if variant != "torch":
+            raise NotImplementedError("torch's lp_pool is variant='torch' (it raises x, not "
+                                      "|x|, to the power)")
+        # lp_pool1d multiplies by its kernel_size, which must be an int there
+        kernel = x.shape[2] if _nd(x) == 1 else tuple(x.shape[2:])
+        return _np(_LP[_nd(x)](_t(x), norm_type, kernel))
 
     def interpolate(self, x, size=None, scale_factor=None, mode="nearest", align_corners=None,
                     recompute_scale_factor=None, antialias=False):
@@ -174,9 +215,7 @@ class TorchAdapter(Adapter):
     def known_divergence(self, op, kwargs, shape):
         """Documented differences between torch 2.13 CPU and refpool, or None."""
         if op == "max_pool":
-            try:
-                _torch_padding(kwargs.get("padding", 0))
-            except NotImplementedError:
+            if general_padding(kwargs.get("padding", 0)):
                 return None                     # torch does not run such a case
             nd = len(shape) - 2
             k = np.broadcast_to(kwargs.get("kernel_size"), (nd,))

@@ -1,6 +1,7 @@
 r"""ONNX pooling operators: ``MaxPool``, ``AveragePool``, ``LpPool`` and the ``Global``
 pools, over :func:`refpool.max_pool`, :func:`refpool.avg_pool`, :func:`refpool.lp_pool`
-and the adaptive poolings.
+and :func:`refpool.global_max_pool`, :func:`refpool.global_avg_pool`,
+:func:`refpool.global_lp_pool`.
 
 Attributes take ONNX's names and defaults (opset 22): ``kernel_shape`` (required),
 ``strides`` and ``dilations`` (default 1 on every axis, not the kernel size),
@@ -35,7 +36,8 @@ import numbers
 import numpy as np
 
 from ... import _args
-from ...pooling import adaptive_avg_pool, adaptive_max_pool, avg_pool, lp_pool, max_pool
+from ...pooling import (avg_pool, global_avg_pool, global_lp_pool, global_max_pool, lp_pool,
+                        max_pool)
 
 __all__ = ["MaxPool", "AveragePool", "LpPool", "GlobalMaxPool", "GlobalAveragePool",
            "GlobalLpPool"]
@@ -206,20 +208,20 @@ def LpPool(X, *, auto_pad="NOTSET", ceil_mode=0, dilations=None, kernel_shape=No
 
 def GlobalMaxPool(X, *, engine="auto"):
     """ONNX ``GlobalMaxPool``: the maximum over all spatial positions, shape
-    ``(N, C, 1, ..., 1)`` (:func:`refpool.adaptive_max_pool` to size 1)."""
+    ``(N, C, 1, ..., 1)`` (:func:`refpool.global_max_pool`)."""
     X, _ = _input(X, "GlobalMaxPool")
-    return adaptive_max_pool(X, 1, engine=engine)
+    return global_max_pool(X, engine=engine)
 
 
 def GlobalAveragePool(X, *, engine="auto"):
     """ONNX ``GlobalAveragePool``: the mean over all spatial positions, shape
-    ``(N, C, 1, ..., 1)`` (:func:`refpool.adaptive_avg_pool` to size 1)."""
+    ``(N, C, 1, ..., 1)`` (:func:`refpool.global_avg_pool`)."""
     X, _ = _input(X, "GlobalAveragePool")
-    return adaptive_avg_pool(X, 1, engine=engine)
+    return global_avg_pool(X, engine=engine)
 
 
 def GlobalLpPool(X, *, p=2, engine="auto"):
     """ONNX ``GlobalLpPool``: :math:`(\\sum |x|^p)^{1/p}` over all spatial positions,
-    shape ``(N, C, 1, ..., 1)``."""
-    X, rank = _input(X, "GlobalLpPool")
-    return lp_pool(X, _p(p), tuple(X.shape[2:]), variant="onnx", engine=engine)
+    shape ``(N, C, 1, ..., 1)`` (:func:`refpool.global_lp_pool`, ``variant="onnx"``)."""
+    X, _ = _input(X, "GlobalLpPool")
+    return global_lp_pool(X, _p(p), variant="onnx", engine=engine)

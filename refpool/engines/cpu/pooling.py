@@ -23,7 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
-from .._layout import as5d, divisors3, window3
+from .._layout import as5d, divisors3, pad3, window3
 from ._passes import any_zero, canonical, is_negative_zero, max_or_nan, replaces, tap_columns
 from ._rows import next_row, unravel_row
 
@@ -321,6 +321,15 @@ def _avg_pool_kernel(x, out, k, s, p, d, fz, fy, fx, override, accbuf):
 
 
 # --------------------------------------------------------------------------- lp
+@njit(**_INLINE)
+def _power(v, p):
+    # ``v ** p`` as NumPy's np.power and PyTorch's pow compute it: C's pow, but a
+    # square root for p = 0.5, which differs at v = -inf (NaN, where pow gives +inf)
+    if p == 0.5:
+        return np.sqrt(v)
+    return v ** p
+
+
 @njit(**_PARALLEL)
 def _lp_pool_kernel(x, out, k, s, p, d, fz, fy, fx, norm, absolute):
     # One float64 sum of powers per output pixel, then the scaled root, rounded to
@@ -348,8 +357,8 @@ def _lp_pool_kernel(x, out, k, s, p, d, fz, fy, fx, norm, absolute):
                             v = np.float64(row[ix])
                             if absolute:
                                 v = abs(v)
-                            total += v ** norm
-            o[ow] = canonical((total * (fz[od] * fy[oh] * fx[ow])) ** inverse)
+                            total += _power(v, norm)
+            o[ow] = canonical(_power(total * (fz[od] * fy[oh] * fx[ow]), inverse))
 
 
 # --------------------------------------------------------------------------- adaptive
@@ -521,3 +530,59 @@ def adaptive_max_pool_with_indices(x, out, indices):
     colrow = np.empty((chunks, x5.shape[4]), dtype=np.int64)
     _adaptive_max_indices_kernel(x5, out5, as5d(indices), *_adaptive_args(x5, out5),
                                  colbuf, colrow)
+
+
+# --------------------------------------------------------------------------- fractional
+@njit(**_PARALLEL)
+def _fractional_kernel(x, out, idx, want_index, sz, sy, sx, kd, kh, kw):
+    # Windows start where the per-plane tables say (sz, sy, sx: (N, C, O*), PyTorch's
+    # interval rule, computed on the host) and lie inside the input.  Each window is
+    # scanned in row-major order from its first element with the selection rule of
+    # max_pool (larger, NaN, or +0 over -0 replaces): scalar, the windows being
+    # irregular; the scan costs k^2 loads per output, like PyTorch's.
+    N, C, D, H, W = x.shape
+    OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    for r in prange(N * C * OD * OH):
+        n, c, od, oh = unravel_row(r, C, OD, OH)
+        z0 = sz[n, c, od]
+        y0 = sy[n, c, oh]
+        plane = x[n, c]
+        o = out[n, c, od, oh]
+        for ow in range(OW):
+            x0 = sx[n, c, ow]
+            best = plane[z0, y0, x0]
+            where = (z0 * H + y0) * W + x0
+            for a in range(kd):
+                for b in range(kh):
+                    row = plane[z0 + a, y0 + b]
+                    base = ((z0 + a) * H + y0 + b) * W
+                    for e in range(kw):
+                        v = row[x0 + e]
+                        if replaces(best, v):
+                            best = v
+                            where = base + x0 + e
+            o[ow] = best
+            if want_index:
+                idx[n, c, od, oh, ow] = where
+
+
+def _fractional_args(x5, spec):
+    """The per-axis start tables ``(N, C, O*)`` padded to three axes (zeros for the
+    leading unit axes) and the kernel padded with ones."""
+    n, c = x5.shape[:2]
+    pad = 3 - len(spec.kernel)
+    zero = np.zeros((n, c, 1), dtype=np.int64)
+    starts = (zero,) * pad + tuple(np.ascontiguousarray(s, dtype=np.int64)
+                                   for s in spec.starts)
+    return starts + pad3(spec.kernel, 1)
+
+
+def fractional_max_pool(x, out, spec):
+    x5, o5 = as5d(x), as5d(out)
+    dummy = as5d(np.empty((1,) * out.ndim, dtype=np.int64))
+    _fractional_kernel(x5, o5, dummy, False, *_fractional_args(x5, spec))
+
+
+def fractional_max_pool_with_indices(x, out, indices, spec):
+    x5 = as5d(x)
+    _fractional_kernel(x5, as5d(out), as5d(indices), True, *_fractional_args(x5, spec))

@@ -15,7 +15,7 @@ import numpy as np
 from numba import cuda, float64
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
-from .._layout import as5d, divisors3, window3
+from .._layout import as5d, divisors3, pad3, window3
 from ._launch import grid, output_element
 from ._numerics import default_nan, replaces, store
 
@@ -85,6 +85,15 @@ def _avg_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, fz,
         store(out, n, c, od, oh, ow, total / (fz[od] * fy[oh] * fx[ow]), nan)
 
 
+@cuda.jit(device=True, inline=True)
+def _power(v, p):
+    # ``v ** p`` as NumPy's np.power and PyTorch's pow compute it: C's pow, but a
+    # square root for p = 0.5, which differs at v = -inf (NaN, where pow gives +inf)
+    if p == 0.5:
+        return math.sqrt(v) if v >= 0 else math.nan
+    return v ** p
+
+
 @cuda.jit
 def _lp_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, fz, fy, fx,
                     norm, absolute, nan):
@@ -110,8 +119,8 @@ def _lp_pool_kernel(x, out, kd, kh, kw, sd, sh, sw, pd, ph, pw, dd, dh, dw, fz, 
                     # ``**``, not math.pow: a negative base with a fractional
                     # exponent is NaN on the GPU and on the simulator's NumPy
                     # scalars (math.pow raises there)
-                    total += v ** norm
-    store(out, n, c, od, oh, ow, (total * (fz[od] * fy[oh] * fx[ow])) ** (1.0 / norm), nan)
+                    total += _power(v, norm)
+    store(out, n, c, od, oh, ow, _power(total * (fz[od] * fy[oh] * fx[ow]), 1.0 / norm), nan)
 
 
 @cuda.jit
@@ -202,3 +211,49 @@ def adaptive_max_pool(x, out):
 
 def adaptive_max_pool_with_indices(x, out, indices):
     _adaptive(x, out, indices, 2)
+
+
+# --------------------------------------------------------------------------- fractional
+@cuda.jit
+def _fractional_kernel(x, out, idx, want_idx, sz, sy, sx, kd, kh, kw):
+    _, C, D, H, W = x.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
+        return
+    z0 = sz[n, c, od]
+    y0 = sy[n, c, oh]
+    x0 = sx[n, c, ow]
+    # the windows lie inside the input: start from their first element, in x's dtype
+    best = x[n, c, z0, y0, x0]
+    where = (z0 * H + y0) * W + x0
+    for a in range(kd):
+        for b in range(kh):
+            for e in range(kw):
+                v = x[n, c, z0 + a, y0 + b, x0 + e]
+                if replaces(best, v):
+                    best = v
+                    where = ((z0 + a) * H + y0 + b) * W + x0 + e
+    out[n, c, od, oh, ow] = best
+    if want_idx:
+        idx[n, c, od, oh, ow] = where
+
+
+def _fractional(x, out, indices, spec):
+    x5, o5 = as5d(x), as5d(out)
+    n, c = x5.shape[:2]
+    pad = 3 - len(spec.kernel)
+    starts = [np.zeros((n, c, 1), dtype=np.int64)] * pad + [
+        np.ascontiguousarray(s, dtype=np.int64) for s in spec.starts]
+    tables = [cuda.to_device(s) for s in starts]
+    idx = as5d(indices) if indices is not None else _dummy_indices()
+    blocks, threads = grid(o5.size)
+    _fractional_kernel[blocks, threads](x5, o5, idx, indices is not None, *tables,
+                                        *pad3(spec.kernel, 1))
+
+
+def fractional_max_pool(x, out, spec):
+    _fractional(x, out, None, spec)
+
+
+def fractional_max_pool_with_indices(x, out, indices, spec):
+    _fractional(x, out, indices, spec)

@@ -210,3 +210,53 @@ def adaptive_max_pool(x, out):
 
 def adaptive_max_pool_with_indices(x, out, indices):
     _adaptive_max(x, out, indices)
+
+
+# --------------------------------------------------------------------------- fractional
+def _fractional_gather(x, spec):
+    """Every window of a fractional max pooling as a trailing axis, in row-major
+    window order: ``values`` (float64) and ``flat`` (the row-major flat index of every
+    tap into the spatial block), both of shape ``(N, C, *o, prod(k))``.
+
+    Window ``i`` of axis ``b`` in plane ``(n, c)`` reads the positions
+    ``starts[b][n, c, i] + t``, ``0 <= t < k_b`` (``spec.starts``, PyTorch's interval
+    rule, :func:`refpool._geometry.fractional_starts`); the windows lie inside the
+    input, so no tap is masked.
+    """
+    N, C = x.shape[:2]
+    nd = len(spec.kernel)
+    full = (N, C) + tuple(spec.output_size) + tuple(spec.kernel)
+
+    def place(a, axis):          # an array varying along one axis of `full`
+        shape = [1] * len(full)
+        shape[axis] = full[axis]
+        return a.reshape(shape)
+
+    index = [place(np.arange(N), 0), place(np.arange(C), 1)]
+    flat = np.zeros((), dtype=np.int64)
+    for b in range(nd):
+        # (N, C, o_b, k_b): the input position of tap t of window i of every plane
+        pos = spec.starts[b][..., None] + np.arange(spec.kernel[b])
+        shape = [N, C] + [1] * (2 * nd)
+        shape[2 + b] = spec.output_size[b]
+        shape[2 + nd + b] = spec.kernel[b]
+        pos = pos.reshape(shape)
+        index.append(pos)
+        flat = flat * spec.input_size[b] + pos
+    taps = int(np.prod(spec.kernel))
+    values = x[tuple(index)].astype(np.float64).reshape(full[:2 + nd] + (taps,))
+    flat = np.broadcast_to(flat, full).reshape(full[:2 + nd] + (taps,))
+    return values, flat
+
+
+def fractional_max_pool(x, out, spec):
+    values, _ = _fractional_gather(x, spec)
+    y, _ = _select_max(values, np.ones(values.shape, dtype=bool))
+    out[...] = y
+
+
+def fractional_max_pool_with_indices(x, out, indices, spec):
+    values, flat = _fractional_gather(x, spec)
+    y, chosen = _select_max(values, np.ones(values.shape, dtype=bool))
+    out[...] = y
+    indices[...] = np.take_along_axis(flat, chosen[..., None], axis=-1)[..., 0]
