@@ -23,6 +23,13 @@ from . import _args
 from ._args import check_engine, check_out, check_output, is_cuda_array
 
 
+#: calls whose largest array has fewer elements run the CPU engine on one thread:
+#: entering a parallel region costs microseconds on a quiet machine and milliseconds
+#: on a busy one (a worker thread that is not scheduled holds the whole call), while
+#: this much work takes tens of microseconds on one core
+SERIAL_BELOW = 2 ** 16
+
+
 class EngineUnavailableError(RuntimeError):
     """The requested engine cannot run on this machine."""
 
@@ -320,7 +327,10 @@ class Launch:
                 f"refpool internal error: {family}.{name} was given an empty array but "
                 "has a non-empty output; the operator's validation must refuse this call")
         fn = kernel(self.engine, family, name)
-        if self.engine == "cuda":
+        if self.engine == "cpu" and max((_size(a) for a in args if hasattr(a, "shape")),
+                                        default=0) < SERIAL_BELOW:
+            _run_on_one_thread(fn, args)
+        elif self.engine == "cuda":
             # The simulator evaluates kernels with NumPy scalars, which warn on
             # inf - inf; on a GPU the same arithmetic is silent.
             with warnings.catch_warnings():
@@ -354,6 +364,21 @@ class Launch:
                     return host_out
                 return device_out.copy_to_host()
         return array.copy_to_host()
+
+
+def _run_on_one_thread(fn, args):
+    """Run a Numba kernel with one thread: its parallel loops run in the calling thread.
+    Numba's thread count is per calling thread, so concurrent calls do not interfere."""
+    import numba
+    threads = numba.get_num_threads()
+    if threads == 1:
+        fn(*args)
+        return
+    numba.set_num_threads(1)
+    try:
+        fn(*args)
+    finally:
+        numba.set_num_threads(threads)
 
 
 def _size(a):

@@ -61,7 +61,7 @@ FRAGMENTS = {
             arrays), read without a copy where it allows.  float16 is computed in
             float32 (float64 by the reference engine) and rounded once; integer
             dtypes (``uint8`` images, label maps) give the exact result in ``x``'s
-            dtype (64-bit integers within :math:`\pm 2^{53}`).
+            dtype (64-bit integers within :math:`\\pm 2^{53}`).
         """),
     "x_field_param": _paragraph("""
         x : array, shape ``(N, C, *spatial)`` (other layouts: ``ndim``), float16, float32 or float64

@@ -245,10 +245,11 @@ def cmd_advise(args):
     print(" ".join(map(str, exact)) if exact else "none")
     if nearest is not None:
         change = nearest.size - nearest.requested
+        (pad_before, pad_after), (crop_before, crop_after) = nearest.pad[0], nearest.crop[0]
         how = ("no change" if change == 0 else
-               f"pad {change} (before, after: {nearest.pad[0]})" if change > 0 else
-               f"crop {-change} (before, after: {nearest.crop[0]})")
-        print(f"nearest exact size to {nearest.requested}: {nearest.size} ({how} per axis)")
+               f"pad every axis: {pad_before} before, {pad_after} after" if change > 0 else
+               f"crop every axis: {crop_before} before, {crop_after} after")
+        print(f"nearest exact size to {nearest.requested}: {nearest.size} ({how})")
     return 0 if exact else 1
 
 
@@ -289,8 +290,9 @@ def build_parser():
                        epilog=CONFORMANCE_EXIT_CODES,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--against", default="cpu",
-                   help="cpu, cuda, reference, torch, e2cnn, antialiased_cnns, jax, or a "
-                        "module[:object] path to your own adapter (default: cpu)")
+                   help="cpu, cuda, reference, torch, e2cnn, antialiased_cnns, jax, "
+                        "onnxruntime, or a module[:object] path to your own adapter "
+                        "(default: cpu)")
     p.add_argument("--ops", nargs="+", default=None, help="only these operators")
     p.add_argument("--golden", default=None, metavar="DIR",
                    help="compare with the golden vectors stored in DIR (written by refpool "
@@ -321,6 +323,9 @@ def build_parser():
                                    "broken argument; workers are separate processes.",
                        epilog="exit status: 0 no finding (known defects allowed); 1 "
                               "findings; 2 the run could not be made.")
+    from .conformance.fuzz import add_arguments as _fuzz_arguments
+    _fuzz_arguments(p)
+    p.set_defaults(func=cmd_fuzz)
     p = sub.add_parser("advise", help="the input sizes at which a pipeline of operators is "
                                       "exactly equivariant on the grid",
                        description="Read a pipeline of refpool operators and print the input "
@@ -343,9 +348,6 @@ def build_parser():
     p.add_argument("--nearest", type=int, default=None, metavar="N",
                    help="also print the exact size nearest to N, with the padding or crop")
     p.set_defaults(func=cmd_advise)
-    from .conformance.fuzz import add_arguments as _fuzz_arguments
-    _fuzz_arguments(p)
-    p.set_defaults(func=cmd_fuzz)
     return parser
 
 

@@ -1251,9 +1251,13 @@ def _parse_stage(node, source):
         raise ValueError(f"{name} needs a field_type, which a description cannot hold; build "
                          f"this pipeline in Python with refpool.compose")
     args = [_literal(arg, source, name) for arg in node.args]
-    try:
-        bound = signature.bind_partial(None, *args, **keywords)
-    except TypeError as exc:
-        raise TypeError(f"{text!r}: {exc}") from None
-    bound.arguments.pop("x", None)
-    return functools.partial(function, **bound.arguments)
+    positional = [p.name for p in signature.parameters.values()
+                  if p.kind is inspect.Parameter.POSITIONAL_OR_KEYWORD and p.name != "x"]
+    if len(args) > len(positional):
+        raise TypeError(f"{text!r}: {name} takes at most {len(positional)} positional "
+                        f"argument(s) ({', '.join(positional)}), got {len(args)}")
+    for key, value in zip(positional, args):
+        if key in keywords:
+            raise TypeError(f"{text!r}: {key} is given twice")
+        keywords[key] = value
+    return functools.partial(function, **keywords)

@@ -651,10 +651,13 @@ def fractional_max_pool(x: ArrayIn, kernel_size: Size, output_size: Optional[Siz
     **Exact equivariance** (:func:`refpool.exact_symmetries`, which needs
     ``samples=``): with the same samples for the transformed input, reversing an
     axis commutes when every plane's window starts are mirror-symmetric,
-    :math:`s_{o-1-i} = n - k - s_i`.  That holds whatever the sample when
-    :math:`o - 1` divides :math:`n - k` (the windows are then :math:`[i\alpha,
-    i\alpha + k)`, a strided max pooling) except for samples within rounding of
-    1, holds for :math:`o = 1` only when :math:`k = n`, and otherwise only for
+    :math:`s_{o-1-i} = n - k - s_i`.  In exact arithmetic that holds whatever
+    the sample when :math:`o - 1` divides :math:`n - k` (the windows are then
+    :math:`[i\alpha, i\alpha + k)`, a strided max pooling); in floating point a
+    start moves by one where :math:`\mathrm{fl}(i + u)\,\alpha` rounds across an
+    integer, which happens for samples within rounding of a multiple of
+    :math:`1/\alpha` (next to 1 above all) and more often on long axes.  It
+    holds for :math:`o = 1` only when :math:`k = n`, and otherwise only for
     particular samples.  A transpose commutes when the swapped axes have the same
     length, kernel and output length and, in every plane, their samples give the
     same starts.  The rule computes the starts with the operator's own

@@ -146,7 +146,7 @@ def test_every_operator_has_a_dask_wrapper(op):
 
 # --------------------------------------------------------------------------- adapters
 PEER_ADAPTERS = {"torch": "torch", "e2cnn": "e2cnn", "antialiased_cnns": "antialiased_cnns",
-                 "jax": "jax"}
+                 "jax": "jax", "onnxruntime": "onnxruntime"}
 
 
 @pytest.mark.parametrize("name", sorted(PEER_ADAPTERS))

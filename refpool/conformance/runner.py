@@ -93,6 +93,7 @@ BUILTIN_ADAPTERS = {
     "e2cnn": "refpool.conformance.adapters.e2cnn",
     "antialiased_cnns": "refpool.conformance.adapters.antialiased_cnns",
     "jax": "refpool.conformance.adapters.jax",
+    "onnxruntime": "refpool.conformance.adapters.onnxruntime",
 }
 
 
@@ -103,6 +104,8 @@ INSTALL_HINTS = {
     "antialiased_cnns": "pip install --no-deps antialiased-cnns",
     "jax": "pip install jax",
     "jaxlib": "pip install jax",
+    "onnxruntime": "pip install onnxruntime onnx",
+    "onnx": "pip install onnx",
     "numba_cuda": "pip install numba-cuda",
 }
 

@@ -914,8 +914,10 @@ class FractionalMaxPoolRule(Rule):
     condition = ("with the same samples for the transformed input: per reversed axis, "
                  "every plane's window starts (PyTorch's interval rule, in the samples' "
                  "dtype) mirror-symmetric, s[o-1-i] = n - k - s[i] (whatever the sample "
-                 "when o - 1 divides n - k, except samples within rounding of 1; for "
-                 "o = 1 only when k = n; otherwise particular samples only); per swapped "
+                 "when o - 1 divides n - k, but where float rounding moves a start: "
+                 "samples within rounding of a multiple of (o-1)/(n-k), next to 1 above "
+                 "all; for o = 1 only when k = n; otherwise particular samples only); "
+                 "per swapped "
                  "pair: equal lengths, kernels and output lengths, and in every plane "
                  "the same starts from the two axes' samples; ties between equal values "
                  "(indices) excepted")

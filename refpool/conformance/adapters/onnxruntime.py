@@ -17,7 +17,7 @@ become the node's attributes:
     ``Indices`` output, flat over the whole ``N x C x spatial`` input, as per-plane
     indices ``I - (n C + c) P`` (``P`` the plane size).  ``lp_pool`` only for
     ``variant="onnx"`` with an integer ``norm_type`` (``LpPool``'s ``p``).
-``global_max_pool``, ``global_avg_pool``, ``global_lp_pool``; ``adaptive_max_pool``, ``adaptive_avg_pool`` to size 1
+``global_*_pool``; ``adaptive_max_pool``, ``adaptive_avg_pool`` to size 1
     ``GlobalMaxPool``, ``GlobalAveragePool``, ``GlobalLpPool`` (``variant="onnx"``,
     integer ``p``); with ``return_indices=True``, ``MaxPool`` over the whole plane,
     the ONNX node that has ``Indices``.  Adaptive pooling to other sizes has no ONNX
@@ -85,7 +85,7 @@ import numpy as np
 
 from ._base import Adapter
 
-import onnx  # noqa: E402,F401  (this module is only imported when onnxruntime is wanted)
+# this module is only imported when onnxruntime is wanted
 import onnxruntime as ort  # noqa: E402
 from onnx import TensorProto, helper  # noqa: E402
 from onnxruntime.capi import onnxruntime_pybind11_state as _ort_state  # noqa: E402
@@ -240,9 +240,9 @@ class _Geometry:
     kernels compute them (measured on one-hot inputs, axis by axis), per spatial axis:
 
     * padding ``head`` and ``tail``: the ``pads``, or for ``SAME_*`` the total
-      :math:`(\lceil n/s \rceil - 1)s + k - n` of the *undilated* kernel, split with
-      C++'s division towards zero (negative for a stride longer than the window);
-    * the output length from the span :math:`n + head + tail - d(k-1) - 1`:
+      ``(ceil(n/s) - 1) s + k - n`` of the *undilated* kernel, split with C++'s
+      division towards zero (negative for a stride longer than the window);
+    * the output length from the span ``n + head + tail - d(k-1) - 1``:
       ``trunc(span / s) + 1``, or ``ceil(span / s) + 1`` in ceil mode less a last
       window that would start in the right padding; a negative length is refused;
     * window ``i`` reads ``i s - head + t d`` inside ``[0, n)`` (AveragePool: inside
@@ -452,9 +452,11 @@ def _boxes(boxes, dtype):
     return rows.astype(dtype)
 
 
-def _align_samples(n, c1, c2, scale, o, ratio, aligned):
-    """The sample coordinates of each of the ``o`` bins of one axis of a RoiAlign box
-    (the ONNX/torchvision geometry, float64)."""
+def _align_axis(n, c1, c2, scale, o, ratio, aligned):
+    """One axis of a RoiAlign box (the ONNX/torchvision geometry, float64): the grid
+    size ``g`` (<= 0: no sample; ONNX Runtime fails on a negative one, below) and per
+    bin the samples, each ``None`` outside the image or the number of pixels it weighs
+    along the axis (1 on a pixel centre or clamped at the border, else 2)."""
     shift = 0.5 if aligned else 0.0
     a = c1 * scale - shift
     length = c2 * scale - shift - a
@@ -462,25 +464,54 @@ def _align_samples(n, c1, c2, scale, o, ratio, aligned):
         length = max(length, 1.0)
     size = length / o
     g = ratio if ratio > 0 else math.ceil(size)
-    return [[a + p * size + (i + 0.5) * size / g for i in range(max(g, 0))]
-            for p in range(o)]
+
+    def weighs(y):
+        if y < -1 or y > n:
+            return None
+        y = max(y, 0.0)
+        return 1 if y >= n - 1 or y == math.floor(y) else 2
+
+    return g, [[weighs(a + p * size + (i + 0.5) * size / g) for i in range(max(g, 0))]
+               for p in range(o)]
 
 
-def _roi_align_reads_image(kwargs, shape):
-    """Whether some bin of a RoiAlign call has a sample within reach of the image (both
-    coordinates in [-1, n]): where no sample does, every bin is 0 in both modes."""
+def _align_axes(kwargs, shape):
+    """Per box, the two :func:`_align_axis` of a RoiAlign call."""
     h, w = shape[2:]
     o_h, o_w = _tuple(kwargs["output_size"], 2)
     scale = float(np.float32(kwargs.get("spatial_scale", 1.0)))
     ratio = int(kwargs.get("sampling_ratio", -1))
     aligned = bool(kwargs.get("aligned", False))
-    for row in _boxes(kwargs["boxes"], np.float64):
-        _, x1, y1, x2, y2 = row
-        rows = _align_samples(h, y1, y2, scale, o_h, ratio, aligned)
-        cols = _align_samples(w, x1, x2, scale, o_w, ratio, aligned)
-        if any(-1 <= y <= h for b in rows for y in b) and \
-                any(-1 <= v <= w for b in cols for v in b):
-            return True
+    return [(_align_axis(h, y1, y2, scale, o_h, ratio, aligned),
+             _align_axis(w, x1, x2, scale, o_w, ratio, aligned))
+            for _, x1, y1, x2, y2 in _boxes(kwargs["boxes"], np.float64)]
+
+
+def _roi_align_refusal(kwargs, shape):
+    """ONNX Runtime's RoiAlign fails (an integer overflow sizing its sample table) when
+    the adaptive grid of a box is negative along one axis only: an inverted box in
+    half_pixel mode.  The reason, or None."""
+    if any(gy * gx < 0 for (gy, _), (gx, _) in _align_axes(kwargs, shape)):
+        return ("ONNX Runtime's RoiAlign fails (integer overflow) on a box inverted along one "
+                "axis with adaptive sampling and half_pixel coordinates")
+    return None
+
+
+def _roi_align_max_changes(kwargs, shape):
+    """Whether ONNX Runtime's max mode (per sample the largest weighted corner term, the
+    terms of weight zero counting as 0) changes some bin: one with a sample between
+    pixels (two or more nonzero weights), or one whose samples all fall inside the
+    image on pixels (there it gives max(v, 0) for v; refpool's maximum differs where all
+    of a bin's values are negative, on the catalogue's random inputs somewhere in
+    almost every call).  A bin with a sample outside the image and the others on pixels
+    is max(0, v...) in both."""
+    for (_, rows), (_, cols) in _align_axes(kwargs, shape):
+        for bin_rows, bin_cols in itertools.product(rows, cols):
+            samples = [(r, c) for r in bin_rows for c in bin_cols]
+            if any(r is not None and c is not None and r * c > 1 for r, c in samples):
+                return True
+            if samples and all(r is not None and c is not None for r, c in samples):
+                return True
     return False
 
 
@@ -668,6 +699,12 @@ class OnnxRuntimeAdapter(Adapter):
 
     def roi_align(self, x, boxes, output_size, spatial_scale=1.0, sampling_ratio=-1,
                   aligned=False, reduction="avg"):
+        refusal = _roi_align_refusal(dict(boxes=boxes, output_size=output_size,
+                                          spatial_scale=spatial_scale,
+                                          sampling_ratio=sampling_ratio, aligned=aligned),
+                                     x.shape)
+        if refusal:
+            raise NotImplementedError(refusal)
         rows = _boxes(boxes, x.dtype)
         rois, batch = np.ascontiguousarray(rows[:, 1:]), rows[:, 0].astype(np.int64)
         o_h, o_w = _tuple(output_size, 2)
@@ -694,7 +731,8 @@ class OnnxRuntimeAdapter(Adapter):
                 return None                     # no float64 kernel: refused
             return " | ".join(_window_divergence(op, kwargs, shape, dtype)) or None
         if op == "roi_align" and kwargs.get("reduction", "avg") == "max":
-            if _roi_align_reads_image(kwargs, shape):
+            if _roi_align_refusal(kwargs, shape) is None and \
+                    _roi_align_max_changes(kwargs, shape):
                 return ROI_ALIGN_MAX
         return None
 

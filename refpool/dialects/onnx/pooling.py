@@ -22,11 +22,13 @@ and ONNX Runtime's numbers, and says so (docs/dialects.rst):
   ``prod(kernel_shape)`` over its in-bounds count.
 * ``auto_pad=SAME_*``: the total padding :math:`\max((o-1)s + d(k-1) + 1 - n, 0)`,
   with the dilation (the specification's formula; ONNX Runtime 1.32 leaves the
-  dilation out) and clamped at 0 as TensorFlow does (ONNX Runtime refuses a negative
-  total, the reference evaluator crops).
-* ``pads`` wider than the kernel (ONNX Runtime refuses them): windows of padding only
-  give ``-inf`` (MaxPool, index -1), 0 or NaN (AveragePool with and without
-  ``count_include_pad``), 0 (LpPool).
+  dilation out) and clamped at 0 as TensorFlow does (ONNX Runtime and the reference
+  evaluator crop the input for a negative total; ONNX Runtime's float32 MaxPool
+  without indices refuses it).
+* Windows of padding only (``pads`` as wide as the kernel, which ONNX Runtime refuses,
+  or dilated windows): ``-inf`` (MaxPool, index -1), 0 or NaN (AveragePool with and
+  without ``count_include_pad``), 0 (LpPool); ONNX Runtime gives ``-3.4028235e38``
+  and 0.
 """
 
 from __future__ import annotations

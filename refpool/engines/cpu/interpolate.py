@@ -35,6 +35,8 @@ row before it (upsampling along H or D) is a copy of that row, from cache.
 
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 from numba import njit, prange
@@ -266,6 +268,30 @@ def _pad_rows(a, rows):
 
 
 def _periodic_plan(taps, dtype):
+    return _cached_plan(_TableKey(taps), np.dtype(dtype).str)
+
+
+class _TableKey:
+    """An axis' taps as a cache key: identified by the cached table it comes from."""
+
+    __slots__ = ("taps",)
+
+    def __init__(self, taps):
+        self.taps = taps
+
+    def __hash__(self):
+        return id(self.taps)
+
+    def __eq__(self, other):
+        return self.taps is other.taps
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_plan(key, dtype):
+    return _periodic_plan_of(key.taps, np.dtype(dtype))
+
+
+def _periodic_plan_of(taps, dtype):
     """(P, S, q0, q1, a, w) of the periodic interior of a fixed-tap table, or P = 0.
 
     Looks for ``index[P q + p, k] = S q + a[p, k]`` and ``weight[P q + p, k] =
@@ -302,9 +328,18 @@ def _periodic_plan(taps, dtype):
 def _tables(x, spec, kind, weight_dtype=None):
     """Per-axis taps of the three 5-D axes, as (index (4+, m), weight (4+, m), count, K),
     the weights in ``weight_dtype`` (default the input dtype: the kernels compute in
-    it), and the W axis' taps."""
+    it), and the W axis' taps.
+
+    Cached per call geometry (specs are hashable): a small call spends most of its
+    time building them.  The kernels only read the tables."""
     dtype = np.dtype(x.dtype)
     weight_dtype = dtype if weight_dtype is None else np.dtype(weight_dtype)
+    return _cached_tables(spec, kind, dtype.str, weight_dtype.str)
+
+
+@functools.lru_cache(maxsize=256)
+def _cached_tables(spec, kind, dtype, weight_dtype):
+    dtype, weight_dtype = np.dtype(dtype), np.dtype(weight_dtype)
     tables = []
     for _ in range(SPATIAL - len(spec.input_size)):
         unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
