@@ -330,18 +330,42 @@ def _power(v, p):
     return v ** p
 
 
+@njit(**_INLINE)
+def _add_squares(acc, row, lo, hi, s, off):
+    for j in range(lo, hi):
+        v = np.float64(row[j * s + off])
+        acc[j] += v * v
+
+
+@njit(**_INLINE)
+def _add_powers(acc, row, lo, hi, s, off, norm, absolute):
+    for j in range(lo, hi):
+        v = np.float64(row[j * s + off])
+        acc[j] += _power(abs(v) if absolute else v, norm)
+
+
 @njit(**_PARALLEL)
-def _lp_pool_kernel(x, out, k, s, p, d, fz, fy, fx, norm, absolute):
-    # One float64 sum of powers per output pixel, then the scaled root, rounded to
-    # the output dtype once.  Scalar over the window: the power dominates the cost.
+def _lp_pool_kernel(x, out, k, s, p, d, fz, fy, fx, norm, absolute, accbuf):
+    # As the average pooling: one float64 accumulator per output pixel of a row
+    # (``accbuf``, (chunks, OW)), one pass per window tap over the output columns
+    # whose tap is inside the input, then the scaled root, rounded once.  p = 2, the
+    # common case, squares by a multiplication (what pow computes for it) in a pass
+    # LLVM vectorises at stride 1 and 2; other exponents call pow per tap.
     N, C, D, H, W = x.shape
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
+    rows = N * C * OD * OH
+    chunks = accbuf.shape[0]
     inverse = 1.0 / norm
-    for r in prange(N * C * OD * OH):
-        n, c, od, oh = unravel_row(r, C, OD, OH)
-        o = out[n, c, od, oh]
-        for ow in range(OW):
-            total = 0.0
+    square = norm == 2.0
+    for chunk in prange(chunks):
+        acc = accbuf[chunk]
+        first = chunk * rows // chunks
+        n, c, od, oh = unravel_row(first, C, OD, OH)
+        for r in range(first, (chunk + 1) * rows // chunks):
+            if r > first:
+                n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
+            for j in range(OW):
+                acc[j] = 0.0
             for a in range(k[0]):
                 iz = od * s[0] - p[0] + a * d[0]
                 if iz < 0 or iz >= D:
@@ -352,13 +376,20 @@ def _lp_pool_kernel(x, out, k, s, p, d, fz, fy, fx, norm, absolute):
                         continue
                     row = x[n, c, iz, iy]
                     for e in range(k[2]):
-                        ix = ow * s[2] - p[2] + e * d[2]
-                        if 0 <= ix < W:
-                            v = np.float64(row[ix])
-                            if absolute:
-                                v = abs(v)
-                            total += _power(v, norm)
-            o[ow] = canonical(_power(total * (fz[od] * fy[oh] * fx[ow]), inverse))
+                        off = e * d[2] - p[2]
+                        lo, hi = tap_columns(off, s[2], W, OW)
+                        if not square:
+                            _add_powers(acc, row, lo, hi, s[2], off, norm, absolute)
+                        elif s[2] == 1:
+                            _add_squares(acc, row, lo, hi, 1, off)
+                        elif s[2] == 2:
+                            _add_squares(acc, row, lo, hi, 2, off)
+                        else:
+                            _add_squares(acc, row, lo, hi, s[2], off)
+            o = out[n, c, od, oh]
+            plane = fz[od] * fy[oh]
+            for j in range(OW):
+                o[j] = canonical(_power(acc[j] * (plane * fx[j]), inverse))
 
 
 # --------------------------------------------------------------------------- adaptive
@@ -495,8 +526,10 @@ def avg_pool(x, out, spec, count_include_pad, divisor_override):
 def lp_pool(x, out, spec):
     k, s, p, d = window3(spec.window)
     fz, fy, fx = divisors3(spec.scale_factors())
-    _lp_pool_kernel(as5d(x), as5d(out), k, s, p, d, fz, fy, fx, spec.norm_type,
-                    spec.absolute)
+    x5, out5 = as5d(x), as5d(out)
+    accbuf = np.empty((_chunks(out5), out5.shape[4]), dtype=np.float64)
+    _lp_pool_kernel(x5, out5, k, s, p, d, fz, fy, fx, spec.norm_type, spec.absolute,
+                    accbuf)
 
 
 def _adaptive_args(x5, out5):
