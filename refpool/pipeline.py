@@ -56,7 +56,8 @@ Every listed element holds (the rules are sufficient).  The list is also *comple
 * for a concatenation of tight branches: each branch owns its own output channels, so a
   branch that breaks :math:`g` breaks the merge;
 * for a sum of tight branches, for the elements that at most one branch breaks (the
-  others cancel from both sides).
+  others cancel from both sides), unless a branch is :math:`-\infty` everywhere (max
+  pooling over windows that hold only padding), which absorbs the sum.
 
 It is only sufficient across kinds, at stages checked alone and at sums, because a stage
 may break :math:`g` on inputs that the stages before it never produce, and two stages
@@ -684,9 +685,9 @@ def _composed_holds(stages, spatial, elements, kind):
         if any(len(m) != len(t) for m, t in zip(mine, theirs)):
             continue
         if kind == "max":
-            if any(all(not r for r in m) and all(not r for r in t)
-                   for m, t in zip(mine, theirs)):
-                held.append(g)           # every output is -inf: only the shapes count
+            if any(all(not r for r in m) for m in mine) and \
+                    any(all(not r for r in t) for t in theirs):
+                held.append(g)           # both outputs are all -inf: only shapes count
                 continue
             same = all(m == t for m, t in zip(mine, theirs))
         else:

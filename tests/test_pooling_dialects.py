@@ -211,55 +211,6 @@ def test_new_window_features_on_the_cuda_engine():
 
 
 # --------------------------------------------------------------------------- ONNX
-POOLING_NODES = ("MaxPool", "AveragePool", "LpPool", "GlobalMaxPool", "GlobalAveragePool",
-                 "GlobalLpPool")
-
-#: ONNX node tests whose expected output is itself questionable, with what the
-#: independent runtimes compute
-QUESTIONABLE = {
-    "test_averagepool_2d_ceil_last_window_starts_on_pad":
-        "the expected output is hand-rounded to 4 decimals (0.1511 for 0.151056); "
-        "onnxruntime and torch agree with refpool to 3e-8",
-}
-
-
-def _node_cases():
-    pytest.importorskip("onnx")
-    import onnx.backend.test.case.node as node_cases
-    from onnx import helper
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        # collect_testcases fills one module-level list on its first call: ask for all
-        cases = node_cases.collect_testcases(None)
-    out = []
-    for case in cases:
-        node = case.model.graph.node[0]
-        if node.op_type in POOLING_NODES:
-            attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
-            attrs = {k: v.decode() if isinstance(v, bytes) else v for k, v in attrs.items()}
-            out.append((case.name, node.op_type, attrs, len(node.output), case.data_sets))
-    return out
-
-
-def test_onnx_backend_node_tests_pass_through_the_dialect():
-    cases = _node_cases()
-    assert len(cases) >= 45
-    for name, op, attrs, outputs, data_sets in cases:
-        kwargs = dict(attrs)
-        if op == "MaxPool" and outputs == 2:
-            kwargs["return_indices"] = True
-        for inputs, expected in data_sets:
-            got = getattr(onnx_dialect, op)(*inputs, **kwargs)
-            got = got if isinstance(got, tuple) else (got,)
-            for g, e in zip(got, expected):
-                assert g.shape == e.shape and g.dtype == e.dtype, name
-                if op == "MaxPool" or e.dtype.kind in "iu":
-                    np.testing.assert_array_equal(g, e, err_msg=name)
-                else:
-                    rtol = 1e-3 if name in QUESTIONABLE else 1e-5
-                    np.testing.assert_allclose(g, e, rtol=rtol, atol=1e-6, err_msg=name)
-
-
 def _ort_model(op, attrs, shape, outputs=1):
     from onnx import TensorProto, helper
     node = helper.make_node(op, ["X"], ["Y", "I"][:outputs], **attrs)

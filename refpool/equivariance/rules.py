@@ -704,10 +704,9 @@ def _element_holds(rule, spatial, g):
             original = _mirror(original, n)
         mine.append(transformed)
         theirs.append(original)
-    if rule.empty_is_constant and any(_all_empty(m) and _all_empty(t)
-                                      for m, t in zip(mine, theirs)):
-        # every window of the product is empty: both outputs are all -inf,
-        # so only the shapes must agree
+    if rule.empty_is_constant and any(map(_all_empty, mine)) and any(map(_all_empty, theirs)):
+        # an axis whose windows are all empty empties every window of the product: both
+        # outputs are all -inf (whichever axes), so only the shapes must agree
         return all(len(m) == len(t) for m, t in zip(mine, theirs))
     return all(_structures_equal(m, t) for m, t in zip(mine, theirs))
 

@@ -10,7 +10,7 @@ so every dtype refpool reads (floats and integers) comes back bit for bit.
 from __future__ import annotations
 
 from ..._typing import Array, ArrayIn, Engine
-from ...shuffle import depth_to_space, space_to_depth
+from ...shuffle import depth_to_space, pixel_unshuffle, space_to_depth
 
 __all__ = ["DepthToSpace", "SpaceToDepth"]
 
@@ -60,11 +60,16 @@ def DepthToSpace(input: ArrayIn, blocksize: int, mode: str = "DCR", *,
     return depth_to_space(input, blocksize, mode, engine=engine)
 
 
-def SpaceToDepth(input: ArrayIn, blocksize: int, *, engine: Engine = "auto") -> Array:
-    """ONNX ``SpaceToDepth`` (opset 13): ``(N, C, H r, W r) -> (N, C r^2, H, W)``.
+def SpaceToDepth(input: ArrayIn, blocksize: int, *, mode: str = "DCR",
+                 engine: Engine = "auto") -> Array:
+    """ONNX ``SpaceToDepth`` (opset 13; ``mode`` from opset 25):
+    ``(N, C, H r, W r) -> (N, C r^2, H, W)``.
 
-    ``y[n, (i r + j) C + c, h, w] = x[n, c, h r + i, w r + j]``: the inverse of
-    ``DepthToSpace(mode="DCR")``; :func:`refpool.space_to_depth` computes.
+    ``mode="DCR"`` (the default): ``y[n, (i r + j) C + c, h, w] = x[n, c, h r + i,
+    w r + j]``, the inverse of ``DepthToSpace(mode="DCR")``
+    (:func:`refpool.space_to_depth` computes); ``mode="CRD"``: ``y[n, c r^2 + i r +
+    j, h, w]``, the inverse of ``DepthToSpace(mode="CRD")``
+    (:func:`refpool.pixel_unshuffle` computes).
 
     Parameters
     ----------
@@ -87,4 +92,8 @@ def SpaceToDepth(input: ArrayIn, blocksize: int, *, engine: Engine = "auto") -> 
     [0, 4, 1, 5, 2, 6, 3, 7]
     """
     _four_d(input, "SpaceToDepth", "space_to_depth")
+    if mode == "CRD":
+        return pixel_unshuffle(input, blocksize, engine=engine)
+    if mode != "DCR":
+        raise ValueError(f"mode must be 'DCR' or 'CRD', got {mode!r}")
     return space_to_depth(input, blocksize, engine=engine)
