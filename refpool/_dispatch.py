@@ -129,7 +129,7 @@ class Caller:
         self.layout = layout = _args.caller_layout(x, ndim, channels_last, engine, op,
                                                    integers=integers)
         if layout.reshaped:
-            x = _reshape(x, layout.canonical_shape(x.shape), layout.channels_last)
+            x = to_canonical(x, layout.canonical_shape(x.shape), layout.channels_last)
         if layout.converted:
             x = _cast(x, layout.compute)
         self.x = x
@@ -166,9 +166,10 @@ class Caller:
         return out
 
 
-def _reshape(a, shape, channels_last):
+def to_canonical(a, shape, channels_last, name="x"):
     """``a`` (caller layout) as ``(N, C, *spatial)`` of ``shape``: a view when only
-    leading axes merge, a contiguous copy when the channel axis moves (host only)."""
+    leading axes merge, a contiguous copy when the channel axis moves (host only);
+    ``name`` names ``a`` in the error for a non-contiguous CUDA array."""
     if channels_last:
         n, c, *spatial = shape
         return np.ascontiguousarray(np.moveaxis(a.reshape((n, *spatial, c)), -1, 1))
@@ -177,7 +178,7 @@ def _reshape(a, shape, channels_last):
     from numba import cuda
     a = _as_device_array(cuda, a)
     if not a.is_c_contiguous():
-        raise ValueError("x: a CUDA array given with ndim= must be C-contiguous")
+        raise ValueError(f"{name}: a CUDA array given with ndim= must be C-contiguous")
     return a.reshape(shape)
 
 

@@ -26,7 +26,7 @@ from typing import Literal, NamedTuple, Sequence, Tuple, Union
 import numpy as np
 
 from . import _args
-from ._dispatch import Caller, Launch
+from ._dispatch import Caller, Launch, to_canonical
 from ._docstrings import fill_doc
 from ._typing import Array, ArrayIn, Engine, Optional, Out, Size
 
@@ -251,29 +251,13 @@ def indices_array(indices, caller):
     canonical = tuple(int(n) for n in caller.x.shape)
     if shape == caller_shape:
         if layout.reshaped:
-            indices = _to_canonical(indices, canonical, layout.channels_last)
+            indices = to_canonical(indices, canonical, layout.channels_last, "indices")
         return indices
     if shape == canonical:
         return indices
     also = "" if canonical == caller_shape else \
         f" or the (N, C, *spatial) shape {canonical} of x's layout"
     raise ValueError(f"indices must have x's shape {caller_shape}{also}, got {shape}")
-
-
-def _to_canonical(indices, canonical, channels_last):
-    """Caller-layout ``indices`` as ``(N, C, *spatial)`` (a view when only leading axes
-    merge, a copy when the channel axis moves: host arrays only, as for ``x``)."""
-    if channels_last:
-        n, c, *spatial = canonical
-        return np.ascontiguousarray(np.moveaxis(indices.reshape((n, *spatial, c)), -1, 1))
-    if isinstance(indices, np.ndarray):
-        return indices.reshape(canonical)
-    from numba import cuda
-    from ._dispatch import _as_device_array
-    indices = _as_device_array(cuda, indices)
-    if not indices.is_c_contiguous():
-        raise ValueError("indices: a CUDA array given with ndim= must be C-contiguous")
-    return indices.reshape(canonical)
 
 
 def _host_view(indices):
