@@ -330,7 +330,8 @@ def array_dtype(x) -> np.dtype:
 
 # --------------------------------------------------------------------------- scalars
 def _is_int(v) -> bool:
-    return isinstance(v, numbers.Integral) and not isinstance(v, bool)
+    # the plain int first: the ABC check costs a microsecond, on every argument
+    return type(v) is int or (isinstance(v, numbers.Integral) and not isinstance(v, bool))
 
 
 def per_axis(value, ndim, name, *, minimum=None, allow_none=False):
@@ -584,8 +585,51 @@ def window_padding(padding, spatial_shape, k, s, d, padding_limit, general):
     return before, after
 
 
+def _typed_key(value):
+    """A cache key that tells apart arguments which compare equal but validate
+    differently (``True`` and ``1``, ``2`` and ``2.0``); None when unhashable."""
+    if isinstance(value, (tuple, list)):
+        parts = tuple(_typed_key(v) for v in value)
+        return None if None in parts else (type(value), parts)
+    try:
+        hash(value)
+    except TypeError:
+        return None
+    return type(value), value
+
+
 def window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
                 ceil_mode=False, *, padding_limit="dilated", general_padding=False):
+    """Normalise and validate the arguments of a windowed pooling (cached: a small
+    call spends most of its time here; see :func:`_window_spec`)."""
+    key = _typed_key((tuple(int(n) for n in spatial_shape), kernel_size, stride, padding,
+                      dilation, ceil_mode, padding_limit, general_padding))
+    if key is None:
+        return _window_spec(spatial_shape, kernel_size, stride, padding, dilation,
+                            ceil_mode, padding_limit=padding_limit,
+                            general_padding=general_padding)
+    return _cached_window_spec(key)
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_window_spec(key):
+    (_, (shape, *args)) = key
+    spatial_shape = tuple(v for _, v in shape[1])
+    values = [_untyped(a) for a in args]
+    *arguments, padding_limit, general_padding = values
+    return _window_spec(spatial_shape, *arguments, padding_limit=padding_limit,
+                        general_padding=general_padding)
+
+
+def _untyped(key):
+    kind, value = key
+    if kind in (tuple, list):
+        return kind(_untyped(v) for v in value)
+    return value
+
+
+def _window_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
+                 ceil_mode=False, *, padding_limit="dilated", general_padding=False):
     """Normalise and validate the arguments of a windowed pooling.
 
     Parameters
