@@ -90,18 +90,15 @@ import functools
 import inspect
 import itertools
 import numbers
-from typing import (Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence,
-                    Tuple, Union)
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 
+from ._typing import Array, ArrayIn, Engine, Size
 from .groups import GroupElement
 
 __all__ = ["Pipeline", "compose", "merge", "skip", "pointwise", "parse_pipeline", "is_pipeline",
            "equivariant_sizes", "nearest_equivariant_size", "StageShape", "SizeAdvice"]
-
-#: a spatial size: an int (square or cubic input) or a spatial shape
-SpatialSize = Union[int, Sequence[int]]
 
 #: how consecutive stages compose (see the module documentation): linear maps (their
 #: per-axis matrices multiply) and maxima over windows (their windows unite); every other
@@ -122,8 +119,6 @@ _FORBIDDEN = {
 }
 #: relative tolerance on the weights of composed linear structures (as a single rule's)
 _WEIGHT_RTOL = 1e-9
-#: the composed per-axis structures of one segment, by input spatial shape
-_Structures = Optional[Tuple[tuple, ...]]
 
 
 # =========================================================================== records
@@ -170,7 +165,9 @@ class SizeAdvice(NamedTuple):
 
 
 # =========================================================================== helpers
+@functools.lru_cache(maxsize=None)
 def _operators_by_function():
+    """The registry's operators by their public function."""
     from .registry import OPERATORS
     return {op.function: op for op in OPERATORS.values()}
 
@@ -264,6 +261,7 @@ class _OperatorStage(_Stage):
                                 f"keywords are {', '.join(accepted)}")
         missing = [p.name for p in signature.parameters.values()
                    if p.default is inspect.Parameter.empty and p.name != "x"
+                   and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
                    and p.name not in keywords]
         if missing:
             raise TypeError(f"stage {path} {name} is missing its argument "
@@ -463,7 +461,7 @@ class Pipeline:
         self.__name__ = f"pipeline of {len(self.stages)} stages"
 
     # --- running ----------------------------------------------------------------------------
-    def __call__(self, x, *, engine="auto"):
+    def __call__(self, x: ArrayIn, *, engine: Engine = "auto") -> Array:
         """Run the stages in turn on ``x`` (``engine=`` goes to every refpool operator
         that does not bind its own)."""
         for stage in self.stages:
@@ -684,17 +682,39 @@ def _composed_holds(stages, spatial, elements, kind):
             theirs.append(rows)
         if any(len(m) != len(t) for m, t in zip(mine, theirs)):
             continue
+        if any(all(not r for r in m) for m in mine) and \
+                any(all(not r for r in t) for t in theirs):
+            held.append(g)       # both outputs constant (-inf or 0): only shapes count
+            continue
         if kind == "max":
-            if any(all(not r for r in m) for m in mine) and \
-                    any(all(not r for r in t) for t in theirs):
-                held.append(g)           # both outputs are all -inf: only shapes count
-                continue
             same = all(m == t for m, t in zip(mine, theirs))
         else:
-            same = all(_rows_close(r, s) for m, t in zip(mine, theirs) for r, s in zip(m, t))
+            same = _linear_equal(mine, theirs)
         if same:
             held.append(g)
     return held
+
+
+def _linear_equal(mine, theirs):
+    """Whether two products of per-axis matrices are the same map.  The n-D map is the
+    outer product of the axes' matrices, so the axes may differ by scales whose product
+    is 1 (a filter of weight 1/2 along one axis and of weight 1 along the other, swapped
+    by a transposition)."""
+    product = 1.0
+    for m, t in zip(mine, theirs):
+        pivot = max(((abs(w), q, i) for i, row in enumerate(t) for q, w in row.items()),
+                    default=None)
+        if pivot is None:
+            return False                 # (both constant was decided before)
+        _, q, i = pivot
+        scale = m[i].get(q, 0.0) / t[i][q]
+        if scale == 0.0:
+            return False
+        if not all(_rows_close(r, {k: scale * w for k, w in s.items()})
+                   for r, s in zip(m, t)):
+            return False
+        product *= scale
+    return abs(product - 1.0) <= _WEIGHT_RTOL
 
 
 # =========================================================================== building
@@ -978,9 +998,9 @@ class _Advisor:
         return len(held) == len(self.elements), None
 
 
-def equivariant_sizes(pipeline: Callable, sizes: Iterable[SpatialSize], ndim: int = 2,
+def equivariant_sizes(pipeline: Callable, sizes: Iterable[Size], ndim: int = 2,
                       elements: Optional[Iterable[Any]] = None, *,
-                      channels: Optional[int] = None, batch: int = 1) -> List[SpatialSize]:
+                      channels: Optional[int] = None, batch: int = 1) -> List[Size]:
     r"""The input sizes at which ``pipeline`` is exactly equivariant.
 
     Parameters
@@ -1012,7 +1032,7 @@ def equivariant_sizes(pipeline: Callable, sizes: Iterable[SpatialSize], ndim: in
     Raises
     ------
     ValueError
-        When the pipeline runs at none of the sizes (the message gives the first size's
+        When the pipeline runs at none of the sizes (the message gives the last size's
         error), or for bad ``sizes``, ``ndim`` or ``elements``.
     TypeError
         A stage that is not a refpool operator (nothing can be derived for it).
@@ -1040,25 +1060,25 @@ def equivariant_sizes(pipeline: Callable, sizes: Iterable[SpatialSize], ndim: in
     if isinstance(sizes, (numbers.Integral, str)):
         raise TypeError(f"sizes must be an iterable of ints or of spatial shapes, got "
                         f"{sizes!r} (write [{sizes!r}] or range(...))")
-    found, first_error, tried, ran = [], None, 0, False
+    found, last_error, tried, ran = [], None, 0, False
     for index, size in enumerate(sizes):
         spatial = _spatial(size, advisor.ndim, index)
         tried += 1
         exact, error = advisor.exact(spatial)
         if error is not None:
-            first_error = first_error or (size, error)
+            last_error = (size, error)
             continue
         ran = True
         if exact:
             found.append(size)
-    if tried and not ran:
-        size, error = first_error
+    if tried and not ran:                 # the largest sizes say more than the smallest
+        size, error = last_error
         raise ValueError(f"the pipeline runs at none of the {tried} sizes; at {size!r}: "
                          f"{error}")
     return found
 
 
-def nearest_equivariant_size(pipeline: Callable, size: SpatialSize, ndim: int = 2,
+def nearest_equivariant_size(pipeline: Callable, size: Size, ndim: int = 2,
                              elements: Optional[Iterable[Any]] = None, *,
                              channels: Optional[int] = None, max_change: int = 64,
                              centred: bool = False) -> SizeAdvice:
@@ -1107,7 +1127,7 @@ def nearest_equivariant_size(pipeline: Callable, size: SpatialSize, ndim: int = 
     >>> refpool.nearest_equivariant_size(refpool.compose(pool, pool), 256, centred=True)
     Traceback (most recent call last):
         ...
-    ValueError: no n x n within 64 pixels of 256 makes the pipeline exact for 8 element(s) of D4; ...
+    ValueError: no n x n within 64 pixels of 256 makes the pipeline exact for 8 element(s) ...
     """
     advisor = _Advisor(pipeline, ndim, elements, channels, 1)
     spatial = _spatial(size, advisor.ndim, 0)

@@ -341,12 +341,21 @@ def test_a_chain_of_one_kind_finds_cancellations():
     assert len(claimed) == 8
 
 
-def test_outputs_that_are_minus_infinity_everywhere_compare_by_shape():
-    """Max pooling whose windows on one axis hold only padding is -inf everywhere, on the
-    transformed input too: every element whose shapes agree holds (single operators and
-    composed chains alike, whichever axis is the empty one)."""
+def test_constant_outputs_compare_by_shape():
+    """Pooling whose windows on one axis hold only padding is constant (-inf for a max, 0
+    for an average), on the transformed input too: every element whose shapes agree holds
+    (single operators and composed chains alike, whichever axis is the empty one)."""
     kw = dict(kernel_size=(2, 1), dilation=(2, 1), padding=(1, 0))
     assert len(exact_symmetries(refpool.max_pool, (1, 1, 1, 1), **kw)) == 8
+    kw = dict(kernel_size=1, stride=(3, 1), padding=((1, 1), (0, 0)))
+    assert len(exact_symmetries(refpool.avg_pool, (1, 1, 1, 1), **kw)) == 8
+    _assert_claims(refpool.compose(P(refpool.avg_pool, **kw)), (1, 1, 1, 1), exact=False)
+    zero = refpool.compose(P(refpool.antialiased_avg_pool, sigma=0.5, stride=(1, 2)),
+                           P(refpool.blur_pool, filt_size=1, stride=1, pad_type="zero",
+                             pad_off=1),
+                           P(refpool.interpolate, size=(2, 2), mode="nearest-exact"))
+    assert not zero(np.ones((1, 1, 2, 2)), engine="reference").any()
+    _assert_claims(zero, (1, 1, 2, 2), exact=False)
     pipe = refpool.compose(P(refpool.adaptive_max_pool, output_size=(1, 2, 2)),
                            P(refpool.max_pool, kernel_size=2, stride=1, padding=1,
                              dilation=2),
@@ -354,6 +363,17 @@ def test_outputs_that_are_minus_infinity_everywhere_compare_by_shape():
     assert np.isneginf(pipe(np.ones((1, 1, 2, 2, 2)), engine="reference")).all()
     _assert_claims(pipe, (1, 1, 2, 2, 2), exact=True)
     assert len(pipe.exact_symmetries((1, 1, 2, 2, 2))) == 48
+
+
+def test_linear_chains_compare_axes_up_to_reciprocal_scales():
+    """On one pixel a 2-tap zero-padded filter along one axis weighs 1/2 and a 1-tap filter
+    along the other 1: the axes differ, the 2-D map (1/2 x) does not, so a transposition
+    holds.  (The single-operator rule compares the axes one by one and misses it.)"""
+    blur = P(refpool.blur_pool, filt_size=(1, 2), stride=1, pad_type="zero")
+    pipe = refpool.compose(blur, P(refpool.avg_pool, kernel_size=1))
+    claimed, held = _assert_claims(pipe, (1, 1, 1, 1), exact=False)
+    assert len(claimed) == 8
+    assert len(exact_symmetries(blur, (1, 1, 1, 1))) == 4
 
 
 @pytest.mark.parametrize("name", ["across kinds", "sum", "shuffles"])

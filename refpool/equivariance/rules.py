@@ -126,8 +126,6 @@ class Rule:
     arguments) to a line of length ``n``, when the whole spatial input shape is
     ``shape``; None when the operator refuses such a line."""
 
-    #: all-empty windows make the whole output -inf (max pooling with dilation)
-    empty_is_constant = False
     #: keywords the rule takes besides the operator's own
     extra_keywords = ()
     #: the exactness condition, in words
@@ -175,7 +173,6 @@ def _window_line(spec, b, n, padding):
 
 
 class MaxPoolRule(Rule):
-    empty_is_constant = True
     condition = ("per reversed axis: a mirror-symmetric window grid, (n + 2p - d(k-1) - 1) "
                  "mod s == 0 for an int padding p (with (before, after) pairs or 'same': "
                  "the grid of the padded line symmetric about its centre); per swapped "
@@ -704,9 +701,10 @@ def _element_holds(rule, spatial, g):
             original = _mirror(original, n)
         mine.append(transformed)
         theirs.append(original)
-    if rule.empty_is_constant and any(map(_all_empty, mine)) and any(map(_all_empty, theirs)):
-        # an axis whose windows are all empty empties every window of the product: both
-        # outputs are all -inf (whichever axes), so only the shapes must agree
+    if any(map(_all_empty, mine)) and any(map(_all_empty, theirs)):
+        # an axis whose windows are all empty (padding only) empties every window of the
+        # product, whichever axis it is: both outputs are constant (-inf for a maximum, 0
+        # for a sum), so only the shapes must agree
         return all(len(m) == len(t) for m, t in zip(mine, theirs))
     return all(_structures_equal(m, t) for m, t in zip(mine, theirs))
 
