@@ -663,6 +663,9 @@ def fractional_max_pool(x: ArrayIn, kernel_size: Size, output_size: Optional[Siz
     same starts.  The rule computes the starts with the operator's own
     arithmetic, so its answer is exact, rounding included.
 
+    **Field types.**  Acts channel by channel, selecting elements: it commutes with
+    every permutation representation acting on the channels.
+
     Examples
     --------
     Seven samples into three windows of two: :math:`\alpha = 5/2`, and the sample
@@ -899,6 +902,9 @@ def global_lp_pool(x: ArrayIn, norm_type: float, *, variant: str = "onnx",
     -----
     Every engine raises to the power, sums and takes the root in float64 and rounds
     once; a computed NaN is the default NaN.
+
+    **Field types.**  Acts channel by channel through elementwise powers: it commutes
+    with every permutation representation acting on the channels.
 
     Examples
     --------

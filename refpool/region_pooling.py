@@ -563,6 +563,9 @@ def roi_pool(x: ArrayIn, boxes: Boxes, output_size: Size, spatial_scale: float =
     Ties between equal values (the indices) follow the row-major scan, which a
     reflection reverses.
 
+    **Field types.**  Acts channel by channel, selecting elements: it commutes with
+    every permutation representation acting on the channels.
+
     Examples
     --------
     One box over the pixels 0..2 of rows and columns, two bins per axis: the bins
@@ -697,6 +700,10 @@ def roi_align(x: ArrayIn, boxes: Boxes, output_size: Size, spatial_scale: float 
     reversal does not mirror); a transpose needs :math:`o_h = o_w`.  The engines
     agree with their mirror image up to rounding (exactly when the moved box's
     coordinates are computed exactly, e.g. dyadic boxes and scales).
+
+    **Field types.**  The same weights on every channel: a linear map that commutes
+    with every representation acting on the channels (with ``reduction="max"``, with
+    the permutation representations).
 
     Examples
     --------

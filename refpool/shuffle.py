@@ -347,6 +347,11 @@ def pixel_unshuffle(x: ArrayIn, downscale_factor: int, *, ndim: Optional[int] = 
     blocks of :math:`r^k` channels (``induced_channel_permutation`` gives it for
     the output's channels).
 
+    **Field types.**  Output channel :math:`c r^k + q` carries input channel :math:`c`
+    at block offset :math:`q`: a representation :math:`\rho` of the input channels
+    becomes :math:`\rho \otimes I_{r^k}` on the output (the grid element also permutes
+    the offsets, see the exactness note).
+
     Examples
     --------
     >>> import numpy as np
@@ -425,6 +430,11 @@ def depth_to_space(x: ArrayIn, blocksize: int, mode: str = "DCR", *,
     index (``DCR``: channel :math:`\beta C + c` goes where :math:`g` moves block
     position :math:`\beta`; ``induced_channel_permutation`` gives it).
 
+    **Field types.**  The input's channels must carry a representation of the block
+    structure the mode reads: :math:`I_{r^k} \otimes \rho` for ``DCR`` (block index
+    first), :math:`\rho \otimes I_{r^k}` for ``CRD``; the output then carries
+    :math:`\rho`.
+
     Examples
     --------
     Eight channels, two output channels, ``2 x 2`` blocks: ``DCR`` takes
@@ -496,6 +506,10 @@ def space_to_depth(x: ArrayIn, blocksize: int, *, ndim: Optional[int] = None,
     :math:`\mathrm{space\_to\_depth}(T_g x) = T_g P_g\,\mathrm{space\_to\_depth}(x)`,
     with :math:`P_g` the ``DCR`` permutation of :func:`depth_to_space` acting on
     the output's channels (``induced_channel_permutation`` gives it).
+
+    **Field types.**  Output channel :math:`q C + c` carries input channel :math:`c` at
+    block offset :math:`q`: a representation :math:`\rho` of the input channels becomes
+    :math:`I_{r^k} \otimes \rho` on the output.
 
     Examples
     --------
