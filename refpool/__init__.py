@@ -15,8 +15,9 @@ from .pooling import (adaptive_avg_pool, adaptive_max_pool, avg_pool, fractional
 from .interpolate import interpolate
 from .kernels import binomial_kernel, binomial_taps, gaussian_kernel, gaussian_taps
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
-from .field_pooling import (group_pool, induced_norm_pool, invariant_field_type, norm_max_pool,
-                            norm_pool)
+from .field_pooling import (group_pool, induced_norm_pool, invariant_field_type,
+                            max_pool_channels, norm_max_pool, norm_pool, subgroup_field_type,
+                            subgroup_pool)
 from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
 from .unpooling import max_unpool
 from .region_pooling import roi_align, roi_pool
@@ -31,6 +32,7 @@ __all__ = [
     "gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",
     "antialiased_avg_pool", "antialiased_max_pool", "blur_pool",
     "group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool", "invariant_field_type",
+    "subgroup_pool", "subgroup_field_type", "max_pool_channels",
     "pixel_shuffle", "pixel_unshuffle", "depth_to_space", "space_to_depth",
     "max_unpool",
     "roi_pool", "roi_align",

@@ -29,9 +29,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._geometry import (LP_VARIANTS, AntialiasedMaxSpec, FilterSpec, LpPoolSpec, WindowSpec,
-                        FractionalSpec, ceil_div,
-                        coordinate_scale, nearest_rule, pool_output_length)
+from ._geometry import (LP_VARIANTS, AntialiasedMaxSpec, ChannelPool, FilterSpec, LpPoolSpec,
+                        WindowSpec, FractionalSpec, ceil_div, consecutive_channels,
+                        coordinate_scale, nearest_rule, pool_output_length,
+                        subgroup_channels)
 
 #: dtypes the engines compute in; the output has the input's dtype.
 FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -958,6 +959,48 @@ def with_channels(x_shape, spatial):
     return Extent(tuple(x_shape[:2]) + tuple(spatial), getattr(spatial, "culprit", None))
 
 
+
+
+# --------------------------------------------------------------------------- channels
+#: the reductions of :func:`refpool.subgroup_pool`
+CHANNEL_POOL_MODES = ("max", "avg")
+
+
+def channel_pool_spec(channels, kernel_size, op="max_pool_channels"):
+    """Validate ``max_pool_channels``: ``kernel_size`` a positive int (at most
+    :data:`MAX_INT`) dividing the channel count; returns its :class:`ChannelPool`."""
+    if not _is_int(kernel_size):
+        raise TypeError(f"kernel_size must be a positive int (channels per output channel), "
+                        f"got {kernel_size!r}")
+    k = check_int_range(int(kernel_size), "kernel_size")
+    if k < 1:
+        raise ValueError(f"kernel_size must be a positive int (>= 1), got {k}")
+    channels = int(channels)
+    if channels % k:
+        raise ValueError(f"{op}: x has {channels} channels, not a multiple of "
+                         f"kernel_size={k} (every output channel pools {k} consecutive "
+                         "channels)")
+    return ChannelPool(consecutive_channels(channels, k), False)
+
+
+def check_channel_pool_mode(mode):
+    """``mode`` of :func:`refpool.subgroup_pool`: ``"max"`` or ``"avg"``."""
+    if not isinstance(mode, str) or mode not in CHANNEL_POOL_MODES:
+        raise ValueError(f"mode must be one of {CHANNEL_POOL_MODES}, got {mode!r}")
+    return mode
+
+
+def subgroup_pool_spec(field_type, channels, subgroup, mode="max", op="subgroup_pool"):
+    """Validate ``subgroup_pool`` (field type, then subgroup, then mode) and return its
+    :class:`ChannelPool` and the subgroup's escnn id.  ``channels=None`` skips the
+    channel count (the exactness rule sees no input)."""
+    from ._fieldcheck import check_regular_field_type, check_subgroup
+    from .groups._cosets import regular_restriction
+    check_regular_field_type(field_type, channels, op)
+    subgroup_id = check_subgroup(field_type.group, subgroup, op)
+    average = check_channel_pool_mode(mode) == "avg"
+    table = subgroup_channels(field_type, regular_restriction(field_type.group, subgroup_id))
+    return ChannelPool(table, average), subgroup_id
 
 
 def isfinite_positive(value, name):

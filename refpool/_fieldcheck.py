@@ -14,9 +14,13 @@ group_pool                                a permutation representation
 norm_pool, norm_max_pool                  orthogonal
 induced_norm_pool                         induced, with an orthogonal subgroup
                                           representation (checked block by block)
+subgroup_pool                             the regular representation of a finite
+                                          group (its matrices, channel ``i`` the
+                                          element ``group.elements[i]``)
 ========================================  ==========================================
 
-and the channel count of ``x`` must equal ``field_type.size``.
+and the channel count of ``x`` must equal ``field_type.size``.  ``subgroup_pool``'s
+``subgroup`` must be a subgroup of the field type's group (:func:`check_subgroup`).
 """
 
 from __future__ import annotations
@@ -150,6 +154,71 @@ def check_induced_field_type(field_type, channels, op="induced_norm_pool"):
                 f"not move whole blocks of {d} channels with orthogonal blocks; the maximum "
                 "block norm is invariant only for an induced representation of an "
                 "orthogonal subgroup representation")
+
+
+def check_regular_field_type(field_type, channels, op="subgroup_pool"):
+    """``subgroup_pool``: every field must be the regular representation of a finite
+    group, compared matrix by matrix with ``group.regular_representation`` (so a
+    quotient representation by the trivial subgroup, the same matrices, passes).
+
+    The pooling reads channel ``i`` of a field as the element ``group.elements[i]``;
+    any other permutation representation would need another channel map, and a
+    representation that is not a permutation has no channel to take the maximum of.
+    ``channels=None`` skips the channel count (the exactness rule, which sees no
+    input).
+    """
+    _check_field_type_object(field_type, op)
+    if channels is not None:
+        check_field_channels(field_type, channels, op)
+    group = field_type.group
+    if not group.is_finite:
+        raise ValueError(f"{op}: field_type belongs to the continuous group {group.name}, "
+                         "which has no regular representation of finite size; pooling onto "
+                         "a subgroup needs regular fields of a finite group")
+    for rep in _unique(field_type.representations):
+        if not _is_regular(rep):
+            raise ValueError(
+                f"{op}: field_type contains representation {_name(rep)!r}, which is not the "
+                f"regular representation of {group.name} (its matrices differ from "
+                f"{group.name}.regular_representation's); pooling onto a subgroup reads "
+                f"channel i of a field as the element {group.name}.elements[i]")
+
+
+@functools.lru_cache(maxsize=512)
+def _is_regular(rep):
+    """Whether ``rep`` has the matrices of its group's regular representation: equal on
+    the generators, hence everywhere (both are homomorphisms)."""
+    group = rep.group
+    if rep.size != group.order:
+        return False
+    regular = group.regular_representation
+    return all(np.array_equal(rep._matrix(g), regular._matrix(g)) for g in group.generators)
+
+
+def check_subgroup(group, subgroup, op="subgroup_pool"):
+    r"""The escnn id of ``subgroup`` as a subgroup of ``group`` (:meth:`Group.subgroup`).
+
+    ``subgroup`` is an id (``M`` for :math:`C_M \subset C_N`, ``(None, M)`` for the
+    rotations :math:`C_M \subset D_N`, ``(k, M)`` for a dihedral or flip subgroup of
+    :math:`D_N`, ...), or a :class:`refpool.groups.Group` equal to one of the
+    group's subgroups (``cyclic(4)`` in ``dihedral(4)`` is ``(None, 4)``; a flip or
+    dihedral group must have the mirror axis of that subgroup).  Anything else, a group
+    not contained in ``group`` included, raises an error naming ``subgroup``.
+    """
+    from .groups import Group
+    if isinstance(subgroup, Group):
+        for sid in group._subgroup_ids():
+            if group.subgroup(sid)[0] == subgroup:
+                return group._normalise_subgroup_id(sid)
+        listed = ", ".join(group.subgroup(sid)[0].name for sid in group._subgroup_ids())
+        raise ValueError(f"{op}: subgroup {subgroup.name} is not a subgroup of "
+                         f"{group.name}" + (f" (those are {listed})" if listed else ""))
+    try:
+        group.subgroup(subgroup)
+    except (TypeError, ValueError) as exc:      # TypeError: an unhashable id
+        raise ValueError(f"{op}: subgroup must be a subgroup of {group.name}, given as a "
+                         f"refpool group or its escnn id; got {subgroup!r} ({exc})") from None
+    return group._normalise_subgroup_id(subgroup)
 
 
 @functools.lru_cache(maxsize=512)

@@ -20,6 +20,8 @@ object                 operators
 :class:`FilterAxis`    strided filters: the Gaussian and binomial blurs
 :class:`AxisTaps`      interpolation taps (:func:`interpolation_taps`)
 :class:`FieldTable`    the channel layout of a field type
+:class:`ChannelPool`   the channels each output of a channel pooling reads
+                       (``max_pool_channels``, ``subgroup_pool``)
 =====================  ======================================================
 
 :class:`FractionalAxis` holds the windows of fractional max pooling (PyTorch's
@@ -720,3 +722,35 @@ def field_table(field_type, *, induced=False):
 def invariant_output_shape(x_shape, field_type):
     """``(N, number_of_fields, *spatial)``: one invariant channel per field."""
     return (int(x_shape[0]), len(field_type.representations)) + tuple(x_shape[2:])
+
+
+class ChannelPool(NamedTuple):
+    """A pooling across channels, pixel by pixel (``max_pool_channels``,
+    ``subgroup_pool``), as the engines receive it.
+
+    Output channel ``o`` reduces the input channels ``table[o, 0], table[o, 1], ...``
+    in that order: their maximum (max_pool's selection rule, the scan in table order),
+    or with ``average`` their float64 sum in table order divided by the row length.
+    """
+
+    table: np.ndarray       # int64, (output channels, channels per output)
+    average: bool
+
+    @property
+    def output_channels(self):
+        return int(self.table.shape[0])
+
+
+def consecutive_channels(channels, kernel_size):
+    """The table of ``max_pool_channels``: output ``o`` reads the ``kernel_size``
+    consecutive channels ``o*k .. o*k + k - 1`` (``channels`` a multiple of ``k``)."""
+    return np.arange(channels, dtype=np.int64).reshape(channels // kernel_size, kernel_size)
+
+
+def subgroup_channels(field_type, restriction):
+    """The table of ``subgroup_pool``: ``restriction`` (``(|H|, [G:H])``, from
+    :func:`refpool.groups._cosets.regular_restriction`) repeated for every regular field,
+    shifted to the field's first channel; field ``f`` gives outputs ``f*|H| ..
+    (f+1)*|H| - 1``."""
+    starts = np.array([f.start for f in field_type.fields], dtype=np.int64)
+    return (starts[:, None, None] + restriction[None]).reshape(-1, restriction.shape[1])

@@ -42,8 +42,9 @@ It is derived by three rules:
    branch does; the branches' output shapes then agree for :math:`T_g x` because they
    agree for :math:`x`.
 3. **Pixelwise** stages (:func:`pointwise`, :func:`~refpool.group_pool`,
-   :func:`~refpool.norm_pool`, :func:`~refpool.induced_norm_pool`) commute with every grid
-   symmetry.
+   :func:`~refpool.norm_pool`, :func:`~refpool.induced_norm_pool`,
+   :func:`~refpool.subgroup_pool`, :func:`~refpool.max_pool_channels`) commute with every
+   grid symmetry.
 
 When the answer is tight, and when it is only sufficient
 --------------------------------------------------------
@@ -962,6 +963,9 @@ def _first_channels(pipeline, ndim):
         if field_type is not None:
             return int(field_type.size)
         name = stage.operator.name
+        if name == "max_pool_channels":
+            k = stage.keywords.get("kernel_size")
+            return int(k) if isinstance(k, numbers.Integral) and k > 0 else 1
         if name in ("pixel_shuffle", "depth_to_space"):
             factor = stage.keywords.get("upscale_factor", stage.keywords.get("blocksize"))
             return int(factor) ** ndim if isinstance(factor, numbers.Integral) else 1

@@ -20,6 +20,7 @@ Importing this module imports neither Numba nor Dask.
 from __future__ import annotations
 
 import importlib
+import inspect
 from dataclasses import dataclass
 
 from . import _args
@@ -49,8 +50,9 @@ class Operator:
     comparison : {"exact", "tolerance", "mode"}
         How engines and peers are compared: ``"exact"`` bitwise (selection
         operators); ``"tolerance"`` within the per-dtype tolerance (linear
-        operators); ``"mode"`` exact for the nearest modes of
-        :func:`refpool.interpolate`, tolerance otherwise.
+        operators); ``"mode"`` exact for the values of the ``mode`` keyword in
+        ``exact_modes`` (the nearest modes of :func:`refpool.interpolate`,
+        :func:`refpool.subgroup_pool`'s maximum), tolerance otherwise.
     field_type : {"none", "optional", "required"}
         ``"optional"``: a pointwise selection operator that checks a
         permutation ``field_type=`` when given; ``"required"``: field-aware.
@@ -60,6 +62,9 @@ class Operator:
         The rule's ``condition`` is the condition in words.
     docs_page : str
         The page ``docs/<docs_page>.rst`` that documents it.
+    exact_modes : tuple of str
+        For ``comparison="mode"``: the modes that select (compared bitwise, integer
+        input accepted).
     """
 
     name: str
@@ -69,6 +74,17 @@ class Operator:
     field_type: str
     rule: type
     docs_page: str
+    exact_modes: tuple = ()
+
+    def is_exact(self, kwargs):
+        """Whether the call with keyword arguments ``kwargs`` selects elements of its
+        input, so that it is compared bitwise (and takes integers): every call of an
+        ``"exact"`` row, the ``exact_modes`` of a ``"mode"`` row (its ``mode``
+        keyword, or the function's default for it)."""
+        if self.comparison != "mode":
+            return self.comparison == "exact"
+        mode = kwargs.get("mode", inspect.signature(self.function).parameters["mode"].default)
+        return isinstance(mode, str) and mode in self.exact_modes
 
     @property
     def condition(self):
@@ -135,7 +151,8 @@ def _rows():
                  field_type="none", rule=_rules.BlurPoolRule, **antialiased),
         Operator("interpolate", family="interpolate",
                  entry_points=("nearest", "linear", "cubic"), comparison="mode",
-                 field_type="none", rule=_rules.InterpolateRule, docs_page="interpolation"),
+                 field_type="none", rule=_rules.InterpolateRule, docs_page="interpolation",
+                 exact_modes=_args.NEAREST_MODES),
         Operator("group_pool", entry_points=("group_pool",), comparison="exact",
                  field_type="required", rule=_rules.PointwiseRule, **fields),
         Operator("norm_pool", entry_points=("norm_pool",), comparison="tolerance",
@@ -145,6 +162,13 @@ def _rows():
                  **fields),
         Operator("norm_max_pool", entry_points=("norm_max_pool",), comparison="exact",
                  field_type="required", rule=_rules.NormMaxPoolRule, **fields),
+        # both pool across channels pixel by pixel, from a table of input channels per
+        # output channel: one engine entry point
+        Operator("subgroup_pool", entry_points=("channel_pool",), comparison="mode",
+                 field_type="required", rule=_rules.SubgroupPoolRule, exact_modes=("max",),
+                 **fields),
+        Operator("max_pool_channels", entry_points=("channel_pool",), comparison="exact",
+                 field_type="none", rule=_rules.ChannelPoolRule, **fields),
         Operator("pixel_shuffle", entry_points=("shuffle",), comparison="exact",
                  field_type="none", rule=_rules.PixelShuffleRule, **shuffle),
         Operator("pixel_unshuffle", entry_points=("unshuffle",), comparison="exact",

@@ -1,6 +1,7 @@
 """The docstrings of the public operators: runnable examples and filled-in shared paragraphs.
 
-Every operator of the registry (and the field helper ``invariant_field_type``)
+Every operator of the registry (and the field helpers ``invariant_field_type`` and
+``subgroup_field_type``)
 must carry an ``Examples`` section whose doctests print exactly what the code
 prints, and no ``%(name)s`` placeholder of :mod:`refpool._docstrings` may be
 left in a rendered docstring.
@@ -17,7 +18,8 @@ from refpool import registry
 from refpool.registry import OPERATORS
 
 #: public functions that are not operators but are documented with examples too
-HELPERS = {"invariant_field_type": refpool.invariant_field_type}
+HELPERS = {"invariant_field_type": refpool.invariant_field_type,
+           "subgroup_field_type": refpool.subgroup_field_type}
 
 DOCUMENTED = {**{name: op.function for name, op in OPERATORS.items()}, **HELPERS}
 

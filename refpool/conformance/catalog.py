@@ -452,6 +452,25 @@ def _fields(b):
             b.add("norm_max_pool", field_shape(ft, spatial),
                   dict(field_type=ft, kernel_size=k, stride=s, padding=p, dilation=d,
                        ceil_mode=ceil), dtype=dtype, exact=True, specials=dtype == "float64")
+    # regular fields onto every kind of subgroup: C_N -> C_M, D_N -> C_M, D_N -> D_M and
+    # flips, the trivial subgroup and the group itself; one spatial shape per pair
+    regular = [(spec("D4 regular x2", d4, ["regular", "regular"]),
+                [(None, 4), (None, 2), (0, 2), (1, 1), (0, 4)]),
+               (spec("C8 regular", c8, ["regular"]), [4, 2, 1]),
+               (spec("D3 regular", ["dihedral", 3], ["regular"]), [(None, 3), (2, 1)])]
+    spatials = itertools.cycle(((6, 7), (5,), (3, 4, 5)))
+    for ft, subgroups in regular:
+        for subgroup in subgroups:
+            spatial = next(spatials)
+            for mode, dtype in itertools.product(("max", "avg"), DTYPES):
+                b.add("subgroup_pool", field_shape(ft, spatial),
+                      dict(field_type=ft, subgroup=subgroup, mode=mode), dtype=dtype,
+                      exact=mode == "max", specials=dtype == "float32")
+    for (channels, k), spatial in itertools.product(((6, 2), (6, 3), (8, 4), (4, 1), (5, 5),
+                                                     (12, 3)), ((6, 7), (5,), (3, 4, 5))):
+        for dtype in DTYPES:
+            b.add("max_pool_channels", (2, channels) + spatial, dict(kernel_size=k),
+                  dtype=dtype, exact=True, specials=dtype == "float32")
 
 
 # --------------------------------------------------------------------------- shuffle

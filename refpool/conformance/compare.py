@@ -161,7 +161,8 @@ def compare(actual, expected, exact, *, call=None):
 #: operators whose outputs are sums with weights of one sign: the magnitude is the
 #: reference operator on ``|x|`` (averages, Gaussian and binomial blurs)
 _SAME_SIGN_WEIGHTS = ("avg_pool", "adaptive_avg_pool", "antialiased_avg_pool", "blur_pool",
-                      "lp_pool", "roi_align", "global_avg_pool", "global_lp_pool")
+                      "lp_pool", "roi_align", "global_avg_pool", "global_lp_pool",
+                      "subgroup_pool")
 
 #: operators whose output is a Euclidean norm: the magnitude is the norm itself
 _NORMS = ("norm_pool", "induced_norm_pool")
@@ -181,14 +182,16 @@ def magnitude(op, x, kwargs):
     """The magnitude of every output of the call ``op(x, **kwargs)``: the sum of the
     absolute values of the terms it sums, in float64 (the shape of the output, the
     values output for ``return_indices=True``), or ``None`` for an operator compared
-    exactly (selections, the nearest modes of :func:`refpool.interpolate`).
+    exactly (selections, the nearest modes of :func:`refpool.interpolate`, the maximum
+    of :func:`refpool.subgroup_pool`).
 
     ============================================  =======================================
     operator                                      magnitude (``R``: the reference engine)
     ============================================  =======================================
     avg_pool, adaptive_avg_pool,                  ``|R(|x|)|``: one-signed weights
     antialiased_avg_pool, blur_pool,              (``divisor_override < 0`` flips them
-    interpolate ``area``, global_avg_pool         all), so ``sum |w x| = |sum w |x||``
+    interpolate ``area``, global_avg_pool,        all), so ``sum |w x| = |sum w |x||``
+    subgroup_pool ``avg``
     lp_pool, global_lp_pool                       ``R(|x|)``: the root of the sum of the
                                                   terms' magnitudes ``S |x|^p``
     roi_align                                     ``R(|x|)``: bilinear weights are
@@ -218,7 +221,7 @@ def magnitude(op, x, kwargs):
     fn = row.function
     args = _bound_kwargs(fn, x, kwargs)
     x = np.asarray(x)
-    if row.comparison == "mode" and str(args.get("mode", "")).startswith("nearest"):
+    if row.is_exact(args):                 # a selecting mode of a "mode" row
         return None
     ax = np.abs(x.astype(np.float64))
     with np.errstate(invalid="ignore", over="ignore"):

@@ -11,7 +11,8 @@ Valid calls
     values (:data:`VALUE_KINDS`: normal, tie-heavy small integers, NaN/inf/±0/
     subnormal specials, huge and tiny scales, a wide dynamic range).  Every
     engine asked for runs the call and is compared with the reference engine:
-    bitwise for ``exact`` rows and the nearest modes of ``interpolate`` (signed
+    bitwise for ``exact`` rows and the selecting modes of ``mode`` rows
+    (``interpolate``'s nearest modes, ``subgroup_pool``'s maximum; signed
     zeros and NaN bit patterns included), else with the magnitude-relative
     tolerance of :func:`refpool.conformance.compare.compare` (NaN positions must
     agree).  The input (its whole memory block, gaps of strided views included)
@@ -250,12 +251,7 @@ class Call:
 
     @property
     def exact(self):
-        row = OPERATORS[self.op]
-        if row.comparison == "exact":
-            return True
-        if row.comparison == "mode":
-            return str(self.kwargs.get("mode", "nearest")).startswith("nearest")
-        return False
+        return OPERATORS[self.op].is_exact(self.kwargs)
 
     def make_input(self):
         """The input ``x`` (broken for ``x:*`` breakages)."""
@@ -335,8 +331,24 @@ def _field_pools():
                _ft("C2 regular", ["cyclic", 2], ["regular"]),
                _ft("C3 regular", ["cyclic", 3], ["regular"])]
     not_induced = [irreps[0], _ft("trivial", ["cyclic", 4], ["trivial"]), irreps[2]]
+    # regular fields with the ids of subgroups to pool onto (subgroup_pool); the
+    # not-regular field types have the sizes of the regular ones, to replace them
+    regular = [(_ft("D4 regular x2", ["dihedral", 4], ["regular", "regular"]),
+                [(None, 4), (None, 2), (None, 1), (0, 2), (1, 2), (0, 1), (3, 1), (0, 4)]),
+               (_ft("C8 regular", ["cyclic", 8], ["regular"]), [8, 4, 2, 1]),
+               (_ft("C6 regular", ["cyclic", 6], ["regular"]), [6, 3, 2, 1]),
+               (_ft("D3 regular", ["dihedral", 3], ["regular"]),
+                [(None, 3), (None, 1), (0, 1), (2, 1), (0, 3)]),
+               (_ft("flip regular", ["flip"], ["regular"]), [1, 2]),
+               (_ft("C1 regular x3", ["cyclic", 1], ["regular"] * 3), [1])]
+    not_regular = [_ft("D4 quotient x4", ["dihedral", 4], [["quotient", [0, 1]]] * 4),
+                   _ft("C8 irreps 0-4", ["cyclic", 8], [["irrep", k] for k in range(5)]),
+                   _ft("C6 quotient C2 x2", ["cyclic", 6], [["quotient", 2]] * 2),
+                   _ft("flip trivial x2", ["flip"], ["trivial", "trivial"]),
+                   _ft("C3 irreps", ["cyclic", 3], [["irrep", 0], ["irrep", 1]])]
     return {"perm": perm, "orth": perm + irreps, "induced": induced,
-            "not_perm": irreps, "not_induced": not_induced}
+            "not_perm": irreps, "not_induced": not_induced, "regular": regular,
+            "not_regular": not_regular}
 
 
 _POOLS = None
@@ -670,6 +682,25 @@ def _gen_induced_norm_pool(d):
     return _field_call(d, "induced")
 
 
+def _gen_subgroup_pool(d):
+    ft, subgroups = d.pick(pools()["regular"])
+    subgroup = d.pick(subgroups)
+    if isinstance(subgroup, tuple) and d.chance(0.1):
+        subgroup = list(subgroup)             # a dihedral subgroup id may be a list
+    lengths = [d.int(1, 7) for _ in range(d.ndim())]
+    kw = {"field_type": ft, "subgroup": subgroup}
+    if d.chance(0.7):
+        kw["mode"] = d.pick(["max", "avg"])
+    return d.fit(d.batch(field_size(ft)), lengths), kw
+
+
+def _gen_max_pool_channels(d):
+    k = d.int(1, 4)
+    n, c = d.batch()
+    lengths = [d.int(1, 7) for _ in range(d.ndim())]
+    return d.fit((n, c * k), lengths), {"kernel_size": np.int64(k) if d.chance(0.05) else k}
+
+
 def _gen_norm_max_pool(d):
     ft = d.pick(pools()["orth"])
     nd = d.ndim()
@@ -957,6 +988,10 @@ GENERATORS = {
     "norm_pool": Generator(_gen_norm_pool, {"field_type": "field:orth"}),
     "induced_norm_pool": Generator(_gen_induced_norm_pool, {"field_type": "field:induced"}),
     "norm_max_pool": Generator(_gen_norm_max_pool, dict(_WINDOW, field_type="field:orth")),
+    "subgroup_pool": Generator(_gen_subgroup_pool, {"field_type": "field:regular",
+                                                    "subgroup": "subgroup",
+                                                    "mode": "reduction"}),
+    "max_pool_channels": Generator(_gen_max_pool_channels, {"kernel_size": "int+"}),
     "pixel_shuffle": Generator(_gen_pixel_shuffle, {"upscale_factor": "int+"}),
     "pixel_unshuffle": Generator(_gen_pixel_unshuffle, {"downscale_factor": "int+"}),
     "depth_to_space": Generator(_gen_depth_to_space, {"blocksize": "int+",
@@ -1053,11 +1088,8 @@ _NDIM_BREAKAGES = (("zero", 0), ("four", 4), ("negative", -1), ("float", 2.0),
 
 def _takes_integers(op, kwargs):
     """Whether ``op`` accepts integer ``x`` (selections: registry comparison
-    ``"exact"``, and the nearest modes of interpolate)."""
-    from .._args import NEAREST_MODES
-    comparison = OPERATORS[op].comparison
-    return comparison == "exact" or (comparison == "mode"
-                                     and kwargs.get("mode", "nearest") in NEAREST_MODES)
+    ``"exact"``, and the selecting modes of the ``"mode"`` rows)."""
+    return OPERATORS[op].is_exact(kwargs)
 
 _ENGINE_BREAKAGES = (("unknown", "gpu"), ("upper", "CPU"), ("None", None), ("int", 0),
                      ("auto-typo", "autoo"))
@@ -1143,13 +1175,19 @@ def _breakages(op, param, kind, nd, kwargs):
     if kind == "reduction":
         return [("unknown", "mean"), ("upper", "AVG"), ("empty", ""), ("int", 0),
                 ("None", None)]
+    if kind == "subgroup":
+        # invalid for every group of the regular pool (cyclic, dihedral, flip)
+        return [("str", "C4"), ("None", None), ("float", 2.5), ("bool", True),
+                ("negative", -1), ("zero", 0), ("huge", 10 ** 30), ("object", object()),
+                ("long-tuple", (0, 1, 2)), ("unhashable", [[1], 2])]
     if kind.startswith("field"):
         out = [("str", "C4"), ("int", 4), ("dict", {"name": "C4", "size": 4})]
         if kind != "field?":
             out.append(("None", None))
         return out + [("wrong-size", "wrong-size")] + (
             [("not-permutation", "not_perm")] if kind in ("field?", "field:perm") else []) + (
-            [("not-induced", "not_induced")] if kind == "field:induced" else [])
+            [("not-induced", "not_induced")] if kind == "field:induced" else []) + (
+            [("not-regular", "not_regular")] if kind == "field:regular" else [])
     raise FuzzError(f"unknown parameter kind {kind!r} of {op}.{param}")
 
 
@@ -1250,7 +1288,7 @@ def _broken_field(d, value, channels):
     if value == "wrong-size":
         candidates = [s for s in pools()["orth"] if field_size(s) != channels]
         return d.pick(candidates)
-    if value in ("not_perm", "not_induced"):
+    if value in ("not_perm", "not_induced", "not_regular"):
         same = [s for s in pools()[value] if field_size(s) == channels]
         return d.pick(same) if same else _SKIP
     return value

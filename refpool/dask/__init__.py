@@ -51,7 +51,7 @@ module                             contents
                                    blur_pool
 ``refpool.dask.interpolate``       interpolate
 ``refpool.dask.field_pooling``     group_pool, norm_pool, induced_norm_pool,
-                                   norm_max_pool
+                                   norm_max_pool, subgroup_pool, max_pool_channels
 ``refpool.dask.shuffle``           pixel_shuffle, pixel_unshuffle, depth_to_space,
                                    space_to_depth (no halo: block-aligned chunks)
 ``refpool.dask.unpooling``         max_unpool (no halo: chunked over N and C only)
@@ -77,7 +77,8 @@ except ImportError as exc:  # pragma: no cover - exercised only without dask
 
 from ..registry import OPERATORS as _OPERATORS
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
-from .field_pooling import group_pool, induced_norm_pool, norm_max_pool, norm_pool
+from .field_pooling import (group_pool, induced_norm_pool, max_pool_channels, norm_max_pool,
+                            norm_pool, subgroup_pool)
 from .interpolate import interpolate
 from .pooling import (adaptive_avg_pool, adaptive_max_pool, avg_pool, fractional_max_pool,
                       global_avg_pool, global_lp_pool, global_max_pool, lp_pool, max_pool)
@@ -92,7 +93,8 @@ _EXPORTED = {f.__name__ for f in (
     max_pool, avg_pool, lp_pool, adaptive_max_pool, adaptive_avg_pool, fractional_max_pool,
     global_max_pool, global_avg_pool, global_lp_pool, antialiased_avg_pool,
     antialiased_max_pool, blur_pool, interpolate, group_pool, norm_pool,
-    induced_norm_pool, norm_max_pool, pixel_shuffle, pixel_unshuffle, depth_to_space,
+    induced_norm_pool, norm_max_pool, subgroup_pool, max_pool_channels, pixel_shuffle,
+    pixel_unshuffle, depth_to_space,
     space_to_depth, max_unpool, roi_pool, roi_align)}
 if _EXPORTED != set(__all__):  # pragma: no cover - a registry row without its wrapper
     raise ImportError(f"refpool.dask re-exports {sorted(_EXPORTED)} but the registry "

@@ -1,10 +1,12 @@
 r"""Field pooling of Dask arrays: ``group_pool``, ``norm_pool``, ``induced_norm_pool``,
-``norm_max_pool`` (:mod:`refpool.field_pooling`, chunked in space and channels).
+``norm_max_pool``, ``subgroup_pool``, ``max_pool_channels`` (:mod:`refpool.field_pooling`,
+chunked in space and channels).
 
-Channel chunk boundaries move to field boundaries (a field is never split), and
-every block gets the field type of its channel chunk.  The invariant poolings
-are pixelwise (:class:`~refpool.dask._planning._PointAxis`, no halo);
-``norm_max_pool`` uses the windows of :func:`~refpool.dask.max_pool`
+Channel chunk boundaries move to field boundaries (a field is never split; for
+``max_pool_channels`` to multiples of ``kernel_size``), and every block gets the field
+type of its channel chunk.  The invariant poolings and the channel poolings are
+pixelwise (:class:`~refpool.dask._planning._PointAxis`, no halo); ``norm_max_pool``
+uses the windows of :func:`~refpool.dask.max_pool`
 (:class:`~refpool.dask._planning._WindowAxis`).
 """
 
@@ -19,7 +21,8 @@ from ._blocks import _Block, _pad_after, _take
 from ._planning import (_PointAxis, _apply, _bounds, _prepare, _window_rules,
                         _with_layouts)
 
-__all__ = ["group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool"]
+__all__ = ["group_pool", "norm_pool", "induced_norm_pool", "norm_max_pool", "subgroup_pool",
+           "max_pool_channels"]
 
 
 # =========================================================================== channels
@@ -31,7 +34,12 @@ def _field_edges(field_type):
 def _field_aligned(x, field_type):
     """``x`` with channel chunks that never split a field: every chunk boundary moves
     to the nearest field boundary (chunks that vanish are merged away)."""
-    edges = _field_edges(field_type)
+    return _aligned(x, _field_edges(field_type))
+
+
+def _aligned(x, edges):
+    """``x`` with every channel chunk boundary moved to the nearest of ``edges`` (the
+    allowed boundaries, from 0 to the channel count)."""
     cuts = {0, int(edges[-1])}
     for c in np.cumsum(x.chunks[1])[:-1]:
         i = int(np.searchsorted(edges, c))
@@ -78,6 +86,27 @@ class _NormMaxPoolBlock(_FieldBlock):
         y = norm_max_pool(local, field_type, kernel, stride, tuple(p.pad for p in pieces),
                           dilation, False, engine=engine)
         return _take(y, pieces, location)
+
+
+class _ChannelPoolBlock(_Block):
+    """A block of a channel pooling: ``subgroup_pool`` gets the field type of its fields
+    (``per_output`` output channels per field), ``max_pool_channels`` its arguments."""
+
+    def kwargs_for(self, location):
+        field_type = self.kwargs.get("field_type")
+        if field_type is None:
+            return self.kwargs
+        c0, c1 = location[1]
+        per = self.kwargs["per_output"]
+        from ..fields import FieldType
+        kwargs = dict(self.kwargs, field_type=FieldType(
+            field_type.group, field_type.representations[c0 // per:c1 // per]))
+        del kwargs["per_output"]
+        return kwargs
+
+    def compute(self, region, pieces, location, *, op, engine, **kwargs):
+        from .. import field_pooling
+        return getattr(field_pooling, op)(region, **kwargs, engine=engine)
 
 
 # =========================================================================== operators
@@ -179,3 +208,78 @@ def norm_max_pool(x, field_type, kernel_size, stride=None, padding=0, dilation=1
                               invariant=False, kernel=spec.kernel, stride=spec.stride,
                               dilation=spec.dilation, engine=engine)
     return _apply(x, "norm_max_pool", block, x.dtype)
+
+
+@_with_layouts
+def subgroup_pool(x, field_type, subgroup, mode="max", *, engine="auto", out=None):
+    r"""Subgroup pooling of a Dask array (:func:`refpool.subgroup_pool`).
+
+    Pixelwise, so there is no halo: batch and spatial chunks are kept, and the
+    channel chunks are moved to field boundaries (a field is never split).  Each
+    field gives one regular field of the subgroup.  Bitwise identical (the terms of
+    a mean are added in the same order).
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    field_type, subgroup, mode
+        As in :func:`refpool.subgroup_pool` (checked once, for the whole array).
+    engine, out
+        As in :func:`~refpool.dask.max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, F \|H\|, \*spatial), dtype of ``x``
+    """
+    found = {}
+
+    def check(field_type, channels, op):
+        found["spec"], found["subgroup"] = _args.subgroup_pool_spec(
+            field_type, channels, subgroup, mode, op)
+
+    _prepare(x, engine, out, field_type=field_type, field_check=check, op="subgroup_pool")
+    per = found["spec"].output_channels // len(field_type.representations)
+    x = _field_aligned(x, field_type)
+    edges = _field_edges(field_type)
+    fields = tuple(int(np.searchsorted(edges, b) - np.searchsorted(edges, a)) * per
+                   for a, b in _bounds(x.chunks[1]))
+    rules = [_PointAxis(n, n) for n in x.shape[2:]]
+    # the subgroup by its id: plain data in the task graph
+    block = _ChannelPoolBlock(rules, op="subgroup_pool", field_type=field_type,
+                              subgroup=found["subgroup"], mode=mode, per_output=per,
+                              engine=engine)
+    return _apply(x, "subgroup_pool", block, x.dtype, out_channels=fields)
+
+
+@_with_layouts
+def max_pool_channels(x, kernel_size, *, engine="auto", out=None):
+    r"""Channel max pooling of a Dask array (:func:`refpool.max_pool_channels`).
+
+    Pixelwise, so there is no halo: batch and spatial chunks are kept, and the
+    channel chunks are moved to multiples of ``kernel_size`` (a group of pooled
+    channels is never split).  Bitwise identical.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    kernel_size
+        As in :func:`refpool.max_pool_channels` (it must divide ``C``).
+    engine, out
+        As in :func:`~refpool.dask.max_pool`.
+
+    Returns
+    -------
+    y : dask.array.Array, shape (N, C // kernel_size, \*spatial), dtype of ``x``
+    """
+    def check(_, channels, op):
+        # kernel_size is checked against the channel count, where field types are
+        _args.channel_pool_spec(channels, kernel_size, op)
+
+    _prepare(x, engine, out, field_check=check, op="max_pool_channels")
+    k = int(kernel_size)
+    if x.shape[1]:
+        x = _aligned(x, np.arange(0, x.shape[1] + 1, k, dtype=np.int64))
+    rules = [_PointAxis(n, n) for n in x.shape[2:]]
+    block = _ChannelPoolBlock(rules, op="max_pool_channels", kernel_size=k, engine=engine)
+    return _apply(x, "max_pool_channels", block, x.dtype,
+                  out_channels=tuple(c // k for c in x.chunks[1]))

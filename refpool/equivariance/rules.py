@@ -258,6 +258,34 @@ class PointwiseRule(Rule):
         return len(self.field_type.representations)
 
 
+class SubgroupPoolRule(PointwiseRule):
+    """:func:`refpool.subgroup_pool`: pixelwise; every field becomes ``|H|`` channels."""
+
+    def __init__(self, shape, field_type, subgroup, mode="max"):
+        # the operator's own validation (field type, subgroup, mode), without x
+        self.spec, _ = _args.subgroup_pool_spec(field_type, None, subgroup, mode)
+        self.field_type = field_type
+
+    def output_channels(self, channels):
+        """One regular field of the subgroup per input field."""
+        Rule.output_channels(self, channels)
+        return self.spec.output_channels
+
+
+class ChannelPoolRule(PointwiseRule):
+    """:func:`refpool.max_pool_channels`: pixelwise; ``C // kernel_size`` channels."""
+
+    def __init__(self, shape, kernel_size):
+        # validated as the operator does, with a channel count every kernel_size divides
+        _args.channel_pool_spec(0, kernel_size)
+        self.kernel_size = int(kernel_size)
+        self.field_type = None
+
+    def output_channels(self, channels):
+        """One channel per ``kernel_size`` consecutive channels (which must divide ``C``)."""
+        return _args.channel_pool_spec(channels, self.kernel_size).output_channels
+
+
 def _filter_structure(line, taps):
     """The structure of a :class:`~refpool._geometry.FilterAxis` with weights ``taps``."""
     return tuple(_window((q, taps[u]) for u, q in line.taps(i))

@@ -3,12 +3,17 @@
 Induced and quotient representations need three things: the coset representatives
 ``r_0, r_1, ...``, the coset ``j`` holding a given element, and the subgroup element
 ``r_j^{-1} g r_i`` read back in the subgroup's own parameters.
+
+Restricting a regular field to a subgroup needs the *right* cosets ``Hs`` instead
+(:func:`regular_restriction`).
 """
 
 from __future__ import annotations
 
 import numbers
 from collections.abc import Sequence
+
+import numpy as np
 
 from ._group import Group, GroupElement
 
@@ -137,3 +142,47 @@ class RegularCosetSpace(CosetSpace):
         if g != self.group.identity:
             raise KeyError(g)  # like FiniteCosetSpace: only the identity lies in the subgroup
         return self.subgroup.identity
+
+
+def regular_restriction(group: Group, subgroup_id):
+    r"""How the subgroup ``subgroup_id`` sees the channels of a regular field of ``group``.
+
+    The regular field of a finite group :math:`G` holds channel ``group.index(g)`` for
+    every element :math:`g`, and :math:`\rho(k) e_g = e_{kg}`.  Let :math:`H` be the
+    subgroup (elements ``h_0, h_1, ...`` in its own order) and :math:`s_0, s_1, \dots`
+    the first elements, in ``group.elements`` order, of the *right* cosets :math:`Hs`
+    (so :math:`s_0` is the identity).  Every element is :math:`h_i s_j` for exactly one
+    pair, and :math:`k \in H` maps :math:`h_i s_j` to :math:`(k h_i) s_j`: column
+    :math:`j` of the table is a regular field of :math:`H`, the same for every
+    :math:`j` (the restriction is a direct sum of ``[G:H]`` copies of :math:`H`'s
+    regular representation, one per right coset).
+
+    Parameters
+    ----------
+    group : Group
+        A finite group.
+    subgroup_id
+        An escnn subgroup id of ``group``.
+
+    Returns
+    -------
+    ndarray of int64, shape ``(H.order, G.order // H.order)``, read-only
+        Entry ``[i, j]`` is the channel of :math:`h_i s_j`.
+    """
+    key = ("right regular", group._normalise_subgroup_id(subgroup_id))
+    cache = group._coset_cache
+    if key not in cache:
+        H, inclusion = group.subgroup(subgroup_id)
+        image = [inclusion(h) for h in H.elements]
+        covered = set()
+        representatives = []
+        for g in group.elements:
+            if g in covered:
+                continue
+            representatives.append(g)
+            covered.update(h @ g for h in image)
+        table = np.array([[group.index(h @ s) for s in representatives] for h in image],
+                         dtype=np.int64).reshape(len(image), len(representatives))
+        table.setflags(write=False)
+        cache[key] = table
+    return cache[key]

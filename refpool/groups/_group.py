@@ -229,6 +229,12 @@ class Group:
         """Return ``(subgroup, inclusion)`` with ``inclusion`` mapping subgroup values to values."""
         raise NotImplementedError
 
+    def _subgroup_ids(self) -> tuple:
+        """The escnn ids of every subgroup :meth:`subgroup` accepts (finite lists only;
+        empty where there is none to list), so a subgroup given as a group can be
+        found by comparison."""
+        return ()
+
     def _generator_values(self) -> tuple:
         """Values of elements that generate the group (or a dense subgroup of it)."""
         return tuple(e.value for e in self._elements)

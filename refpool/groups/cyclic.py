@@ -104,6 +104,9 @@ class CyclicGroup(Group):
         ratio = self.N // M
         return cyclic(M), lambda value, ratio=ratio: value * ratio
 
+    def _subgroup_ids(self):
+        return tuple(M for M in range(1, self.N + 1) if self.N % M == 0)
+
 
 class FlipGroup(CyclicGroup):
     r"""The reflection group :math:`\{e, f\}` (escnn's ``cyclic_group(2)`` acting by a mirror).
@@ -135,6 +138,9 @@ class FlipGroup(CyclicGroup):
             return self, lambda value: value
         raise ValueError(f"the subgroups of {self.name} are 1 (the identity) and 2 (the group); "
                          f"got {subgroup_id!r}")
+
+    def _subgroup_ids(self):
+        return (1, 2)
 
 
 _CYCLIC = {}

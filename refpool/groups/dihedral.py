@@ -151,6 +151,11 @@ class DihedralGroup(Group):
             return flip(axis), lambda value, k=k: (value, k * value)
         return dihedral(M, axis), lambda value, k=k, ratio=ratio: (value[0], value[1] * ratio + value[0] * k)
 
+    def _subgroup_ids(self):
+        divisors = [M for M in range(1, self.N + 1) if self.N % M == 0]
+        return tuple([(None, M) for M in divisors]
+                     + [(k, M) for M in divisors for k in range(self.N // M)])
+
 
 _DIHEDRAL = {}
 

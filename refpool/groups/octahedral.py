@@ -189,6 +189,9 @@ class OctahedralGroup(Group):
             return cyclic(N), lambda value, step=4 // N: turns[(value * step) % 4]
         raise ValueError(usage)
 
+    def _subgroup_ids(self):
+        return ((False, 1), (False, 2), (False, 4), "octa") + (("fullocta",) if self.full else ())
+
 
 _OCTAHEDRAL = {}
 

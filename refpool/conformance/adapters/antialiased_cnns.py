@@ -63,6 +63,8 @@ class AntialiasedCnnsAdapter(Adapter):
         "norm_pool": None,
         "induced_norm_pool": None,
         "norm_max_pool": None,
+        "subgroup_pool": None,
+        "max_pool_channels": None,
         "pixel_shuffle": "see the torch adapter (2-D)",
         "pixel_unshuffle": "see the torch adapter (2-D)",
         "depth_to_space": "tests/test_shuffle.py checks it against onnxruntime",

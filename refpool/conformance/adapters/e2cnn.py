@@ -18,10 +18,11 @@ refpool                     e2cnn 0.2.3
 ``norm_pool``               ``NormPool``
 ``induced_norm_pool``       ``InducedNormPool``
 ``norm_max_pool``           ``NormMaxPool``
+``max_pool_channels``       ``MaxPoolChannels`` (a plain torch module, any rank)
 ==========================  ==============================================
 
-``blur_pool``, 1-D and 3-D inputs and the options listed above raise
-``NotImplementedError``.  The module-level functions use ``forward``;
+``blur_pool``, ``subgroup_pool``, 1-D and 3-D inputs (but for
+``max_pool_channels``) and the options listed above raise ``NotImplementedError``.  The module-level functions use ``forward``;
 :data:`exported` is a second adapter that runs what each module's ``export()``
 returns (plain torch modules), which is what a deployed model computes.
 
@@ -201,7 +202,9 @@ class E2cnnAdapter(Adapter):
              "space_to_depth": "tests/test_shuffle.py checks it against onnxruntime",
              "max_unpool": "see the torch adapter (e2cnn has no unpooling)",
              "roi_pool": "torchvision.ops.roi_pool; torchvision is not a refpool peer",
-             "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer"}
+             "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer",
+             "subgroup_pool": "e2cnn has no pooling onto a subgroup (its RestrictionModule "
+                              "only relabels the field type)"}
 
     def __init__(self, export=False):
         self.export = export
@@ -327,6 +330,14 @@ class E2cnnAdapter(Adapter):
         return self._run(lambda t: enn.NormMaxPool(t, kernel_size, stride, padding, dilation,
                                                    ceil_mode),
                          x, self._type(x, field_type))
+
+    def max_pool_channels(self, x, kernel_size):
+        # MaxPoolChannels is a plain torch module on plain tensors (no field type, no
+        # export()): both adapters run it as it is
+        module = enn.MaxPoolChannels(kernel_size)
+        with torch.no_grad():
+            y = module(torch.from_numpy(np.ascontiguousarray(x)))
+        return np.ascontiguousarray(y.numpy())
 
     # -- divergences
     def known_divergence(self, op, kwargs, shape, dtype=None):

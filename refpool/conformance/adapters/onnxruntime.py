@@ -543,6 +543,8 @@ class OnnxRuntimeAdapter(Adapter):
         "norm_pool": "see the e2cnn adapter",
         "induced_norm_pool": "see the e2cnn adapter",
         "norm_max_pool": "see the e2cnn adapter",
+        "subgroup_pool": None,
+        "max_pool_channels": "see the e2cnn adapter",
         "interpolate": "ONNX Resize is its counterpart, but PyTorch's modes, align_corners "
                        "and scale rules do not map onto its coordinate_transformation_mode "
                        "and nearest_mode one for one (covered separately); see the torch "

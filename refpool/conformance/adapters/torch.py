@@ -85,6 +85,8 @@ class TorchAdapter(Adapter):
         "norm_pool": "see the e2cnn adapter",
         "induced_norm_pool": "see the e2cnn adapter",
         "norm_max_pool": "see the e2cnn adapter",
+        "subgroup_pool": "no peer has it (e2cnn and escnn neither)",
+        "max_pool_channels": "see the e2cnn adapter",
         "depth_to_space": "torch has pixel_shuffle (mode='CRD' only); tests/test_shuffle.py "
                           "checks it against onnxruntime",
         "space_to_depth": "torch has pixel_unshuffle (the CRD order only); "

@@ -3,7 +3,8 @@
 The fields arrive as plain int64 arrays (``start``, ``size``, ``block`` per field,
 see :class:`refpool._geometry.FieldTable`); the kernels never see a FieldType.
 
-Pixelwise operators (``group_pool``, ``norm_pool``, ``induced_norm_pool``) view
+Pixelwise operators (``group_pool``, ``norm_pool``, ``induced_norm_pool`` and the
+channel poolings ``channel_pool``, read from a table of input channels per output) view
 the arrays as ``(N, C, R0, R1, P)``: when the spatial block of every ``(n, c)``
 plane is contiguous (the usual case) as one row of all ``P`` pixels, otherwise as
 the 5-D view of :mod:`refpool.engines._layout`.  A task is one segment of at most
@@ -101,6 +102,25 @@ def _fold_block(best, acc, row, m, has_acc, merge):
 
 
 @njit(**_INLINE)
+def _to_float64(acc, row, m):
+    for j in range(m):
+        acc[j] = np.float64(row[j])
+
+
+@njit(**_INLINE)
+def _add_into(acc, row, m):
+    for j in range(m):
+        acc[j] = acc[j] + np.float64(row[j])
+
+
+@njit(**_INLINE)
+def _mean_into(out, total, count, m):
+    # one division in float64, one rounding to out's dtype, the default NaN
+    for j in range(m):
+        out[j] = canonical(total[j] / count)
+
+
+@njit(**_INLINE)
 def _sqrt_into(out, best, m):
     for j in range(m):
         out[j] = canonical(math.sqrt(best[j]))
@@ -159,6 +179,47 @@ def _block_norm_kernel(x, out, start, size, block, acc_rows, best_rows, seg):
                     _square_into(acc, x[n, cb + c, r0, r1][lo:hi], m, c == 0)
                 _fold_block(best, acc, x[n, cb + d - 1, r0, r1][lo:hi], m, d > 1, b > 0)
             _sqrt_into(out[n, f, r0, r1][lo:hi], best, m)
+
+
+@njit(**_PARALLEL)
+def _channel_pool_kernel(x, out, table, average, sum_rows, seg):
+    # out[n, o, pixel] = max (or mean) of x[n, table[o, j], pixel] over j, in j order.
+    # One kernel for both reductions (one compilation per dtype and layout): the
+    # maximum folds into the output row itself, the mean adds float64 rows in a
+    # per-chunk scratch row and divides once.
+    N, C, R0, R1, P = x.shape
+    O = table.shape[0]
+    K = table.shape[1]
+    nseg = (P + seg - 1) // seg
+    tasks = N * O * R0 * R1 * nseg
+    chunks = sum_rows.shape[0]
+    for chunk in prange(chunks):
+        for t in range(chunk * tasks // chunks, (chunk + 1) * tasks // chunks):
+            n, o, r0, r1, q = _unravel_task(t, O, R0, R1, nseg)
+            lo = q * seg
+            hi = min(P, lo + seg)
+            m = hi - lo
+            row = out[n, o, r0, r1][lo:hi]
+            if average:
+                total = sum_rows[chunk, :m]
+                _to_float64(total, x[n, table[o, 0], r0, r1][lo:hi], m)
+                for j in range(1, K):
+                    _add_into(total, x[n, table[o, j], r0, r1][lo:hi], m)
+                _mean_into(row, total, K, m)
+                continue
+            _copy_into(row, x[n, table[o, 0], r0, r1][lo:hi], m)
+            for j in range(1, K):
+                max_into(row, x[n, table[o, j], r0, r1][lo:hi], m)
+            if any_zero(row, m):
+                # the signed-zero rule, as in _group_pool_kernel: a -0 maximum becomes
+                # +0 when one of the pooled channels holds +0
+                for i in range(m):
+                    if is_negative_zero(row[i]):
+                        for j in range(K):
+                            v = x[n, table[o, j], r0, r1, lo + i]
+                            if v == 0.0 and not np.signbit(v):
+                                row[i] = v
+                                break
 
 
 # --------------------------------------------------------------------------- norm max
@@ -300,6 +361,17 @@ def norm_pool(x, out, start, size, block):
 
 def induced_norm_pool(x, out, start, size, block):
     _block_norms(x, out, start, size, block)
+
+
+def channel_pool(x, out, table, average):
+    x5, o5 = _pixel_rows(x, out)
+    seg = _segment(x5)
+    n, _, r0, r1, pixels = x5.shape
+    chunks = _chunks(n * table.shape[0] * r0 * r1 * (-(-pixels // seg)))
+    # float64 sums only for the mean; the maximum needs no scratch
+    sums = np.empty((chunks, seg if average else 1), dtype=np.float64)
+    _channel_pool_kernel(x5, o5, np.ascontiguousarray(table, dtype=np.int64), bool(average),
+                         sums, seg)
 
 
 def norm_max_pool(x, out, start, size, spec):

@@ -1,7 +1,8 @@
 """CUDA engine for the field operators: one thread per output element.
 
 The fields arrive as the plain int64 arrays of :class:`refpool._geometry.FieldTable`
-and are copied to the device (they are tiny).  Pixelwise operators see the arrays
+(the channel poolings as the table of :class:`refpool._geometry.ChannelPool`) and are
+copied to the device (they are tiny).  Pixelwise operators see the arrays
 as ``(N, C, 1, 1, P)`` (device arrays are contiguous), so that their threads are
 decoded by the same :func:`~refpool.engines.cuda._launch.output_element` as every
 other kernel's; ``norm_max_pool`` sees 5-D ``(N, C, D, H, W)`` views.  Each thread
@@ -62,6 +63,27 @@ def _pixel_kernel(x, out, start, size, block, mode, nan):
         if b == 0 or acc > best or acc != acc:
             best = acc
     store(out, n, f, 0, 0, j, math.sqrt(best), nan)
+
+
+@cuda.jit
+def _channel_pool_kernel(x, out, table, average, nan):
+    # output channel o reduces x[n, table[o, j]] over j, in j order; (N, C, 1, 1, P) views
+    n, o, _, _, j = output_element(out, out.shape[1])
+    if n < 0:
+        return
+    K = table.shape[1]
+    if average:
+        total = float64(x[n, table[o, 0], 0, 0, j])
+        for k in range(1, K):
+            total += float64(x[n, table[o, k], 0, 0, j])
+        store(out, n, o, 0, 0, j, total / K, nan)
+        return
+    m = x[n, table[o, 0], 0, 0, j]
+    for k in range(1, K):
+        v = x[n, table[o, k], 0, 0, j]
+        if replaces(m, v):              # max_pool's rule: last NaN; +0 beats -0
+            m = v
+    out[n, o, 0, 0, j] = m
 
 
 @cuda.jit
@@ -129,6 +151,13 @@ def norm_pool(x, out, start, size, block):
 
 def induced_norm_pool(x, out, start, size, block):
     _pixelwise(x, out, start, size, block, 1)
+
+
+def channel_pool(x, out, table, average):
+    x5, o5 = _pixel_rows(x), _pixel_rows(out)
+    blocks, threads = grid(o5.size)
+    _channel_pool_kernel[blocks, threads](x5, o5, *_table(table), bool(average),
+                                          default_nan(o5))
 
 
 def norm_max_pool(x, out, start, size, spec):

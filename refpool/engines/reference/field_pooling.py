@@ -2,7 +2,8 @@
 
 Written to be read beside the formulas in :mod:`refpool.field_pooling`; speed is not a
 goal.  The fields arrive as the plain int arrays of :class:`refpool._geometry.FieldTable`
-(``start``, ``size``, ``block``); every function fills a preallocated output and
+(``start``, ``size``, ``block``), the channel poolings as the table of
+:class:`refpool._geometry.ChannelPool`; every function fills a preallocated output and
 rounds to its dtype once.
 
 Squared norms are sums of float64 squares taken in channel order, starting from
@@ -69,3 +70,20 @@ def norm_max_pool(x, out, start, size, spec):
         copied = np.take_along_axis(source, picked[:, None, :], axis=-1)
         copied[np.broadcast_to((chosen < 0).reshape(n, 1, -1), copied.shape)] = 0.0
         out[:, a:a + s] = copied.reshape((n, s) + tuple(spec.output_size))
+
+
+def channel_pool(x, out, table, average):
+    # x[:, table] is (N, O, K, *spatial): output o reads the channels table[o] in order
+    values = x[:, table].astype(np.float64)
+    if average:
+        # a float64 sum in table order, divided once and rounded once
+        total = values[:, :, 0]
+        with np.errstate(invalid="ignore"):     # inf + -inf is NaN, as it should be
+            for j in range(1, table.shape[1]):
+                total = total + values[:, :, j]
+        out[...] = total / table.shape[1]
+        _canonical_nan(out)
+        return
+    # max_pool's selection over the table row (the last NaN; +0 above -0)
+    values = np.moveaxis(values, 2, -1)
+    out[...], _ = _select_max(values, np.ones(values.shape, dtype=bool))
