@@ -373,3 +373,24 @@ def test_halo_rules():
     taps = _geometry.interpolation_taps("linear", 8, 16, 0.5)
     assert _geometry.taps_input_range(taps, 0, 1) == (0, 2)     # (0, w=1), (1, w=0): both read
     assert _geometry.taps_input_range(taps, 15, 16) == (7, 8)
+
+
+@pytest.mark.parametrize("ndim, channels_last, shape", [
+    (2, False, (3, 2, 5, 7, 9)),      # two batch axes merge into N
+    (2, False, (7, 9)),               # no channel axis
+    (None, True, (2, 7, 9, 5)),       # (N, *spatial, C)
+    (2, True, (3, 7, 9, 5)),          # (*batch, *spatial, C)
+    (1, True, (9, 4)),                # (*spatial, C)
+])
+def test_layouts_equal_the_in_memory_call(ndim, channels_last, shape):
+    """``ndim=``/``channels_last=`` on Dask arrays give the in-memory call's result, in
+    the caller's layout, for a single- and a two-array (indices) result."""
+    x = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    d = da.from_array(x, chunks=tuple(max(1, n // 2) for n in shape))
+    kw = dict(ndim=ndim, channels_last=channels_last, engine="cpu")
+    assert_same(rd.max_pool(d, 2, **kw).compute(), refpool.max_pool(x, 2, **kw))
+    got = rd.max_pool(d, 2, return_indices=True, **kw)
+    want = refpool.max_pool(x, 2, return_indices=True, **kw)
+    for g, w in zip(got, want):
+        assert g.shape == w.shape
+        assert_same(g.compute(), w)

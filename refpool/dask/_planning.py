@@ -435,23 +435,19 @@ def _with_layouts(wrapper):
         if ndim is None and not channels_last:
             return wrapper(x, *args, **kwargs)
         _check_input_object(x)
+        # the layout rule is _args.Layout's, shared with the NumPy and CUDA entry points
         batch, channels, k = _args.layout_axes(x.shape, ndim, channels_last)
-        shape = tuple(int(n) for n in x.shape)
-        spatial = shape[len(shape) - k - (1 if channels_last else 0):][:k]
-        c = (shape[-1] if channels_last else shape[-k - 1]) if channels else 1
-        n = math.prod(batch or ())
+        axes = _args.Layout(batch, channels, bool(channels_last), k, x.dtype, x.dtype)
+        n, c, *spatial = axes.canonical_shape(x.shape)
         if channels_last:
-            canonical = da.moveaxis(x.reshape((n,) + spatial + (c,), merge_chunks=True), -1, 1)
+            canonical = da.moveaxis(x.reshape((n, *spatial, c), merge_chunks=True), -1, 1)
         else:
-            canonical = x.reshape((n, c) + spatial, merge_chunks=True)
+            canonical = x.reshape((n, c, *spatial), merge_chunks=True)
         result = wrapper(canonical, *args, **kwargs)
 
         def restore(y):
-            channels_kept = (y.shape[1],) if channels or y.shape[1] != 1 else ()
-            if channels_last:
-                y = da.moveaxis(y, 1, -1)
-                return y.reshape(tuple(batch or ()) + tuple(y.shape[1:-1]) + channels_kept)
-            return y.reshape(tuple(batch or ()) + channels_kept + tuple(y.shape[2:]))
+            caller = axes.caller_shape(y.shape)
+            return (da.moveaxis(y, 1, -1) if channels_last else y).reshape(caller)
         return tuple(map(restore, result)) if isinstance(result, tuple) else restore(result)
 
     call.__signature__ = signature.replace(parameters=params[:at] + layout + params[at:])
