@@ -32,8 +32,8 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 # --------------------------------------------------------------------------- slow tests
-#: node ids (without parameters) of the slowest tests: each takes minutes on two cores
-#: (cold caches).  ``-m "not slow"`` leaves them out; CI runs them.
+#: node ids (without parameters) of the slowest tests: each takes tens of seconds to
+#: minutes on two cores (cold caches).  ``-m "not slow"`` leaves them out; CI runs them.
 SLOW = {
     # the differential tests again, every CPU kernel recompiled with bounds checking
     "tests/test_boundscheck.py::test_cpu_differential_tests_pass_with_bounds_checking",
@@ -41,6 +41,10 @@ SLOW = {
     "tests/test_dask_distributed.py",
     # the wheel installed into a fresh virtual environment
     "tests/test_packaging.py::test_wheel_installs_and_imports_in_a_fresh_venv",
+    # lax.reduce_window over every general padding (tens of seconds of JAX compiles)
+    "tests/test_pooling_dialects.py::test_general_padding_against_lax_reduce_window",
+    # every adaptive size against every grid symmetry (tens of seconds)
+    "tests/test_exact_symmetries.py::test_adaptive_predicates_are_tight",
 }
 
 
@@ -124,6 +128,7 @@ class _ProgressRelay(threading.Thread):
             kind, _, rest = line.partition(" ")
             elapsed = time.monotonic() - self.start_time
             if kind == "total":
+                self.start_time = time.monotonic()
                 self.total = int(rest)
                 self._say(f"  [bounds-checked re-run] {self.total} differential tests, "
                           f"{os.environ.get(SAMPLE_ENV) or BOUNDSCHECK_EXAMPLES} examples "
@@ -140,21 +145,31 @@ class _ProgressRelay(threading.Thread):
         self._read()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_call(item):
-    if item.nodeid != BOUNDSCHECK_TEST or _IN_BOUNDSCHECK_CHILD:
-        yield
+_relay = None
+
+
+def pytest_configure(config):
+    """In the process that owns the terminal (the only process, or the controller of
+    ``pytest -n``, whose workers' output is not shown), relay the bounds-checked re-run's
+    progress: the workers inherit the progress file's path through the environment."""
+    global _relay
+    if _IN_BOUNDSCHECK_CHILD or hasattr(config, "workerinput") or PROGRESS_ENV in os.environ:
         return
     import tempfile
     handle, path = tempfile.mkstemp(prefix="refpool-boundscheck-", suffix=".log")
     os.close(handle)
     os.environ[PROGRESS_ENV] = path        # the test copies os.environ into the child's
-    relay = _ProgressRelay(item.config, path)
-    relay.start()
-    try:
-        yield
-    finally:
-        relay.stop.set()
-        relay.join()
-        del os.environ[PROGRESS_ENV]
-        os.remove(path)
+    _relay = _ProgressRelay(config, path)
+    _relay.start()
+
+
+def pytest_unconfigure(config):
+    global _relay
+    if _relay is None:
+        return
+    _relay.stop.set()
+    _relay.join()
+    os.environ.pop(PROGRESS_ENV, None)
+    with contextlib.suppress(FileNotFoundError):
+        os.remove(_relay.path)
+    _relay = None

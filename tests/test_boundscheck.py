@@ -19,7 +19,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 @pytest.mark.skipif(os.environ.get("NUMBA_BOUNDSCHECK") == "1",
                     reason="already running under bounds checking")
 def test_cpu_differential_tests_pass_with_bounds_checking():
-    env = dict(os.environ, NUMBA_BOUNDSCHECK="1",
+    # a plain serial child: no pytest-xdist worker identity leaks into it
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST")}
+    env.update(NUMBA_BOUNDSCHECK="1",
                NUMBA_CACHE_DIR=os.path.join(HERE, os.pardir, ".pytest_cache",
                                             "numba-boundscheck"),
                HYPOTHESIS_PROFILE=os.environ.get("HYPOTHESIS_PROFILE", "ci"))

@@ -273,6 +273,7 @@ def _special_input(rng, shape, dtype):
     return x
 
 
+@pytest.mark.differential
 @pytest.mark.parametrize("dtype", FLOATS)
 def test_cpu_engine_matches_the_reference_on_specials(dtype):
     rng = np.random.default_rng(11)

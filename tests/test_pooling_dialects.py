@@ -137,6 +137,7 @@ def test_exactness_with_general_padding_is_tight(padding):
 
 
 # --------------------------------------------------------------------------- lp_pool
+@pytest.mark.differential
 @pytest.mark.parametrize("engine", ENGINES)
 def test_lp_pool_against_torch(engine):
     torch = pytest.importorskip("torch")

@@ -431,6 +431,7 @@ def _calls(seed, count):
         yield x, boxes, size, scale, align
 
 
+@pytest.mark.differential
 @pytest.mark.parametrize("engine", [
     "cpu", pytest.param("cuda", marks=pytest.mark.cuda)])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -219,6 +219,7 @@ def test_onnx_dialect_is_strictly_four_d():
 
 
 # --------------------------------------------------------------------------- formulas, engines
+@pytest.mark.differential
 @pytest.mark.parametrize("op, mode, r, spatial", CASES, ids=CASE_IDS)
 def test_engines_equal_the_reshape_statement_bitwise(op, mode, r, spatial):
     for c, dtype in ((1, np.float32), (2, np.float64)):
