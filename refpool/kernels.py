@@ -22,7 +22,8 @@ from numpy.typing import DTypeLike
 
 from . import _args
 
-__all__ = ["gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel"]
+__all__ = ["gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",
+           "lowpass_filter"]
 
 #: The most values one filter (1-D taps or n-D kernel) may hold: 2**26, 512 MiB in float64.
 MAX_FILTER_ELEMENTS = _args.MAX_FILTER_ELEMENTS     # the operators apply it too
@@ -228,6 +229,132 @@ def binomial_kernel(size: int, ndim: int = 2, dtype: DTypeLike = np.float64) -> 
     return _outer(_binomial64(size), ndim).astype(dtype)
 
 
+def lowpass_filter(numtaps: int, cutoff: float, width: float | None = None, fs: float = 2,
+                   radial: bool = False, ndim: int = 2,
+                   dtype: DTypeLike = np.float64) -> np.ndarray:
+    r"""Windowed ideal low-pass filter: separable (windowed sinc) or radial (windowed jinc).
+
+    With :math:`n` = ``numtaps``, :math:`c = (n - 1)/2` the centre,
+    :math:`f_c` = ``cutoff / fs`` the cutoff in cycles per sample and :math:`w[i]`
+    the window (below), the filters are
+
+    * ``radial=False``: the 1-D taps (whatever ``ndim``; apply them along every axis)
+
+      .. math::
+
+          h[i] = \frac{w[i]\, 2 f_c \operatorname{sinc}(2 f_c (i - c))}
+                      {\sum_j w[j]\, 2 f_c \operatorname{sinc}(2 f_c (j - c))},
+          \qquad \operatorname{sinc}(t) = \frac{\sin \pi t}{\pi t},
+
+      which is ``scipy.signal.firwin(numtaps, cutoff, width=width, fs=fs)``
+      (the filter of StyleGAN3's separable up/downsampling), shape ``(numtaps,)``;
+    * ``radial=True``: the ideal radial low-pass of the plane or space, sampled at
+      the distance :math:`r = \lVert \mathbf{i} - \mathbf{c} \rVert` (in samples)
+      from the centre, windowed by the outer product of the 1-D window and
+      normalised to sum 1, shape ``(numtaps,) * ndim``:
+
+      .. math::
+
+          H[\mathbf{i}] \propto \Big(\prod_a w[i_a]\Big)\, K(r), \qquad
+          K_1(r) = \frac{\sin(a r)}{\pi r}, \quad
+          K_2(r) = \frac{J_1(a r)}{\pi r}, \quad
+          K_3(r) = \frac{\sin(a r) - a r \cos(a r)}{2 \pi^2 r^3}, \quad a = 2\pi f_c,
+
+      with the limits :math:`K_1(0) = a/\pi`, :math:`K_2(0) = a/2\pi = f_c`,
+      :math:`K_3(0) = a^3/6\pi^2`.  :math:`K_m` is the inverse Fourier transform of
+      the indicator of the ball of radius :math:`f_c` in :math:`m` dimensions; ``ndim=2``
+      is StyleGAN3's ``design_lowpass_filter(..., radial=True)`` (the jinc),
+      ``ndim=1`` equals the separable filter.
+
+    The window is the Kaiser window ``np.kaiser(numtaps, beta)`` when ``width`` is
+    given, with Kaiser's design formulas for the transition width
+    :math:`\Delta = ` ``width / (fs / 2)``:
+
+    .. math::
+
+        A = 2.285\,(n - 1)\,\pi\,\Delta + 7.95, \qquad
+        \beta = \begin{cases} 0.1102\,(A - 8.7) & A > 50 \\
+                              0.5842\,(A - 21)^{0.4} + 0.07886\,(A - 21) & 21 < A \le 50 \\
+                              0 & A \le 21 \end{cases}
+
+    (``scipy.signal.kaiser_atten`` and ``kaiser_beta``), and the symmetric Hamming
+    window :math:`0.54 - 0.46\cos(2\pi i/(n - 1))` (firwin's default) when
+    ``width`` is None.  The radial filters are invariant under every grid
+    symmetry (axis reversals and permutations) and sum to 1.
+
+    Parameters
+    ----------
+    numtaps : int
+        Taps per axis, ``>= 1``; ``numtaps ** ndim`` (radial) at most
+        :data:`MAX_FILTER_ELEMENTS`.
+    cutoff : float
+        Cutoff frequency in the units of ``fs``, ``0 < cutoff <= fs / 2``
+        (``cutoff = fs / 2`` with an odd ``numtaps`` is the delta).
+    width : float, optional
+        Transition band width in the units of ``fs`` (``> 0``); selects the
+        Kaiser window.  None: the Hamming window.
+    fs : float
+        Sampling rate, positive and finite (default 2: ``cutoff`` is then the
+        fraction of the Nyquist frequency, as in firwin).
+    radial : bool
+        Build the ``ndim``-D radial filter instead of the 1-D separable taps.
+    ndim : int
+        Number of axes of a radial filter, 1 to 3 (checked also when
+        ``radial=False``, where the result is 1-D).
+    dtype : floating dtype
+        dtype of the result (computed in float64).
+
+    Returns
+    -------
+    ndarray, shape (numtaps,) or (numtaps,) * ndim
+
+    Raises
+    ------
+    TypeError
+        If ``numtaps`` or ``ndim`` is not an int, or ``cutoff``, ``width`` or ``fs``
+        is not a real number.
+    ValueError
+        If ``numtaps < 1``, ``cutoff`` is outside ``(0, fs/2]``, ``width <= 0``,
+        ``fs <= 0``, ``ndim`` is outside 1..3, or the filter is too large (the
+        message names the argument).
+
+    Examples
+    --------
+    >>> h = lowpass_filter(7, 0.5)
+    >>> h.shape, round(float(h.sum()), 12), bool(np.allclose(h, h[::-1]))
+    ((7,), 1.0, True)
+    >>> lowpass_filter(6, 1.0, width=0.8, fs=4, radial=True).shape
+    (6, 6)
+    """
+    numtaps = _args.check_filter_size(numtaps, "numtaps")
+    fs = _args.isfinite_positive(fs, "fs")
+    cutoff = _args.isfinite_positive(cutoff, "cutoff")
+    if cutoff > fs / 2:
+        raise ValueError(f"cutoff must satisfy 0 < cutoff <= fs / 2 = {fs / 2!r}, got {cutoff!r}")
+    if width is not None:
+        width = _args.isfinite_positive(width, "width")
+    radial = _args.check_bool(radial, "radial")
+    ndim = _args.check_kernel_ndim(ndim)
+    if ndim > 3:
+        raise ValueError(f"ndim must be 1, 2 or 3, got {ndim!r}")
+    dtype = _args.check_filter_dtype(dtype)
+    _check_elements(numtaps, ndim if radial else 1, "lowpass_filter", what="numtaps",
+                    value=numtaps)
+    return _lowpass64(numtaps, cutoff / fs, None if width is None else width / fs,
+                      ndim if radial else 0).astype(dtype)
+
+
+def _kaiser_beta(numtaps, width):
+    """Kaiser's beta for ``numtaps`` taps and a transition width in cycles per sample."""
+    # Kaiser's empirical formulas; the width is normalised to Nyquist (x2) as in scipy
+    atten = 2.285 * (numtaps - 1) * np.pi * (2.0 * width) + 7.95
+    if atten > 50:
+        return 0.1102 * (atten - 8.7)
+    if atten > 21:
+        return 0.5842 * (atten - 21) ** 0.4 + 0.07886 * (atten - 21)
+    return 0.0
+
+
 # --------------------------------------------------------------------------- helpers
 def _numpy_max_ndim():
     """The most dimensions a NumPy array may have (64 with NumPy 2, 32 before)."""
@@ -317,3 +444,43 @@ def _outer(taps, ndim):
     for _ in range(ndim - 1):
         kernel = np.multiply.outer(kernel, taps)
     return kernel
+
+
+
+def _window(numtaps, width):
+    """Symmetric Kaiser (width in cycles per sample) or Hamming (width None) window."""
+    if width is None:
+        return np.hamming(numtaps)
+    return np.kaiser(numtaps, _kaiser_beta(numtaps, width))
+
+
+def _lowpass64(numtaps, fc, width, ndim):
+    """float64 low-pass filter of validated arguments; ``fc``, ``width`` in cycles per
+    sample; ``ndim = 0`` gives the separable 1-D taps, 1..3 the radial filter."""
+    w = _window(numtaps, width)
+    t = np.arange(numtaps, dtype=np.float64) - (numtaps - 1) / 2.0
+    if ndim == 0:
+        # firwin's order of operations (sinc times window, then divide by the DC gain)
+        h = 2 * fc * np.sinc(2 * fc * t) * w
+        return h / h.sum()
+    r = np.sqrt(sum(np.square(g) for g in np.meshgrid(*([t] * ndim), indexing="ij")))
+    a = 2 * np.pi * fc
+    k = np.empty_like(r)
+    centre = r == 0
+    rr = np.where(centre, 1.0, r)           # no 0/0 at the centre; its value is the limit
+    if ndim == 1:
+        k[...] = np.sin(a * rr) / (np.pi * rr)
+        k[centre] = a / np.pi
+    elif ndim == 2:
+        from scipy.special import j1        # scipy only when a radial filter is asked for
+        k[...] = j1(a * rr) / (np.pi * rr)
+        k[centre] = fc
+    else:
+        ar = a * rr
+        # sin x - x cos x cancels for small x: there its series x^3/3 - x^5/30 + x^7/840
+        series = ar ** 3 * (1 / 3 - ar ** 2 * (1 / 30 - ar ** 2 / 840))
+        k[...] = np.where(ar < 1e-2, series, np.sin(ar) - ar * np.cos(ar)) \
+            / (2 * np.pi ** 2 * rr ** 3)
+        k[centre] = a ** 3 / (6 * np.pi ** 2)
+    k *= _outer(w, ndim)
+    return k / k.sum()

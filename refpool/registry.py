@@ -186,6 +186,9 @@ def _rows():
         Operator("roi_align", family="region_pooling", entry_points=("roi_align",),
                  comparison="tolerance", field_type="none", rule=_rules.RoiAlignRule,
                  docs_page="region_pooling"),
+        Operator("upfirdn", family="upfirdn", entry_points=("upfirdn",),
+                 comparison="tolerance", field_type="none", rule=_rules.UpfirdnRule,
+                 docs_page="upfirdn"),
     )
 
 

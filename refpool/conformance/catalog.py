@@ -656,11 +656,45 @@ def _region_pooling(b):
             b.add("roi_align", shape, dict(kw, sampling_ratio=3), dtype=dtype, tag="edge")
 
 
+# --------------------------------------------------------------------------- upfirdn
+def _upfirdn(b):
+    """upfirdn: StyleGAN3's 2x up- and downsampling with [1, 3, 3, 1] / 8, separable and
+    n-D filters, per-axis factors, cropping, flip_filter and gain, in 1-3 D."""
+    binomial = (0.125, 0.375, 0.375, 0.125)
+    asymmetric = (0.5, -0.25, 1.0)
+    kernel2 = ((0.0, 1.0, 0.5), (1.0, -2.0, 0.25))
+    kernel3 = (((1.0, 0.5), (0.25, -1.0)), ((0.0, 2.0), (1.0, 0.5)))
+    grid = [
+        ((2, 3, 7), dict(f=binomial, up=2, padding=((2, 1),), gain=2.0), "up"),
+        ((2, 3, 9), dict(f=binomial, down=2, padding=((1, 1),)), "down"),
+        ((1, 2, 5, 6), dict(f=binomial, up=2, padding=((2, 1), (2, 1)), gain=4.0), "up"),
+        ((1, 2, 8, 7), dict(f=binomial, down=2, padding=((1, 1), (1, 1))), "down"),
+        ((1, 2, 5, 4), dict(f=asymmetric, up=(3, 1), down=(2, 1), padding=((2, 0), 1)),
+         "asymmetric"),
+        ((1, 1, 4, 5), dict(f=kernel2, up=2, down=(1, 3), padding=((1, -1), (0, 2)),
+                            flip_filter=True), "kernel"),
+        ((1, 1, 3, 4, 3), dict(f=binomial, up=2, padding=((2, 1),) * 3, gain=8.0), "up"),
+        ((1, 2, 3, 3, 4), dict(f=kernel3, up=(1, 2, 1), down=(2, 1, 1), padding=1),
+         "kernel"),
+    ]
+    for shape, kw, tag in grid:
+        for dtype in DTYPES:
+            b.add("upfirdn", shape, kw, dtype=dtype, specials=dtype == "float32", tag=tag)
+    # edge cases: a one-sample input, a one-tap filter (zero insertion), crop to one
+    # output, the 'valid' defaults
+    for shape, kw in [((1, 1, 1), dict(f=(2.0,), up=3)),
+                      ((1, 1, 1, 1), dict(f=(1.0, 2.0), up=2, padding=((1, 0), (0, 1)))),
+                      ((1, 2, 6), dict(f=(1.0, 1.0, 1.0), padding=((-2, -1),))),
+                      ((2, 1, 5, 5), dict(f=(0.25, 0.5, 0.25)))]:
+        for dtype in DTYPES:
+            b.add("upfirdn", shape, kw, dtype=dtype, tag="edge")
+
+
 #: the case generator of every operator family (:data:`refpool.registry.FAMILIES`)
 GENERATORS = {"pooling": _pooling, "antialiased": _antialiased,
               "interpolate": _interpolation, "field_pooling": _fields,
               "shuffle": _shuffle, "unpooling": _unpooling,
-              "region_pooling": _region_pooling}
+              "region_pooling": _region_pooling, "upfirdn": _upfirdn}
 
 
 def catalog(ops=None):

@@ -209,6 +209,8 @@ def magnitude(op, x, kwargs):
                                                   max_W (min(x, 0))``
     norm_pool, induced_norm_pool                  ``|R(x)|``: the norm itself (a sum of
                                                   squares does not cancel)
+    upfirdn                                       ``R(|x|)`` with ``|f|`` and ``|gain|``:
+                                                  ``sum_t |gain g_t| |x_i|``
     ============================================  =======================================
 
     The reference runs in float64 on float64 copies, so the magnitude of a float32
@@ -236,6 +238,10 @@ def magnitude(op, x, kwargs):
             return pos - neg
         if row.name == "interpolate":
             return _interpolation_magnitude(ax, args, x.dtype)
+        if row.name == "upfirdn":          # signed taps: every term's absolute value
+            absolute = dict(args, f=np.abs(np.asarray(args["f"], dtype=np.float64)),
+                            gain=abs(float(args.get("gain", 1))))
+            return fn(ax, **absolute, engine="reference")
     raise NotImplementedError(
         f"magnitude: no magnitude rule for the operator {row.name!r} (comparison "
         f"{row.comparison!r}); add one to refpool.conformance.compare.magnitude")

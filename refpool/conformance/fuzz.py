@@ -933,6 +933,41 @@ def _gen_roi_align(d):
     return shape, kw
 
 
+def _gen_upfirdn(d):
+    """upfirdn: separable taps or an n-D kernel of 1 to 4 taps per axis, factors 1 to
+    3, padding from cropping to generous (ints, per-axis ints or pairs), chosen so
+    that every axis keeps at least one output; flip_filter and gain now and then."""
+    nd = d.ndim()
+    separable = d.chance(0.6)
+    taps = [d.int(1, 4 if nd < 3 else 3) for _ in range(nd)]
+    if separable:
+        taps = [taps[0]] * nd
+    n, c = d.batch()
+    shape = d.fit((n, c), [d.int(1, 6 if nd < 3 else 3) for _ in range(nd)])
+    kw = {"f": d.rng.standard_normal((taps[0],) if separable else tuple(taps))}
+    up = [d.int(1, 3) for _ in range(nd)] if d.chance(0.8) else [1] * nd
+    if d.chance(0.8):
+        kw["down"] = d.per_axis([d.int(1, 3) for _ in range(nd)])
+    pairs = [(d.int(-2, t), d.int(-2, t)) if d.chance(0.9) else (0, 0) for t in taps]
+    for a, (m, u, t) in enumerate(zip(shape[2:], up, taps)):
+        before, after = pairs[a]
+        pairs[a] = (before, max(after, t - m * u - before))     # at least one output
+    if up != [1] * nd or d.chance(0.2):
+        kw["up"] = d.per_axis(up)
+    if pairs != [(0, 0)] * nd or d.chance(0.2):
+        if len(set(pairs)) == 1 and pairs[0][0] == pairs[0][1] and d.chance(0.5):
+            kw["padding"] = pairs[0][0]
+        elif all(p == q for p, q in pairs) and d.chance(0.5):
+            kw["padding"] = tuple(p for p, _ in pairs)
+        else:
+            kw["padding"] = tuple(pairs)
+    if d.chance(0.3):
+        kw["flip_filter"] = d.chance(0.5)
+    if d.chance(0.3):
+        kw["gain"] = d.pick([2.0, 0.5, -1.0, 4])
+    return shape, kw
+
+
 #: Parameter kinds, for breaking them (see :data:`BREAKAGES`).  ``"+"``: int >= 1
 #: per axis; ``"0"``: int >= 0 per axis; a trailing ``"?"``: None is valid.
 _WINDOW = {"kernel_size": "int+", "stride": "int+?", "padding": "int0", "dilation": "int+",
@@ -1008,6 +1043,9 @@ GENERATORS = {
                                             "spatial_scale": "spatial_scale",
                                             "sampling_ratio": "sampling_ratio",
                                             "aligned": "bool", "reduction": "reduction"}),
+    "upfirdn": Generator(_gen_upfirdn, {"f": "taps", "up": "int+", "down": "int+",
+                                        "padding": "crop_padding", "flip_filter": "bool",
+                                        "gain": "real"}),
 }
 
 #: parameters every operator has, fuzzed by :func:`make_invalid` for all of them
@@ -1188,6 +1226,18 @@ def _breakages(op, param, kind, nd, kwargs):
             [("not-permutation", "not_perm")] if kind in ("field?", "field:perm") else []) + (
             [("not-induced", "not_induced")] if kind == "field:induced" else []) + (
             [("not-regular", "not_regular")] if kind == "field:regular" else [])
+    if kind == "taps":                    # upfirdn's filter
+        return [("str", "f"), ("None", None), ("object", object()), ("empty", np.zeros(0)),
+                ("bool-dtype", np.array([True, False])), ("complex", np.array([1 + 0j])),
+                ("nan", np.array([1.0, _NAN])), ("inf", np.array([_INF])),
+                ("four-d", np.ones((1, 1, 1, 1)))]
+    if kind == "crop_padding":            # upfirdn's padding: negative values crop
+        return [b for b in _int_breakages("int", nd)
+                if b[0] not in ("negative", "tuple-negative")]
+    if kind == "real":                    # any finite real number (upfirdn's gain)
+        return [("nan", _NAN), ("inf", _INF), ("-inf", -_INF), ("str", "1.5"),
+                ("bool", True), ("None", None), ("complex", 1.5 + 0j),
+                ("object", object()), ("tuple", (1.5,) * nd)]
     raise FuzzError(f"unknown parameter kind {kind!r} of {op}.{param}")
 
 

@@ -1035,3 +1035,73 @@ class GlobalLpPoolRule(_GlobalRule):
     def __init__(self, shape, norm_type, *, variant="onnx"):
         spatial = _args.check_spatial_shape(shape)
         _args.lp_pool_spec(spatial, norm_type, spatial, variant=variant)
+
+
+class UpfirdnRule(Rule):
+    """:func:`refpool.upfirdn`: sufficient (conservative) conditions, checked per
+    element (:meth:`element_holds`): equal per-axis arguments on swapped axes, a
+    mirror-symmetric sample grid on reversed axes, and a kernel invariant under the
+    element.  ``axis`` gives the per-axis structure of a separable filter."""
+
+    condition = ("conservative: per swapped pair: equal up, down, padding and filter "
+                 "length; per reversed axis: (n - 1) up + 2 p0 - (o - 1) down == taps - 1 "
+                 "(the sample grid is its own mirror image); and the filter kernel "
+                 "invariant under the element (a symmetric separable filter always is)")
+
+    def __init__(self, shape, f, up=1, down=1, padding=0, flip_filter=False, gain=1):
+        from ..upfirdn import upfirdn_spec
+        self.spec = upfirdn_spec(shape, f, up, down, padding, flip_filter, gain)
+        self.f, self.flip_filter = f, bool(flip_filter)
+
+    def _line(self, b, n):
+        line = self.spec.axis(b)._replace(n=n)
+        if n * line.up + line.before + line.after < line.taps:
+            return None                       # the operator refuses this line
+        return line
+
+    def axis(self, b, n, shape=None):
+        if not self.spec.separable:
+            raise NotImplementedError("upfirdn with an n-D kernel has no per-axis "
+                                      "structure: see element_holds")
+        line = self._line(b, n)
+        if line is None:
+            return None
+        # the 1-D correlation taps (the gain, a scalar, commutes with every element)
+        taps = np.asarray(self.f, dtype=np.float64)
+        taps = (taps if self.flip_filter else taps[::-1]).tolist()
+        return tuple(_window((i, taps[t]) for t, i in line.taps_of(o))
+                     for o in range(line.output_length))
+
+    def output_spatial(self, shape):
+        out = []
+        for b, n in enumerate(tuple(int(m) for m in shape)):
+            line = self._line(b, n)
+            if line is None:
+                raise ValueError(f"spatial axis {b} of length {n} is refused for input "
+                                 f"shape {tuple(shape)}")
+            out.append(line.output_length)
+        return tuple(out)
+
+    def element_holds(self, spatial, g):
+        nd = len(spatial)
+        perm, reverse = axis_action(g, nd)
+        for b in range(nd):
+            a = perm[b]
+            mine, theirs = self._line(b, spatial[a]), self._line(a, spatial[a])
+            if mine is None or theirs is None or mine != theirs:
+                return False
+            if reverse[b]:
+                line = theirs
+                centre = ((line.n - 1) * line.up + 2 * line.before
+                          - (line.output_length - 1) * line.down)
+                if centre != line.taps - 1:
+                    return False
+        kernel = self.spec.weights
+        moved = np.transpose(kernel, perm)
+        flips = [b for b in range(nd) if reverse[b]]
+        if flips:
+            moved = np.flip(moved, flips)
+        if moved.shape != kernel.shape:
+            return False
+        scale = max(float(np.abs(kernel).max()), 1e-300)
+        return bool(np.all(np.abs(moved - kernel) <= WEIGHT_RTOL * scale))

@@ -76,6 +76,7 @@ class AntialiasedCnnsAdapter(Adapter):
         "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
                      "(tests/test_region_pooling.py checks it against onnxruntime and "
                      "the ONNX reference)",
+        "upfirdn": "antialiased-cnns has no upfirdn",
     }
 
     def blur_pool(self, x, filt_size=4, stride=2, pad_type="reflect", pad_off=0):

@@ -209,6 +209,7 @@ class JaxAdapter(Adapter):
         "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
                      "(tests/test_region_pooling.py checks it against onnxruntime and "
                      "the ONNX reference)",
+        "upfirdn": "jax has no upfirdn",
     }
 
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -549,6 +549,7 @@ class OnnxRuntimeAdapter(Adapter):
                        "and scale rules do not map onto its coordinate_transformation_mode "
                        "and nearest_mode one for one (covered separately); see the torch "
                        "and jax adapters",
+        "upfirdn": "ONNX has no upfirdn operator",
     }
 
     # ----------------------------------------------------------------- windowed pooling

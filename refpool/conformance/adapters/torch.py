@@ -96,6 +96,8 @@ class TorchAdapter(Adapter):
         "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
                      "(tests/test_region_pooling.py checks it against onnxruntime and "
                      "the ONNX reference)",
+        "upfirdn": "torch has no upfirdn (StyleGAN3's upfirdn2d is not a refpool peer; "
+                   "tests/test_upfirdn.py checks a pad-and-conv formulation in torch)",
     }
 
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
