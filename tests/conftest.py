@@ -45,6 +45,11 @@ SLOW = {
     "tests/test_pooling_dialects.py::test_general_padding_against_lax_reduce_window",
     # every adaptive size against every grid symmetry (tens of seconds)
     "tests/test_exact_symmetries.py::test_adaptive_predicates_are_tight",
+    # full Sphinx builds of the docs
+    "tests/test_docs.py::test_sphinx_builds_cleanly",
+    "tests/test_first_hour.py::test_math_is_served_from_the_built_docs",
+    # waits out the fuzzer's per-call timeout on purpose
+    "tests/test_fuzz.py::test_a_hanging_call_is_detected",
 }
 
 
