@@ -21,6 +21,7 @@ from .field_pooling import (group_pool, induced_norm_pool, invariant_field_type,
 from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
 from .unpooling import max_unpool
 from .region_pooling import roi_align, roi_pool
+from .sampling import affine_grid, grid_sample
 from .upfirdn import upfirdn
 from .pipeline import (Pipeline, compose, equivariant_sizes, merge, nearest_equivariant_size,
                        pointwise, skip)
@@ -37,6 +38,7 @@ __all__ = [
     "pixel_shuffle", "pixel_unshuffle", "depth_to_space", "space_to_depth",
     "max_unpool",
     "roi_pool", "roi_align",
+    "grid_sample", "affine_grid",
     "upfirdn",
     "Pipeline", "compose", "merge", "skip", "pointwise", "equivariant_sizes",
     "nearest_equivariant_size",

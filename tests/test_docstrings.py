@@ -19,7 +19,8 @@ from refpool.registry import OPERATORS
 
 #: public functions that are not operators but are documented with examples too
 HELPERS = {"invariant_field_type": refpool.invariant_field_type,
-           "subgroup_field_type": refpool.subgroup_field_type}
+           "subgroup_field_type": refpool.subgroup_field_type,
+           "affine_grid": refpool.affine_grid}
 
 DOCUMENTED = {**{name: op.function for name, op in OPERATORS.items()}, **HELPERS}
 

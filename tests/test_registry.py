@@ -25,6 +25,8 @@ IDS = [op.name for op in ROWS]
 #: public names of refpool that are not operators (they take no ``engine=``)
 NOT_OPERATORS = {"__version__", "SizeLimitError", "groups", "FieldType", "exact_symmetries", "check_equivariance",
                  "gaussian_taps", "gaussian_kernel", "binomial_taps", "binomial_kernel",
+                 # grid_sample's grid builder: a small NumPy matrix product (refpool.sampling)
+                 "affine_grid",
                  "invariant_field_type", "subgroup_field_type",
                  # pipelines of operators (refpool.pipeline)
                  "Pipeline", "compose", "merge", "skip", "pointwise", "equivariant_sizes",

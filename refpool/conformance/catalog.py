@@ -58,6 +58,8 @@ class Case:
             kwargs["field_type"] = field_type_from_spec(kwargs["field_type"])
         if isinstance(kwargs.get("indices"), dict):       # max_unpool: the stored indices
             kwargs["indices"] = np.asarray(kwargs["indices"]["data"], dtype=np.int64)
+        if isinstance(kwargs.get("grid"), dict):          # grid_sample's stored points
+            kwargs["grid"] = np.asarray(kwargs["grid"]["data"], dtype=np.float64)
         if isinstance(kwargs.get("samples"), dict):       # fractional_max_pool's samples
             kwargs["samples"] = np.asarray(kwargs["samples"]["data"],
                                            dtype=kwargs["samples"]["dtype"])
@@ -656,6 +658,39 @@ def _region_pooling(b):
             b.add("roi_align", shape, dict(kw, sampling_ratio=3), dtype=dtype, tag="edge")
 
 
+# --------------------------------------------------------------------------- sampling
+def _grid_points(shape, seed):
+    """A stored grid of ``shape`` ``(N, *out, k)``: random points in [-1.5, 1.5] mixed
+    with exact borders, pixel halves and far-outside points (finite: the JSON manifest
+    stays standard; tests/test_sampling.py covers NaN and infinity)."""
+    rng = np.random.default_rng(seed)
+    special = np.array([-1.0, 1.0, 0.0, 0.5, -0.5, 0.25, -0.75, 1.25, 3.0, -9.5])
+    points = rng.uniform(-1.5, 1.5, shape)
+    points = np.where(rng.random(shape) < 0.4, rng.choice(special, shape), points)
+    return {"name": f"grid#{seed}", "data": points.tolist()}
+
+
+def _sampling(b):
+    """grid_sample: every mode, padding rule and align_corners, 2-D and 3-D, plus a
+    one-pixel input and an upsampling grid."""
+    cases = [((2, 3, 5, 6), (2, 3, 4, 2), ("bilinear", "nearest", "bicubic")),
+             ((1, 2, 3, 4, 5), (1, 2, 3, 2, 3), ("bilinear", "nearest"))]
+    for seed, (shape, gshape, modes) in enumerate(cases):
+        grid = _grid_points(gshape, seed)
+        for mode, pad, align in itertools.product(modes, ("zeros", "border", "reflection"),
+                                                  (False, True)):
+            for dtype in DTYPES:
+                b.add("grid_sample", shape, dict(grid=grid, mode=mode, padding_mode=pad,
+                                                 align_corners=align),
+                      dtype=dtype, specials=dtype == "float32" and mode == "nearest",
+                      tag=mode)
+    for shape, gshape in (((1, 2, 1, 1), (1, 2, 3, 2)), ((1, 1, 2, 3), (1, 5, 7, 2))):
+        grid = _grid_points(gshape, 10 + shape[-1])
+        for mode, dtype in itertools.product(("bilinear", "bicubic"), DTYPES):
+            b.add("grid_sample", shape, dict(grid=grid, mode=mode, padding_mode="border"),
+                  dtype=dtype, tag="edge")
+
+
 # --------------------------------------------------------------------------- upfirdn
 def _upfirdn(b):
     """upfirdn: StyleGAN3's 2x up- and downsampling with [1, 3, 3, 1] / 8, separable and
@@ -694,7 +729,8 @@ def _upfirdn(b):
 GENERATORS = {"pooling": _pooling, "antialiased": _antialiased,
               "interpolate": _interpolation, "field_pooling": _fields,
               "shuffle": _shuffle, "unpooling": _unpooling,
-              "region_pooling": _region_pooling, "upfirdn": _upfirdn}
+              "region_pooling": _region_pooling, "sampling": _sampling,
+              "upfirdn": _upfirdn}
 
 
 def catalog(ops=None):

@@ -209,6 +209,9 @@ def magnitude(op, x, kwargs):
                                                   max_W (min(x, 0))``
     norm_pool, induced_norm_pool                  ``|R(x)|``: the norm itself (a sum of
                                                   squares does not cancel)
+    grid_sample                                   ``sum |w| |x|`` of the bilinear, nearest
+                                                  or bicubic taps (``R(|x|)`` but for the
+                                                  bicubic weights' signs)
     upfirdn                                       ``R(|x|)`` with ``|f|`` and ``|gain|``:
                                                   ``sum_t |gain g_t| |x_i|``
     ============================================  =======================================
@@ -238,6 +241,10 @@ def magnitude(op, x, kwargs):
             return pos - neg
         if row.name == "interpolate":
             return _interpolation_magnitude(ax, args, x.dtype)
+        if row.name == "grid_sample":      # Keys' cubic has negative weights
+            from ..engines.reference.sampling import _magnitude
+            return _magnitude(ax, np.asarray(args["grid"], dtype=np.float64),
+                              args["mode"], args["padding_mode"], args["align_corners"])
         if row.name == "upfirdn":          # signed taps: every term's absolute value
             absolute = dict(args, f=np.abs(np.asarray(args["f"], dtype=np.float64)),
                             gain=abs(float(args.get("gain", 1))))

@@ -933,6 +933,32 @@ def _gen_roi_align(d):
     return shape, kw
 
 
+def _gen_grid_sample(d):
+    """grid_sample: 2-D or 3-D input (bicubic 2-D only), a grid of random points with
+    exact borders, halves, far-outside and non-finite ones now and then, in any float
+    dtype; one image (``N <= 1``: the grid's batch must be the input's, also in the
+    ``ndim=`` layouts that drop the batch axis)."""
+    nd = d.pick([2, 2, 3])
+    n, c = d.batch()
+    n = min(n, 1)
+    shape = d.fit((n, c), [d.int(1, 6 if nd < 3 else 3) for _ in range(nd)])
+    out = [d.int(1, 4) for _ in range(nd)]
+    grid = d.rng.uniform(-1.5, 1.5, (n, *out, nd))
+    if d.chance(0.5):
+        special = np.array([-1.0, 1.0, 0.0, 0.5, -0.5, 3.0, -40.0, _NAN, _INF, -_INF])
+        pick = d.rng.random(grid.shape) < 0.3
+        grid = np.where(pick, d.rng.choice(special, grid.shape), grid)
+    kw = {"grid": grid.astype(d.pick(["float64", "float32"]))}
+    modes = ["bilinear", "nearest"] + (["bicubic"] if nd == 2 else [])
+    if d.chance(0.7):
+        kw["mode"] = d.pick(modes)
+    if d.chance(0.7):
+        kw["padding_mode"] = d.pick(["zeros", "border", "reflection"])
+    if d.chance(0.6):
+        kw["align_corners"] = d.chance(0.5)
+    return shape, kw
+
+
 def _gen_upfirdn(d):
     """upfirdn: separable taps or an n-D kernel of 1 to 4 taps per axis, factors 1 to
     3, padding from cropping to generous (ints, per-axis ints or pairs), chosen so
@@ -1043,6 +1069,9 @@ GENERATORS = {
                                             "spatial_scale": "spatial_scale",
                                             "sampling_ratio": "sampling_ratio",
                                             "aligned": "bool", "reduction": "reduction"}),
+    "grid_sample": Generator(_gen_grid_sample, {"grid": "grid", "mode": "grid_mode",
+                                                "padding_mode": "grid_padding",
+                                                "align_corners": "bool"}),
     "upfirdn": Generator(_gen_upfirdn, {"f": "taps", "up": "int+", "down": "int+",
                                         "padding": "crop_padding", "flip_filter": "bool",
                                         "gain": "real"}),
@@ -1226,6 +1255,19 @@ def _breakages(op, param, kind, nd, kwargs):
             [("not-permutation", "not_perm")] if kind in ("field?", "field:perm") else []) + (
             [("not-induced", "not_induced")] if kind == "field:induced" else []) + (
             [("not-regular", "not_regular")] if kind == "field:regular" else [])
+    if kind == "grid":                    # grid_sample's points
+        return [("str", "grid"), ("None", None), ("object", object()), ("scalar", 1.5),
+                ("int-dtype", np.zeros((1, 1, 1, nd), np.int64)),
+                ("complex", np.zeros((1, 1, 1, nd), np.complex64)),
+                ("wrong-last-axis", np.zeros((1, 1, 1, nd + 1))),
+                ("wrong-rank", np.zeros((1, 1, nd))),
+                ("wrong-batch", np.zeros((7,) + (1,) * nd + (nd,)))]
+    if kind == "grid_mode":
+        return [("unknown", "linear"), ("upper", "BILINEAR"), ("empty", ""), ("int", 0),
+                ("None", None)] + ([("bicubic-3d", "bicubic")] if nd == 3 else [])
+    if kind == "grid_padding":
+        return [("unknown", "reflect"), ("upper", "ZEROS"), ("empty", ""), ("int", 0),
+                ("None", None)]
     if kind == "taps":                    # upfirdn's filter
         return [("str", "f"), ("None", None), ("object", object()), ("empty", np.zeros(0)),
                 ("bool-dtype", np.array([True, False])), ("complex", np.array([1 + 0j])),

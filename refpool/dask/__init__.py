@@ -57,6 +57,7 @@ module                             contents
 ``refpool.dask.unpooling``         max_unpool (no halo: chunked over N and C only)
 ``refpool.dask.region_pooling``    roi_pool, roi_align (boxes read anywhere: chunked
                                    over C only)
+``refpool.dask.sampling``          grid_sample (chunked over N and C only, grid whole)
 ``refpool.dask.upfirdn``           upfirdn (chunked over N and C only)
 =================================  =================================================
 
@@ -86,6 +87,7 @@ from .pooling import (adaptive_avg_pool, adaptive_max_pool, avg_pool, fractional
 from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
 from .unpooling import max_unpool
 from .region_pooling import roi_align, roi_pool
+from .sampling import grid_sample
 from .upfirdn import upfirdn
 
 #: the public functions, named and ordered as :data:`refpool.registry.OPERATORS`
@@ -97,7 +99,7 @@ _EXPORTED = {f.__name__ for f in (
     antialiased_max_pool, blur_pool, interpolate, group_pool, norm_pool,
     induced_norm_pool, norm_max_pool, subgroup_pool, max_pool_channels, pixel_shuffle,
     pixel_unshuffle, depth_to_space,
-    space_to_depth, max_unpool, roi_pool, roi_align, upfirdn)}
+    space_to_depth, max_unpool, roi_pool, roi_align, grid_sample, upfirdn)}
 if _EXPORTED != set(__all__):  # pragma: no cover - a registry row without its wrapper
     raise ImportError(f"refpool.dask re-exports {sorted(_EXPORTED)} but the registry "
                       f"lists {__all__}")

@@ -1105,3 +1105,37 @@ class UpfirdnRule(Rule):
             return False
         scale = max(float(np.abs(kernel).max()), 1e-300)
         return bool(np.all(np.abs(moved - kernel) <= WEIGHT_RTOL * scale))
+
+
+class GridSampleRule(Rule):
+    """:func:`refpool.grid_sample`: conservative, the identity only.
+
+    Whether a grid symmetry commutes depends on the grid's values (the grid would
+    have to move with the image, its coordinates mapped and its points permuted),
+    which this rule does not inspect; it validates the call and claims the identity,
+    which always holds."""
+
+    condition = ("conservative: the identity only (whether a symmetry holds depends on "
+                 "the grid's values, which are not inspected)")
+
+    def __init__(self, shape, grid, mode="bilinear", padding_mode="zeros",
+                 align_corners=False):
+        from ..sampling import check_grid, grid_spec
+        shape = tuple(int(n) for n in shape)
+        if len(shape) not in (2, 3):
+            raise ValueError(f"grid_sample needs 2 or 3 spatial axes, got {shape}")
+        # the batch size is not part of the spatial shape: take the grid's own
+        batch = len(grid) if hasattr(grid, "__len__") else 1
+        self.grid = check_grid(grid, (batch, 1) + shape)
+        grid_spec(len(shape), mode, padding_mode, align_corners)
+
+    def axis(self, b, n, shape=None):
+        raise NotImplementedError("grid_sample reads where its grid says: see "
+                                  "element_holds")
+
+    def output_spatial(self, shape):
+        return tuple(self.grid.shape[1:-1])
+
+    def element_holds(self, spatial, g):
+        perm, reverse = axis_action(g, len(spatial))
+        return tuple(perm) == tuple(range(len(spatial))) and not any(reverse)

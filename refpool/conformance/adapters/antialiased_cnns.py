@@ -76,6 +76,7 @@ class AntialiasedCnnsAdapter(Adapter):
         "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
                      "(tests/test_region_pooling.py checks it against onnxruntime and "
                      "the ONNX reference)",
+        "grid_sample": "see the torch adapter",
         "upfirdn": "antialiased-cnns has no upfirdn",
     }
 

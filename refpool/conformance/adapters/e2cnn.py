@@ -203,6 +203,7 @@ class E2cnnAdapter(Adapter):
              "max_unpool": "see the torch adapter (e2cnn has no unpooling)",
              "roi_pool": "torchvision.ops.roi_pool; torchvision is not a refpool peer",
              "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer",
+             "grid_sample": "see the torch adapter",
              "upfirdn": "e2cnn has no upfirdn",
              "subgroup_pool": "e2cnn has no pooling onto a subgroup (its RestrictionModule "
                               "only relabels the field type)"}

@@ -209,6 +209,7 @@ class JaxAdapter(Adapter):
         "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer "
                      "(tests/test_region_pooling.py checks it against onnxruntime and "
                      "the ONNX reference)",
+        "grid_sample": "jax has no grid_sample (jax.scipy.ndimage.map_coordinates takes pixel coordinates, no padding modes); see the torch adapter",
         "upfirdn": "jax has no upfirdn",
     }
 

@@ -549,6 +549,7 @@ class OnnxRuntimeAdapter(Adapter):
                        "and scale rules do not map onto its coordinate_transformation_mode "
                        "and nearest_mode one for one (covered separately); see the torch "
                        "and jax adapters",
+        "grid_sample": "ONNX GridSample is not adapted yet; see the torch adapter",
         "upfirdn": "ONNX has no upfirdn operator",
     }
 

@@ -216,6 +216,19 @@ class TorchAdapter(Adapter):
         fn = {1: F.max_unpool1d, 2: F.max_unpool2d, 3: F.max_unpool3d}[nd]
         return _np(fn(_t(x), _t(indices), kernel_size, stride, padding, output_size=size))
 
+    def grid_sample(self, x, grid, mode="bilinear", padding_mode="zeros",
+                    align_corners=False):
+        # torch computes the coordinates and weights in x's dtype; refpool in float64
+        # (rounded once).  A float32 call of torch moves a point by float32 rounding,
+        # which for a point far outside (a tiny bicubic tail) exceeds the tolerance
+        # relative to that tail: the adapter runs torch in float64 on the exact
+        # float32 values and rounds once, so the comparison checks the formulas
+        # (tests/test_sampling.py compares torch's own float32 kernel separately)
+        g = torch.from_numpy(np.ascontiguousarray(grid, dtype=np.float64))
+        y = F.grid_sample(_t(np.asarray(x, dtype=np.float64)), g, mode=mode,
+                          padding_mode=padding_mode, align_corners=align_corners)
+        return _np(y).astype(x.dtype)
+
     def known_divergence(self, op, kwargs, shape):
         """Documented differences between torch 2.13 CPU and refpool, or None."""
         if op == "max_pool":
