@@ -92,7 +92,9 @@ class UpfirdnSpec(NamedTuple):
 
     ``weights``: the float64 ``k``-D correlation kernel :math:`\\gamma g` (the filter
     reversed unless ``flip_filter``, separable taps expanded to their outer product,
-    times the gain); ``separable``: whether ``f`` was 1-D taps.
+    times the gain); ``separable``: whether ``f`` was 1-D taps; ``axis_taps``: for a
+    separable filter, the per-axis float64 correlation taps whose outer product is
+    ``weights`` (the gain on the last axis), else ``None``.
     """
 
     input_size: tuple
@@ -103,6 +105,7 @@ class UpfirdnSpec(NamedTuple):
     weights: np.ndarray
     separable: bool
     output_size: tuple
+    axis_taps: tuple = None
 
     def axis(self, b):
         return UpfirdnAxis(self.input_size[b], self.up[b], self.down[b], self.before[b],
@@ -221,8 +224,13 @@ def upfirdn_spec(spatial_shape, f, up=1, down=1, padding=0, flip_filter=False, g
                 f"{kernel.shape[b]} taps: there is no output (reduce the cropping "
                 f"(negative padding) or pad more)")
         size.append((length - kernel.shape[b]) // down[b] + 1)
+    axis_taps = None
+    if separable:
+        taps = np.ascontiguousarray(weights[::-1] if not flip_filter else weights,
+                                    dtype=np.float64)
+        axis_taps = (taps,) * (k - 1) + (np.ascontiguousarray(taps * gain),)
     return UpfirdnSpec(spatial, up, down, before, after, kernel, separable,
-                       _args.Extent(tuple(size), f"up={up!r}"))
+                       _args.Extent(tuple(size), f"up={up!r}"), axis_taps)
 
 
 # =========================================================================== operator
@@ -332,5 +340,5 @@ def upfirdn(x: ArrayIn, f: ArrayIn, up: Size = 1, down: Size = 1, padding: Paddi
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     launch.run("upfirdn", "upfirdn", launch.x, y, spec.weights, spec.up, spec.down,
-               spec.before)
+               spec.before, spec.axis_taps)
     return launch.result(y)

@@ -12,6 +12,10 @@ non-negative multiple of ``u`` below ``n u`` meet real samples.  The first is
 every ``u`` taps on consecutive inputs, so the inserted zeros are never read nor
 stored.  Sums are accumulated in float64 (the weights are float64) and rounded
 once to the output dtype.
+
+A separable filter (1-D taps on every axis) on float32 or float16 input runs instead as
+one pass per axis (:func:`_upfirdn_axis_pass`, last axis first) through float64
+intermediates, each pass the same polyphase walk on one axis.
 """
 
 from __future__ import annotations
@@ -62,6 +66,48 @@ def _upfirdn_kernel(x, out, g, ud, uh, uw, sd, sh, sw, pd, ph, pw):
             out[n, c, od, oh, ow] = acc
 
 
+@njit(**_PARALLEL)
+def _upfirdn_axis_pass(x, out, taps, u, s, p):
+    """One axis of a separable call: ``x`` seen as ``(A, L, B)`` (the axis in the
+    middle, every axis before it in ``A``, every axis after it in ``B``), ``out`` as
+    ``(A, M, B)``.  The same polyphase walk as :func:`_upfirdn_kernel` on one axis,
+    vectorised over the contiguous ``B``; sums in float64, rounded once into ``out``."""
+    A, L, B = x.shape
+    M = out.shape[1]
+    T = taps.shape[0]
+    for a in prange(A):
+        acc = np.empty(B, np.float64)
+        for o in range(M):
+            t, i = _first(o, s, p, u)
+            acc[:] = 0.0
+            while t < T and i < L:
+                w = taps[t]
+                for b in range(B):
+                    acc[b] += w * x[a, i, b]
+                t += u
+                i += 1
+            for b in range(B):
+                out[a, o, b] = acc[b]
+
+
+def _separable(x, out, axis_taps, up, down, before):
+    """A separable call as one pass per spatial axis, last axis first, through float64
+    intermediates: ``sum(T_b / up_b)`` multiply-adds per output instead of their
+    product."""
+    k = len(axis_taps)
+    n, c = x.shape[:2]
+    src = x
+    for b in range(k - 1, -1, -1):
+        shape = src.shape[:2 + b] + (out.shape[2 + b],) + src.shape[3 + b:]
+        dst = out if b == 0 else np.empty(shape, np.float64)
+        lead = n * c * int(np.prod(src.shape[2:2 + b], dtype=np.int64))
+        trail = int(np.prod(src.shape[3 + b:], dtype=np.int64))
+        _upfirdn_axis_pass(src.reshape(lead, src.shape[2 + b], trail),
+                           dst.reshape(lead, shape[2 + b], trail), axis_taps[b],
+                           up[b], down[b], before[b])
+        src = dst
+
+
 def _weights3(weights):
     """The k-D weights as a contiguous float64 (TD, TH, TW) array."""
     w = np.ascontiguousarray(weights, dtype=np.float64)
@@ -69,6 +115,13 @@ def _weights3(weights):
 
 
 # --------------------------------------------------------------------------- entry points
-def upfirdn(x, out, weights, up, down, before):
+def upfirdn(x, out, weights, up, down, before, axis_taps=None):
+    # Separable filters of 2-3 axes run as per-axis passes.  Only for float32/float16
+    # input: a float64 intermediate cannot overflow there, whereas for float64 input a
+    # pass could overflow where the whole kernel does not (taps 10 then 0.1 on 1e308).
+    if (axis_taps is not None and len(axis_taps) > 1 and x.dtype.itemsize < 8
+            and x.flags.c_contiguous and out.flags.c_contiguous):
+        _separable(x, out, axis_taps, up, down, before)
+        return
     _upfirdn_kernel(as5d(x), as5d(out), _weights3(weights), *pad3(up, 1), *pad3(down, 1),
                     *pad3(before, 0))

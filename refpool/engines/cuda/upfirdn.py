@@ -54,7 +54,8 @@ def _upfirdn_kernel(x, out, g, ud, uh, uw, sd, sh, sw, pd, ph, pw):
 
 
 # --------------------------------------------------------------------------- entry points
-def upfirdn(x, out, weights, up, down, before):
+def upfirdn(x, out, weights, up, down, before, axis_taps=None):
+    # one thread per output over the whole kernel (axis_taps: the CPU engine's passes)
     w = np.ascontiguousarray(weights, dtype=np.float64)
     w = cuda.to_device(w.reshape((1,) * (3 - w.ndim) + w.shape))
     x5, o5 = as5d(x), as5d(out)

@@ -12,8 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 
-def upfirdn(x, out, weights, up, down, before):
-    # weights: the k-D correlation kernel (gain and flip already applied), float64
+def upfirdn(x, out, weights, up, down, before, axis_taps=None):
+    # weights: the k-D correlation kernel (gain and flip already applied), float64;
+    # the oracle always uses it whole (axis_taps, the separable factors, is for the
+    # CPU engine's per-axis passes)
     k = len(up)
     n, c, *size = x.shape
     lengths = [m * u for m, u in zip(size, up)]
