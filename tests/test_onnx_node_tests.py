@@ -21,6 +21,7 @@ ROUNDED = {
     "test_averagepool_2d_ceil_last_window_starts_on_pad": 1e-4,
     "test_roialign_aligned_false": 1e-4,
     "test_roialign_aligned_true": 1e-4,
+    "test_gridsample_bicubic": 1e-4,      # 1.7556 for 1.75555 (onnxruntime agrees with refpool)
 }
 
 #: expected outputs computed by ONNX's reference evaluator where onnxruntime (and

@@ -9,7 +9,8 @@ with it, the function's docstring states refpool's reading.
 
 The modules follow refpool's families: ``pooling`` (MaxPool, AveragePool, LpPool,
 the Global pools), ``shuffle`` (DepthToSpace, SpaceToDepth), ``unpooling``
-(MaxUnpool), ``region_pooling`` (RoiAlign, MaxRoiPool).
+(MaxUnpool), ``region_pooling`` (RoiAlign, MaxRoiPool), ``sampling`` (GridSample,
+AffineGrid).
 """
 
 from .shuffle import DepthToSpace, SpaceToDepth
@@ -17,3 +18,4 @@ from .unpooling import MaxUnpool
 from .region_pooling import MaxRoiPool, RoiAlign
 from .pooling import (AveragePool, GlobalAveragePool, GlobalLpPool, GlobalMaxPool, LpPool,
                       MaxPool)
+from .sampling import AffineGrid, GridSample
