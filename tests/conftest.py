@@ -62,6 +62,10 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _is_slow(item.nodeid):
             item.add_marker(pytest.mark.slow)
+    # the bounds-checked re-run is the longest test (minutes of cold compiles in one
+    # process): first in line, so that under ``pytest -n`` one worker starts it at once
+    # while the others share the rest, instead of it starting late and running alone
+    items.sort(key=lambda item: item.nodeid != BOUNDSCHECK_TEST)
 
 
 # --------------------------------------------------------------------------- bounds-checked re-run
