@@ -7,7 +7,8 @@ serves every rank.  ``prange`` runs over the output rows ``(n, c, od, oh)``.
 
 Polyphase: output ``o`` of an axis meets the zero-inserted signal at upsampled
 positions ``q + t`` with ``q = o s - p0``; only the taps with ``q + t`` a
-non-negative multiple of ``u`` below ``n u`` meet real samples.  The first is
+non-negative multiple of ``u`` below ``n u`` meet real samples
+(:mod:`refpool.engines._upfirdn`, shared with the CUDA engine).  The first is
 ``t0 = max(-q, (-q) mod u)``, on input ``(q + t0) / u``, and the others follow
 every ``u`` taps on consecutive inputs, so the inserted zeros are never read nor
 stored.  Sums are accumulated in float64 (the weights are float64) and rounded
@@ -24,46 +25,21 @@ import numpy as np
 from numba import njit, prange
 
 from .._layout import as5d, pad3
+from .._upfirdn import first_tap, output_sum
 from ._rows import unravel_row
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)
-_INLINE = dict(cache=True, nogil=True, inline="always")
-
-
-@njit(**_INLINE)
-def _first(o, s, p, u):
-    """(first tap, its input index) of output ``o`` (see the module docstring)."""
-    q = o * s - p
-    t0 = max(-q, (-q) % u)
-    return t0, (q + t0) // u
 
 
 @njit(**_PARALLEL)
 def _upfirdn_kernel(x, out, g, ud, uh, uw, sd, sh, sw, pd, ph, pw):
-    N, C, D, H, W = x.shape
+    N, C = x.shape[0], x.shape[1]
     OD, OH, OW = out.shape[2], out.shape[3], out.shape[4]
-    TD, TH, TW = g.shape
     for r in prange(N * C * OD * OH):
         n, c, od, oh = unravel_row(r, C, OD, OH)
-        td0, id0 = _first(od, sd, pd, ud)
-        th0, ih0 = _first(oh, sh, ph, uh)
         for ow in range(OW):
-            tw0, iw0 = _first(ow, sw, pw, uw)
-            acc = 0.0
-            td, i_d = td0, id0
-            while td < TD and i_d < D:
-                th, ih = th0, ih0
-                while th < TH and ih < H:
-                    tw, iw = tw0, iw0
-                    while tw < TW and iw < W:
-                        acc += g[td, th, tw] * x[n, c, i_d, ih, iw]
-                        tw += uw
-                        iw += 1
-                    th += uh
-                    ih += 1
-                td += ud
-                i_d += 1
-            out[n, c, od, oh, ow] = acc
+            out[n, c, od, oh, ow] = output_sum(x, g, n, c, od, oh, ow, ud, uh, uw,
+                                               sd, sh, sw, pd, ph, pw)
 
 
 @njit(**_PARALLEL)
@@ -78,7 +54,7 @@ def _upfirdn_axis_pass(x, out, taps, u, s, p):
     for a in prange(A):
         acc = np.empty(B, np.float64)
         for o in range(M):
-            t, i = _first(o, s, p, u)
+            t, i = first_tap(o, s, p, u)
             acc[:] = 0.0
             while t < T and i < L:
                 w = taps[t]
