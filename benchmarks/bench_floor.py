@@ -84,7 +84,51 @@ CASES = [
     ("antialiased_max_pool k2 s2", FILTERED,
      lambda x, out=None: refpool.antialiased_max_pool(x, 2, 2, out=out), None),
     ("blur_pool f4 s2", FILTERED, lambda x, out=None: refpool.blur_pool(x, out=out), None),
+    ("upfirdn up2 12 taps", FILTERED,
+     lambda x, out=None: refpool.upfirdn(x, _TAPS12, up=2, padding=((6, 5), (6, 5)), gain=4,
+                                         out=out),
+     lambda t, F: _torch_upfirdn(t, F)),
+    ("grid_sample bilinear rot", FILTERED,
+     lambda x, out=None: refpool.grid_sample(x, _rotation_grid(x), out=out),
+     lambda t, F: F.grid_sample(t, _torch_grid(t), align_corners=False)),
 ]
+
+
+#: a 12-tap Kaiser-windowed low-pass (StyleGAN3's upsampling filter shape)
+_TAPS12 = refpool.kernels.lowpass_filter(12, cutoff=0.25, width=0.25, fs=1.0).astype(np.float32)
+_GRIDS = {}
+
+
+def _rotation_grid(x, degrees=30.0):
+    """The sampling grid of a rotation by ``degrees`` about the centre, for x's shape."""
+    key = (x.shape[0], x.shape[2], x.shape[3])
+    if key not in _GRIDS:
+        a = np.deg2rad(degrees)
+        theta = np.array([[np.cos(a), -np.sin(a), 0.0], [np.sin(a), np.cos(a), 0.0]])
+        theta = np.broadcast_to(theta, (x.shape[0], 2, 3))
+        _GRIDS[key] = refpool.affine_grid(theta, (x.shape[0], 1) + x.shape[2:]).astype(
+            np.float32)
+    return _GRIDS[key]
+
+
+def _torch_grid(t):
+    import torch
+    return torch.from_numpy(_rotation_grid(t.numpy()))
+
+
+def _torch_upfirdn(t, F):
+    """upfirdn up=2 as torch computes it: a transposed convolution inserts the zeros,
+    then the separable 12-tap filter runs as two depthwise convolutions."""
+    import torch
+    c = t.shape[1]
+    f = torch.from_numpy(_TAPS12 * 2)
+    z = torch.zeros(1, 1, 2, 2)
+    z[0, 0, 0, 0] = 1
+    up = F.conv_transpose2d(t.reshape(-1, 1, *t.shape[2:]), z, stride=2)
+    up = up.reshape(t.shape[0], c, *up.shape[2:])
+    up = F.pad(up, (6, 5, 6, 5))
+    up = F.conv2d(up, f.view(1, 1, 1, -1).repeat(c, 1, 1, 1), groups=c)
+    return F.conv2d(up, f.view(1, 1, -1, 1).repeat(c, 1, 1, 1), groups=c)
 
 
 def _floor_case(x, y):
@@ -129,11 +173,13 @@ def _per_call_us(fn, calls):
 
 
 def _run_small(args, torch):
-    x = np.random.default_rng(0).standard_normal((1, 4, 8, 8), dtype=np.float32)
+    x1 = np.random.default_rng(0).standard_normal((1, 1, 8, 8), dtype=np.float32)
     rows = []
     for name, _, ours, theirs in CASES:
         if args.only and not any(o in name for o in args.only):
             continue
+        # the channel shuffles need r**2 channels: (1, 4, 8, 8) for them
+        x = np.repeat(x1, 4, axis=1) if "shuffle" in name else x1
         y = ours(x)
         out = np.empty_like(y)
         row = {"case": name, "refpool_us": _per_call_us(lambda: ours(x), args.calls),
@@ -173,14 +219,40 @@ def main(argv=None):
     parser.add_argument("--json", default=None)
     parser.add_argument("--plot", default=None)
     parser.add_argument("--small", action="store_true",
-                        help="per-call cost on a (1, 4, 8, 8) input instead")
+                        help="per-call cost on a (1, 1, 8, 8) input instead")
     parser.add_argument("--only", nargs="*", default=None, help="cases whose name contains")
+    parser.add_argument("--busy", type=int, default=0,
+                        help="competing processes spinning during the run (one per core "
+                             "shows what a tiny call costs on a busy machine)")
     args = parser.parse_args(argv)
     set_threads(args.threads)
     torch = torch_or_none()
+    spinners = _spin(args.busy)
+    try:
+        return _main(args, torch)
+    finally:
+        for p in spinners:
+            p.terminate()
+
+
+def _burn():
+    while True:
+        pass
+
+
+def _spin(count):
+    import multiprocessing
+    procs = [multiprocessing.Process(target=_burn, daemon=True) for _ in range(count)]
+    for p in procs:
+        p.start()
+    return procs
+
+
+def _main(args, torch):
     if args.small:
         rows = _run_small(args, torch)
-        print(f"per-call cost, float32 (1, 4, 8, 8), {args.threads} threads, best of 5 x "
+        busy = f", {args.busy} competing processes" if args.busy else ""
+        print(f"per-call cost, float32 (1, 1, 8, 8), {args.threads} threads{busy}, best of 5 x "
               f"{args.calls} calls")
         print_table(rows, ["case", "refpool_us", "refpool_out_us", "torch_us", "ratio"])
     else:
@@ -190,7 +262,7 @@ def main(argv=None):
                            "GB/s", "fresh_ms", "torch_ms", "vs_torch"])
         if args.plot:
             _plot(rows, args.plot)
-    write_json(args.json, rows, meta(args.threads))
+    write_json(args.json, rows, dict(meta(args.threads), busy=args.busy))
     return 0
 
 

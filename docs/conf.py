@@ -21,6 +21,8 @@ extensions = [
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
     "symmetry_table",
+    "rotation_error",
+    "resize_table",
 ]
 
 # Math renders without a network: sphinx-mathjax-offline (in the "docs" and "test"

@@ -1018,7 +1018,12 @@ def isfinite_positive(value, name):
 #: aliases included) mapped to the canonical name the engines receive.
 PAD_TYPES = {"reflect": "reflect", "refl": "reflect",
              "replicate": "replicate", "repl": "replicate",
-             "zero": "zero"}
+             "zero": "zero", "circular": "circular"}
+
+#: ``pad_type`` of :func:`refpool.antialiased_avg_pool`, :func:`refpool.antialiased_max_pool`
+#: and :func:`refpool.upfirdn`: their own padding (zeros, or ``-inf`` for the max) or the
+#: input read as periodic
+ZERO_OR_CIRCULAR = ("zero", "circular")
 
 #: truncation multipliers (radius / sigma) of the Gaussian filters of the two
 #: antialiased poolings, as in e2cnn/escnn
@@ -1110,10 +1115,14 @@ def check_filter_dtype(dtype):
     return dt
 
 
-def check_pad_type(pad_type):
-    """Canonical padding mode of :func:`refpool.blur_pool`."""
+def check_pad_type(pad_type, choices=None):
+    """Canonical padding mode of :func:`refpool.blur_pool` (or one of ``choices``)."""
     if not isinstance(pad_type, str):
         raise TypeError(f"pad_type must be a str, got {pad_type!r}")
+    if choices is not None:
+        if pad_type not in choices:
+            raise ValueError(f"pad_type must be one of {tuple(choices)}, got {pad_type!r}")
+        return pad_type
     try:
         return PAD_TYPES[pad_type]
     except KeyError:
@@ -1121,15 +1130,17 @@ def check_pad_type(pad_type):
             from None
 
 
-def antialiased_avg_spec(spatial_shape, sigma, stride, padding=None):
+def antialiased_avg_spec(spatial_shape, sigma, stride, padding=None, pad_type="zero"):
     """Validate :func:`refpool.antialiased_avg_pool`; returns ``(sigma, FilterSpec)``.
 
     Filter size ``fs = 2 round(3 sigma) + 1`` on every axis, zero padding
     ``padding`` (default ``(fs-1)//2``) on both sides, output
-    ``floor((n + 2p - fs)/s) + 1``.
+    ``floor((n + 2p - fs)/s) + 1``; ``pad_type="circular"`` reads the input as periodic
+    instead of zero-padded (same output shape).
     """
     ndim = len(spatial_shape)
     sigma = isfinite_positive(sigma, "sigma")
+    mode = check_pad_type(pad_type, ZERO_OR_CIRCULAR)
     fs = gaussian_size(sigma, AVG_TRUNCATE)
     s = per_axis(stride, ndim, "stride", minimum=1)
     if padding is None:
@@ -1150,12 +1161,16 @@ def antialiased_avg_spec(spatial_shape, sigma, stride, padding=None):
             f" increase padding or reduce sigma")
     # with the default padding the output is never longer than the input
     out = Extent(out, f"sigma={sigma!r}" if padding is None else f"padding={padding!r}")
-    return sigma, FilterSpec(tuple(spatial_shape), (fs,) * ndim, s, p, p, "zero", out)
+    return sigma, FilterSpec(tuple(spatial_shape), (fs,) * ndim, s, p, p, mode, out)
 
 
 def antialiased_max_spec(spatial_shape, kernel_size, stride=None, padding=0, dilation=1,
-                         ceil_mode=False, sigma=0.6, blur_padding=None):
+                         ceil_mode=False, sigma=0.6, blur_padding=None, pad_type="zero"):
     """Validate :func:`refpool.antialiased_max_pool`; returns ``(sigma, AntialiasedMaxSpec)``.
+
+    ``pad_type="circular"`` (``blur.mode``): the input is read as periodic, by the max
+    windows (instead of ``-inf`` padding) and through them by the blur (instead of the
+    zero padding of the dense map); the shapes are those of ``"zero"``.
 
     Per axis: dense length ``L = n + 2p - d(k-1)``, Gaussian size
     ``fs = 2 round(4 sigma) + 1``, blur padding ``q`` (default ``c = (fs-1)//2``).
@@ -1165,6 +1180,7 @@ def antialiased_max_spec(spatial_shape, kernel_size, stride=None, padding=0, dil
     ``q = c`` both equal :func:`refpool.max_pool`'s output length.
     """
     spatial_shape = check_spatial_shape(spatial_shape, "antialiased_max_pool")
+    mode = check_pad_type(pad_type, ZERO_OR_CIRCULAR)
     window = window_spec(spatial_shape, kernel_size, stride, padding, dilation, ceil_mode,
                          padding_limit="dilated")
     # the reference engine pads the input with -inf to build the dense max map
@@ -1221,7 +1237,7 @@ def antialiased_max_spec(spatial_shape, kernel_size, stride=None, padding=0, dil
         culprit = f"blur_padding={blur_padding!r}"
     else:
         culprit = f"padding={padding!r} and blur_padding={blur_padding!r}"
-    blur = FilterSpec(tuple(dense), (fs,) * ndim, window.stride, q, after, "zero",
+    blur = FilterSpec(tuple(dense), (fs,) * ndim, window.stride, q, after, mode,
                       Extent(out, culprit))
     return sigma, AntialiasedMaxSpec(window, dense, blur)
 
@@ -1395,3 +1411,135 @@ def interpolation_spec(spatial_shape, size=None, scale_factor=None, mode="neares
               for n, m, s in zip(spatial_shape, out, scales))
     return InterpolationSpec(mode, spatial_shape, out, r, align_corners, antialias,
                              nearest_rule(mode, out))
+
+
+# --- resampling
+def _per_axis_choice(value, ndim, name, choices):
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
+    if len(values) != ndim:
+        raise ValueError(f"{name} must be a string or a tuple of {ndim} strings (one per "
+                         f"spatial axis), got a sequence of length {len(values)}")
+    for v in values:
+        if not isinstance(v, str) or v not in choices:
+            raise ValueError(f"{name} must be one of {choices}, got {v!r}")
+    return values
+
+
+def _per_axis_real(value, ndim, name, check):
+    values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim
+    if len(values) != ndim:
+        raise ValueError(f"{name} must be a number or a tuple of {ndim} numbers (one per "
+                         f"spatial axis), got a sequence of length {len(values)}")
+    return tuple(check(v, name) for v in values)
+
+
+def _finite_real(value, name):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return value
+
+
+def check_resample_filter(filter):
+    """Validate ``filter`` of :func:`refpool.resample`: a name of
+    :data:`~refpool._geometry.RESAMPLE_FILTERS`, ``("bc", B, C)`` (Mitchell-Netravali)
+    or ``("kernel", h, S)`` (a vectorised even function ``h`` of support ``S > 0``)."""
+    from ._geometry import RESAMPLE_FILTERS
+    if isinstance(filter, str):
+        if filter not in RESAMPLE_FILTERS:
+            raise ValueError(f"filter must be one of {tuple(RESAMPLE_FILTERS)}, "
+                             f"('bc', B, C) or ('kernel', h, support), got {filter!r}")
+        return filter
+    if isinstance(filter, (tuple, list)) and len(filter) == 3 and filter[0] == "bc":
+        return ("bc", _finite_real(filter[1], "filter B"), _finite_real(filter[2], "filter C"))
+    if (isinstance(filter, (tuple, list)) and len(filter) == 3 and filter[0] == "kernel"
+            and callable(filter[1])):
+        return ("kernel", filter[1], isfinite_positive(filter[2], "filter support"))
+    raise ValueError(f"filter must be one of {tuple(RESAMPLE_FILTERS)}, ('bc', B, C) or "
+                     f"('kernel', h, support), got {filter!r}")
+
+
+def resample_spec(spatial_shape, size=None, scale=None, *, filter="linear",
+                  coordinate_mode="half_pixel", antialias=False, exclude_outside=False,
+                  extrapolation_value=0.0, roi=None, translation=None,
+                  nearest_mode="round_prefer_floor", cubic_coeff_a=-0.75, extrapolate=None):
+    """Normalise and validate the arguments of :func:`refpool.resample`; returns a
+    :class:`~refpool._geometry.ResampleSpec`.
+
+    Raises ValueError naming the argument for: neither ``size`` nor ``scale``; a
+    size below 1; a scale not positive and finite, or one giving an empty output;
+    an unknown filter, coordinate mode, nearest mode or extrapolation rule;
+    ``antialias=True`` with ``filter="nearest"``; a ``roi`` that is not ``2 *
+    ndim`` finite numbers, or missing with ``tf_crop_and_resize``.
+    """
+    from ._geometry import (COORDINATE_MODES, EXTRAPOLATE_RULES, RESAMPLE_NEAREST_MODES,
+                            ResampleAxis, ResampleSpec)
+    spatial_shape = check_spatial_shape(tuple(int(n) for n in spatial_shape))
+    ndim = len(spatial_shape)
+    filter = check_resample_filter(filter)
+    modes = _per_axis_choice(coordinate_mode, ndim, "coordinate_mode", COORDINATE_MODES)
+    antialias = check_bool(antialias, "antialias")
+    exclude_outside = check_bool(exclude_outside, "exclude_outside")
+    if antialias and filter == "nearest":
+        raise ValueError("antialias=True needs a filter with a support (not 'nearest'): "
+                         "a nearest selection cannot be widened")
+    if not isinstance(nearest_mode, str) or nearest_mode not in RESAMPLE_NEAREST_MODES:
+        raise ValueError(f"nearest_mode must be one of {RESAMPLE_NEAREST_MODES}, "
+                         f"got {nearest_mode!r}")
+    if nearest_mode in ("torch", "torch_exact") and filter == "nearest":
+        want = "asymmetric" if nearest_mode == "torch" else "half_pixel"
+        if any(md != want for md in modes):
+            raise ValueError(f"nearest_mode={nearest_mode!r} is PyTorch's whole rule and "
+                             f"needs coordinate_mode={want!r}, got {coordinate_mode!r}")
+    cubic_coeff_a = _finite_real(cubic_coeff_a, "cubic_coeff_a")
+    if isinstance(extrapolation_value, bool) or not isinstance(extrapolation_value,
+                                                               numbers.Real):
+        raise TypeError(f"extrapolation_value must be a real number, "
+                        f"got {extrapolation_value!r}")
+    extrapolation_value = float(extrapolation_value)
+    translation = (0.0,) * ndim if translation is None else _per_axis_real(
+        translation, ndim, "translation", _finite_real)
+    if roi is None:
+        if "tf_crop_and_resize" in modes:
+            raise ValueError("roi is needed with coordinate_mode='tf_crop_and_resize': "
+                             f"(start_1..start_{ndim}, end_1..end_{ndim})")
+        rois = ((0.0, 1.0),) * ndim
+    else:
+        if isinstance(roi, np.ndarray):
+            roi = roi.tolist()
+        if not isinstance(roi, (tuple, list)) or len(roi) != 2 * ndim:
+            raise ValueError(f"roi must hold 2 * {ndim} numbers (start_1..start_{ndim}, "
+                             f"end_1..end_{ndim}), got {roi!r}")
+        roi = tuple(_finite_real(v, "roi") for v in roi)
+        rois = tuple((roi[b], roi[ndim + b]) for b in range(ndim))
+    if extrapolate is None:
+        extrapolate = tuple("samples" if md == "tf_crop_and_resize" else "none"
+                            for md in modes)
+    else:
+        extrapolate = _per_axis_choice(extrapolate, ndim, "extrapolate", EXTRAPOLATE_RULES)
+    if size is None and scale is None:
+        raise ValueError("either size or scale must be given, got neither")
+    scales = None if scale is None else _per_axis_real(scale, ndim, "scale",
+                                                       isfinite_positive)
+    if size is not None:
+        out = per_axis(size, ndim, "size", minimum=1)
+    else:
+        out = tuple(math.floor(float(n) * s) for n, s in zip(spatial_shape, scales))
+        for b, (n, s, o) in enumerate(zip(spatial_shape, scales, out)):
+            if o < 1:
+                raise ValueError(f"scale={scale!r} gives an empty output on spatial axis "
+                                 f"{b}: floor({n} * {s!r}) = {o}")
+    out = Extent(out, f"size={size!r}" if size is not None else f"scale={scale!r}")
+    check_size(out, out.culprit, "the output")
+    if scales is None:
+        scales = tuple(m / n for n, m in zip(spatial_shape, out))
+        rs = tuple(n / m for n, m in zip(spatial_shape, out))
+    else:
+        rs = tuple(1.0 / s for s in scales)
+    axes = tuple(ResampleAxis(n, m, s, md, filter, antialias, exclude_outside, nearest_mode,
+                              cubic_coeff_a, t, rb, ex, r)
+                 for n, m, s, md, t, rb, ex, r in zip(spatial_shape, out, scales, modes,
+                                                      translation, rois, extrapolate, rs))
+    return ResampleSpec(axes, extrapolation_value, out.culprit)

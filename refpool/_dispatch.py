@@ -21,6 +21,7 @@ import numpy as np
 
 from . import _args
 from ._args import check_engine, check_out, check_output, is_cuda_array
+from ._fastpath import current_recorder
 
 
 #: calls whose largest array has fewer elements run the CPU engine on one thread:
@@ -236,6 +237,9 @@ class Launch:
             self.x = _as_device_array(cuda, x).copy_to_host()
         else:
             self.x = engine_host_input(x, engine)
+        self._recorder = current_recorder()
+        if self._recorder is not None:
+            self._recorder.launch(engine, self.x, self._caller is None)
 
     def output(self, shape, dtype, out=None, name="out"):
         """Allocate (or validate and adopt) an output array for the engine.
@@ -268,8 +272,13 @@ class Launch:
                 raise TypeError(
                     f"{name} is a CUDA array but engine={self.engine!r} runs on the host; "
                     "pass a NumPy array or use engine='cuda'")
+            if self._recorder is not None:
+                self._recorder.output(target, out)
             return self._handed(target)
-        return self._handed(np.empty(shape, dtype))
+        fresh = self._handed(np.empty(shape, dtype))
+        if self._recorder is not None:
+            self._recorder.output(fresh, out)
+        return fresh
 
     def _caller_output(self, shape, dtype, out, name):
         """An engine output for a caller whose layout or dtype differs: the caller's
@@ -328,8 +337,11 @@ class Launch:
                 f"refpool internal error: {family}.{name} was given an empty array but "
                 "has a non-empty output; the operator's validation must refuse this call")
         fn = kernel(self.engine, family, name)
-        if self.engine == "cpu" and max((_size(a) for a in args if hasattr(a, "shape")),
-                                        default=0) < SERIAL_BELOW:
+        one_thread = self.engine == "cpu" and max(
+            (_size(a) for a in args if hasattr(a, "shape")), default=0) < SERIAL_BELOW
+        if self._recorder is not None:
+            self._recorder.run(fn, args, one_thread)
+        if one_thread:
             _run_on_one_thread(fn, args)
         elif self.engine == "cuda":
             # The simulator evaluates kernels with NumPy scalars, which warn on
@@ -370,16 +382,37 @@ class Launch:
 def _run_on_one_thread(fn, args):
     """Run a Numba kernel with one thread: its parallel loops run in the calling thread.
     Numba's thread count is per calling thread, so concurrent calls do not interfere."""
-    import numba
-    threads = numba.get_num_threads()
+    get_threads, set_threads = _thread_count_functions()
+    threads = get_threads()
     if threads == 1:
         fn(*args)
         return
-    numba.set_num_threads(1)
+    set_threads(1)
     try:
         fn(*args)
     finally:
-        numba.set_num_threads(threads)
+        set_threads(threads)
+
+
+_THREAD_COUNT_FUNCTIONS = []
+
+
+def _thread_count_functions():
+    """Numba's per-thread thread-count getter and setter.  The public
+    ``numba.get_num_threads``/``set_num_threads`` take a lock on every call (they
+    make sure the pool is launched); a small call switches the count three times,
+    so once the pool runs, the threading layer's own entry points are used when
+    this Numba has them."""
+    if not _THREAD_COUNT_FUNCTIONS:
+        import numba
+        from numba.np.ufunc import parallel
+        parallel._launch_threads()
+        get = getattr(parallel, "_get_num_threads", None)
+        put = getattr(parallel, "_set_num_threads", None)
+        if not (callable(get) and callable(put)):
+            get, put = numba.get_num_threads, numba.set_num_threads
+        _THREAD_COUNT_FUNCTIONS[:] = [get, put]
+    return _THREAD_COUNT_FUNCTIONS
 
 
 def _size(a):

@@ -390,7 +390,7 @@ class FilterSpec(NamedTuple):
 
     Output ``i`` along an axis reads positions ``i*stride - before + u``,
     ``u = 0 .. size - 1``, of the input extended on both sides by ``mode``
-    (``"zero"``, ``"reflect"`` or ``"replicate"``).  ``before`` and ``after``
+    (``"zero"``, ``"reflect"``, ``"replicate"`` or ``"circular"``).  ``before`` and ``after``
     are the padding widths; ``after`` is at least what the last output reads.
     """
 
@@ -426,12 +426,15 @@ class FilterAxis(NamedTuple):
     def source(self, q):
         """The input position read at extended position ``q`` (None: zero padding).
 
-        Reflection does not repeat the edge (the padding is narrower than the input).
+        Reflection does not repeat the edge (the padding is narrower than the input);
+        ``"circular"`` reads the input as periodic, ``q mod n`` (any padding width).
         """
         if 0 <= q < self.n:
             return q
         if self.mode == "zero":
             return None
+        if self.mode == "circular":
+            return q % self.n
         if self.mode == "replicate":
             return min(max(q, 0), self.n - 1)
         return -q if q < 0 else 2 * (self.n - 1) - q
@@ -683,6 +686,309 @@ def taps_input_range(taps, start, stop):
     live = np.arange(index.shape[1])[None, :] < taps.count[start:stop, None]
     used = index[live]
     return int(used.min()), int(used.max()) + 1
+
+
+# --------------------------------------------------------------------------- resampling
+#: coordinate modes of :func:`refpool.resample` (ONNX Resize's
+#: ``coordinate_transformation_mode``; :func:`source_coordinates` gives the maps)
+COORDINATE_MODES = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel",
+                    "align_corners", "asymmetric", "tf_half_pixel_for_nn",
+                    "tf_crop_and_resize")
+
+#: rounding rules of ``filter="nearest"`` (:func:`nearest_source_index`): ONNX's four,
+#: and PyTorch's ``nearest`` / ``nearest-exact`` (their own coordinate maps, in the
+#: input's precision: :func:`_nearest_index`)
+RESAMPLE_NEAREST_MODES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil",
+                          "torch", "torch_exact")
+
+#: which outputs :func:`refpool.resample` sets to ``extrapolation_value``:
+#: ``"samples"``, source coordinate outside :math:`[0, n-1]` (ONNX
+#: ``tf_crop_and_resize``); ``"cells"``, outside :math:`[-\tfrac12, n-\tfrac12]`
+#: (TensorFlow's and JAX's ``scale_and_translate``); ``"none"``
+EXTRAPOLATE_RULES = ("samples", "cells", "none")
+
+
+def _box(d):
+    """The box kernel: 1 inside :math:`|d| < 1/2`, 1/2 on the edges (TensorFlow's)."""
+    d = np.abs(d)
+    return np.where(d < 0.5, 1.0, np.where(d == 0.5, 0.5, 0.0))
+
+
+def _bc_filter(d, b, c):
+    """Mitchell-Netravali cubic with parameters B, C (support 2)."""
+    d = np.abs(d)
+    near = ((12 - 9 * b - 6 * c) * d ** 3 + (-18 + 12 * b + 6 * c) * d ** 2 + (6 - 2 * b)) / 6
+    far = ((-b - 6 * c) * d ** 3 + (6 * b + 30 * c) * d ** 2 + (-12 * b - 48 * c) * d
+           + (8 * b + 24 * c)) / 6
+    return np.where(d < 1, near, np.where(d < 2, far, 0.0))
+
+
+def _lanczos(d, a):
+    """Lanczos window of ``a`` lobes: :math:`\\mathrm{sinc}(d)\\,\\mathrm{sinc}(d/a)`, |d| < a."""
+    d = np.abs(d)
+    return np.where(d < a, np.sinc(d) * np.sinc(d / a), 0.0)
+
+
+#: TensorFlow's Gaussian kernel: :math:`\sigma = 1/2`, cut at radius 3/2
+GAUSSIAN_SIGMA, GAUSSIAN_RADIUS = 0.5, 1.5
+
+
+def _gaussian(d):
+    d = np.abs(d)
+    return np.where(d < GAUSSIAN_RADIUS, np.exp(-d * d / (2 * GAUSSIAN_SIGMA ** 2)), 0.0)
+
+
+def _hamming(d):
+    """PIL's Hamming-windowed sinc of support 1: :math:`\\mathrm{sinc}(d)(0.54 + 0.46
+    \\cos \\pi d)`."""
+    d = np.abs(d)
+    return np.where(d < 1, np.sinc(d) * (0.54 + 0.46 * np.cos(np.pi * d)), 0.0)
+
+
+#: the filters of :func:`refpool.resample` by name, with their support (half-width)
+#: :math:`S` (the filter is 0 for :math:`|d| \ge S`); ``cubic`` reads
+#: ``cubic_coeff_a``.  ``nearest`` and ``area`` are not kernels (see
+#: :func:`resample_taps`).
+RESAMPLE_FILTERS = {
+    "nearest": None, "area": None,
+    "box": 0.5, "linear": 1.0, "cubic": 2.0, "mitchell": 2.0, "catmull_rom": 2.0,
+    "gaussian": GAUSSIAN_RADIUS, "lanczos3": 3.0, "lanczos4": 4.0, "lanczos5": 5.0,
+    "hamming": 1.0,
+}
+
+
+def resample_filter(filter, cubic_coeff_a=CUBIC_A):
+    """``(h, S)``: the kernel of a :func:`refpool.resample` filter as a vectorised
+    function of the offset :math:`d` (in input samples, before widening) and its
+    support :math:`S`.  ``filter`` is a name of :data:`RESAMPLE_FILTERS` (not
+    ``nearest``/``area``), ``("bc", B, C)`` or ``("kernel", h, S)``."""
+    if isinstance(filter, tuple):
+        if filter[0] == "bc":
+            b, c = filter[1], filter[2]
+            return (lambda d: _bc_filter(d, b, c)), 2.0
+        return filter[1], float(filter[2])
+    support = RESAMPLE_FILTERS[filter]
+    kernels = {
+        "box": _box, "linear": _triangle,
+        "cubic": lambda d: _keys_filter(d, cubic_coeff_a),
+        "mitchell": lambda d: _bc_filter(d, 1 / 3, 1 / 3),
+        "catmull_rom": lambda d: _bc_filter(d, 0.0, 0.5),
+        "gaussian": _gaussian, "hamming": _hamming,
+        "lanczos3": lambda d: _lanczos(d, 3), "lanczos4": lambda d: _lanczos(d, 4),
+        "lanczos5": lambda d: _lanczos(d, 5),
+    }
+    return kernels[filter], support
+
+
+def source_coordinates(mode, n, m, scale, translation=0.0, roi=(0.0, 1.0)):
+    r"""Source coordinate :math:`x` of every output :math:`j = 0 \dots m-1` of one axis
+    (ONNX Resize's coordinate transformations, in its order of operations, float64).
+
+    With :math:`u = j - t` (``translation`` :math:`t`, 0 but for JAX's
+    ``scale_and_translate``) and the scale :math:`s`:
+
+    ==========================  ================================================
+    ``half_pixel``              :math:`(u + \tfrac12)/s - \tfrac12`
+    ``half_pixel_symmetric``    the same plus :math:`\tfrac n2 (1 - \tfrac{m}{s n})`
+    ``pytorch_half_pixel``      ``half_pixel``, but :math:`0` when :math:`m = 1`
+    ``align_corners``           :math:`u (n - 1)/(m - 1)`, :math:`0` when :math:`m = 1`
+    ``asymmetric``              :math:`u / s`
+    ``tf_half_pixel_for_nn``    :math:`(u + \tfrac12)/s`
+    ``tf_crop_and_resize``      :math:`a(n-1) + u (b - a)(n-1)/(m-1)`,
+                                :math:`\tfrac12(a + b)(n-1)` when :math:`m = 1`
+    ==========================  ================================================
+
+    (``roi`` :math:`= (a, b)`).  Every map is affine in :math:`j`.
+    """
+    u = np.arange(m, dtype=np.float64) - translation
+    if mode == "half_pixel":
+        return (u + 0.5) / scale - 0.5
+    if mode == "half_pixel_symmetric":
+        offset = n / 2 * (1 - m / (scale * n))
+        return offset + (u + 0.5) / scale - 0.5
+    if mode == "pytorch_half_pixel":
+        return (u + 0.5) / scale - 0.5 if m > 1 else np.zeros(m)
+    if mode == "align_corners":
+        return u * (n - 1) / (m - 1) if m > 1 else np.zeros(m)
+    if mode == "asymmetric":
+        return u / scale
+    if mode == "tf_half_pixel_for_nn":
+        return (u + 0.5) / scale
+    if mode == "tf_crop_and_resize":
+        start, end = roi
+        if m == 1:
+            return np.full(m, 0.5 * (start + end) * (n - 1))
+        return start * (n - 1) + u * (end - start) * (n - 1) / (m - 1)
+    raise ValueError(f"unknown coordinate mode {mode!r}")
+
+
+def nearest_source_index(x, n, nearest_mode):
+    """The input index of ``filter="nearest"`` at source coordinates ``x``: rounded
+    (ties to the lower index for ``round_prefer_floor``, the upper for
+    ``round_prefer_ceil``), or floor, or ceiling, then clamped to :math:`[0, n-1]`."""
+    low = np.floor(x)
+    frac = x - low                                   # exact
+    if nearest_mode == "round_prefer_floor":
+        idx = np.where(frac <= 0.5, low, low + 1)
+    elif nearest_mode == "round_prefer_ceil":
+        idx = np.where(frac < 0.5, low, low + 1)
+    elif nearest_mode == "floor":
+        idx = low
+    else:
+        idx = np.ceil(x)
+    return np.clip(idx, 0, n - 1).astype(np.int64)
+
+
+class ResampleAxis(NamedTuple):
+    """One axis of :func:`refpool.resample`: ``n`` samples to ``m`` at scale ``scale``.
+
+    ``r`` is the coordinate scale of PyTorch's nearest rules (:math:`1/s` for a
+    given scale, :math:`n/m` otherwise); ``roi`` the axis' ``(start, end)``.
+    """
+
+    n: int
+    m: int
+    scale: float
+    coordinate_mode: str = "half_pixel"
+    filter: object = "linear"
+    antialias: bool = False
+    exclude_outside: bool = False
+    nearest_mode: str = "round_prefer_floor"
+    cubic_coeff_a: float = CUBIC_A
+    translation: float = 0.0
+    roi: tuple = (0.0, 1.0)
+    extrapolate: str = "none"
+    r: float = 1.0
+
+    @property
+    def output_length(self):
+        return self.m
+
+    @property
+    def widening(self):
+        """The factor :math:`f` by which the filter is widened: :math:`1/s` with
+        antialias when :math:`s < 1`, else 1."""
+        return 1.0 / self.scale if self.antialias and self.scale < 1 else 1.0
+
+    def coordinates(self):
+        """:func:`source_coordinates` of this axis."""
+        return source_coordinates(self.coordinate_mode, self.n, self.m, self.scale,
+                                  self.translation, self.roi)
+
+    def outside(self):
+        """Boolean ``(m,)``: the outputs set to ``extrapolation_value``."""
+        x = self.coordinates()
+        if self.extrapolate == "samples":
+            return (x < 0) | (x > self.n - 1)
+        if self.extrapolate == "cells":
+            return (x < -0.5) | (x > self.n - 0.5)
+        return np.zeros(self.m, dtype=bool)
+
+    def taps(self, dtype=np.float64):
+        """:func:`resample_taps` of this axis."""
+        return resample_taps(self, dtype)
+
+    def empty(self):
+        """Boolean ``(m,)``: the outputs without any tap (every candidate outside the
+        input with ``exclude_outside``, or weights summing to 0): they are 0, set by
+        the engines after the sums (the placeholder tap is never relied on)."""
+        if self.filter == "nearest":
+            return np.zeros(self.m, dtype=bool)
+        t = self.taps()
+        return (t.count == 1) & (t.weight[:, 0] == 0)
+
+    def input_range(self, start, stop):
+        """:func:`taps_input_range` of this axis' taps."""
+        return taps_input_range(self.taps(), start, stop)
+
+
+def resample_taps(axis, dtype=np.float64):
+    r"""The :class:`AxisTaps` of one :class:`ResampleAxis` (the CPU and CUDA
+    engines' tables; the reference engine evaluates the same rules on its own).
+
+    ``nearest``: one tap, :func:`nearest_source_index` of the source coordinate
+    (``torch``/``torch_exact``: :func:`_nearest_index`).  ``area``: the input
+    samples :math:`p` whose cell :math:`[p - \tfrac12, p + \tfrac12]` meets the
+    output cell :math:`[x - \tfrac1{2s}, x + \tfrac1{2s}]`, weighted by the length
+    of the overlap.  A kernel :math:`h` of support :math:`S`, widened by
+    :math:`f` (:attr:`ResampleAxis.widening`): the samples :math:`|p - x| \le S f`,
+    weighted :math:`h((p - x)/f)`.  With ``exclude_outside`` the taps outside
+    :math:`[0, n)` are dropped, otherwise their index is clamped to the edge; the
+    weights are normalised to sum 1 and the taps of weight 0 dropped.  An output
+    with no tap left gets one tap of weight 0 (:meth:`ResampleAxis.empty`: the
+    engines set it to 0 afterwards, so an infinity under it never makes a NaN).
+    """
+    n, m = axis.n, axis.m
+    if axis.filter == "nearest":
+        if axis.nearest_mode in ("torch", "torch_exact"):
+            idx = _nearest_index(n, m, axis.r, axis.nearest_mode == "torch_exact", dtype)
+        else:
+            idx = nearest_source_index(axis.coordinates(), n, axis.nearest_mode)
+        return _fixed_taps(idx[:, None], np.ones((m, 1)))
+    x = axis.coordinates()
+    # candidates one wider than needed on each side; which of them are taps is
+    # decided by the weight itself (a positive overlap, |p - x| <= S f), so rounding
+    # in the bounds cannot lose a tap
+    if axis.filter == "area":
+        half = 0.5 / axis.scale
+        reach = half + 0.5
+    else:
+        h, support = resample_filter(axis.filter, axis.cubic_coeff_a)
+        f = axis.widening
+        reach = support * f
+    lo = np.floor(x - reach).astype(np.int64)
+    hi = np.ceil(x + reach).astype(np.int64)                    # inclusive
+    if axis.exclude_outside:
+        lo, hi = np.maximum(lo, 0), np.minimum(hi, n - 1)
+    width = max(int((hi - lo + 1).max()), 1)
+    p = lo[:, None] + np.arange(width)[None, :]
+    live = p <= hi[:, None]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if axis.filter == "area":
+            overlap = (np.minimum(x[:, None] + half, p + 0.5)
+                       - np.maximum(x[:, None] - half, p - 0.5))
+            w = np.where(live, np.maximum(overlap, 0.0), 0.0)
+        else:
+            live &= np.abs(p - x[:, None]) <= reach
+            w = np.where(live, h((p - x[:, None]) / f), 0.0)
+        total = w.sum(axis=1, keepdims=True)
+        w = np.where(total != 0, w / np.where(total != 0, total, 1.0), 0.0)
+    # the taps of nonzero weight, first in each row (a skipped tap is never multiplied)
+    keep = w != 0
+    order = np.argsort(~keep, axis=1, kind="stable")
+    w = np.take_along_axis(w, order, axis=1)
+    p = np.take_along_axis(p, order, axis=1)
+    count = keep.sum(axis=1)
+    width = max(int(count.max()), 1)
+    w, p = w[:, :width], p[:, :width]
+    index = np.where(np.arange(width)[None, :] < count[:, None], np.clip(p, 0, n - 1), 0)
+    return AxisTaps(np.ascontiguousarray(index, dtype=np.int64), np.ascontiguousarray(w),
+                    np.maximum(count, 1).astype(np.int64))
+
+
+class ResampleSpec(NamedTuple):
+    """Validated geometry of one :func:`refpool.resample` call: one
+    :class:`ResampleAxis` per spatial axis, and the value of extrapolated outputs."""
+
+    axes: tuple
+    extrapolation_value: float = 0.0
+    culprit: str = ""           # the argument that sets the output size, for messages
+
+    @property
+    def input_size(self):
+        return tuple(a.n for a in self.axes)
+
+    @property
+    def output_size(self):
+        from ._args import Extent
+        return Extent((a.m for a in self.axes), self.culprit or None)
+
+    @property
+    def nearest(self):
+        return self.axes[0].filter == "nearest"
+
+    def axis(self, b):
+        return self.axes[b]
 
 
 # --------------------------------------------------------------------------- fields

@@ -26,6 +26,7 @@ from __future__ import annotations
 from . import _args
 from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
+from ._fastpath import replayable
 from ._fieldcheck import check_pointwise_field_type
 from ._typing import Array, ArrayIn, Engine, Optional, Out, Size
 from .fields import FieldType
@@ -34,11 +35,12 @@ from .kernels import _binomial64, _gaussian64
 __all__ = ["antialiased_avg_pool", "antialiased_max_pool", "blur_pool"]
 
 
+@replayable
 @fill_doc
 def antialiased_avg_pool(x: ArrayIn, sigma: float, stride: Size,
-                         padding: Optional[Size] = None, *, ndim: Optional[int] = None,
-                         channels_last: bool = False, engine: Engine = "auto",
-                         out: Out = None) -> Array:
+                         padding: Optional[Size] = None, *, pad_type: str = "zero",
+                         ndim: Optional[int] = None, channels_last: bool = False,
+                         engine: Engine = "auto", out: Out = None) -> Array:
     r"""Gaussian blur and subsample (e2cnn/escnn ``PointwiseAvgPoolAntialiased``).
 
     %(grid_equivariance)s
@@ -53,8 +55,9 @@ def antialiased_avg_pool(x: ArrayIn, sigma: float, stride: Size,
             \Big(\prod_a g[u_a]\Big)\, x[n, c, \mathbf{i}\,s - p + \mathbf{u}],
         \qquad f_s = 2\,\mathrm{round}(3\sigma) + 1
 
-    with :math:`x = 0` outside the input.  The Gaussian ``g`` is
-    :func:`refpool.gaussian_taps` ``(sigma, truncate=3)``.
+    with :math:`x = 0` outside the input (``pad_type="zero"``) or the input read as
+    periodic, :math:`x[j] = x[j \bmod n]` (``pad_type="circular"``).  The Gaussian
+    ``g`` is :func:`refpool.gaussian_taps` ``(sigma, truncate=3)``.
 
     Parameters
     ----------
@@ -68,6 +71,11 @@ def antialiased_avg_pool(x: ArrayIn, sigma: float, stride: Size,
         Zero padding :math:`p \ge 0` on both sides; default :math:`(f_s - 1)/2`,
         which keeps the size at stride 1 and centres output :math:`i` on input
         :math:`i s`.
+    pad_type : {"zero", "circular"}
+        What the filter reads beyond the border: zeros, or the input continued
+        periodically (``np.pad(x, p, mode="wrap")`` followed by the unpadded
+        operator; any width, even wider than the input).  The output shape is
+        the same for both.
     %(layout_params)s
     %(engine_param)s
     %(out_param)s
@@ -135,7 +143,7 @@ def antialiased_avg_pool(x: ArrayIn, sigma: float, stride: Size,
     caller = Caller(x, ndim, channels_last, engine, op="antialiased_avg_pool", integers=False)
     x = caller.x
     _args.check_input(x)
-    sigma, spec = _args.antialiased_avg_spec(x.shape[2:], sigma, stride, padding)
+    sigma, spec = _args.antialiased_avg_spec(x.shape[2:], sigma, stride, padding, pad_type)
     taps = _gaussian64(sigma, _args.AVG_TRUNCATE)
     launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
@@ -145,10 +153,12 @@ def antialiased_avg_pool(x: ArrayIn, sigma: float, stride: Size,
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def antialiased_max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
                          padding: Size = 0, dilation: Size = 1, ceil_mode: bool = False,
                          sigma: float = 0.6, blur_padding: Optional[Size] = None, *,
+                         pad_type: str = "zero",
                          field_type: Optional[FieldType] = None, ndim: Optional[int] = None,
                          channels_last: bool = False, engine: Engine = "auto",
                          out: Out = None) -> Array:
@@ -195,6 +205,14 @@ def antialiased_max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] =
         Zero padding :math:`q \ge 0` of the dense map for the blur.  Default
         :math:`(f_s-1)/2`.  ``blur_padding = padding + (fs - 1)//2`` reproduces
         escnn/e2cnn exactly (see below).
+    pad_type : {"zero", "circular"}
+        ``"zero"``: the max windows read :math:`-\infty` beyond the input and the
+        blur reads zeros beyond the dense map (the definition above).
+        ``"circular"``: the input is read as periodic, :math:`x[j \bmod n]`, by
+        the max windows, and the dense map is then defined at every integer
+        position, :math:`M[j] = \max_t x[(j - p + t d) \bmod n]`, which the blur
+        reads instead of zeros: ``np.pad(x, wrap)`` followed by the unpadded
+        operator.  Same output shape.
     %(field_type_pointwise_param)s
     %(layout_params)s
     %(engine_param)s
@@ -273,7 +291,8 @@ def antialiased_max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] =
     x = caller.x
     _args.check_input(x)
     sigma, spec = _args.antialiased_max_spec(x.shape[2:], kernel_size, stride, padding,
-                                             dilation, ceil_mode, sigma, blur_padding)
+                                             dilation, ceil_mode, sigma, blur_padding,
+                                             pad_type)
     check_pointwise_field_type(field_type, x.shape[1], "antialiased_max_pool")
     taps = _gaussian64(sigma, _args.MAX_TRUNCATE)
     launch = Launch(x, engine, caller)
@@ -284,6 +303,7 @@ def antialiased_max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] =
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def blur_pool(x: ArrayIn, filt_size: int = 4, stride: Size = 2, pad_type: str = "reflect",
               pad_off: int = 0, *, ndim: Optional[int] = None, channels_last: bool = False,
@@ -309,7 +329,9 @@ def blur_pool(x: ArrayIn, filt_size: int = 4, stride: Size = 2, pad_type: str = 
       :math:`\tilde{x}[-j] = x[j]`, :math:`\tilde{x}[n-1+j] = x[n-1-j]`; needs
       :math:`a, b < n`;
     - ``"replicate"`` (alias ``"repl"``): repeat the edge value;
-    - ``"zero"``: zeros.
+    - ``"zero"``: zeros;
+    - ``"circular"``: the input read as periodic, :math:`\tilde{x}[j] = x[j \bmod n]`
+      (any padding width), ``np.pad(x, (b, a), mode="wrap")``.
 
     ``filt_size = 1`` is plain subsampling of the padded input,
     ``x[..., ::stride]`` for ``pad_off = 0``.
@@ -322,7 +344,7 @@ def blur_pool(x: ArrayIn, filt_size: int = 4, stride: Size = 2, pad_type: str = 
         Binomial filter size :math:`f_s \ge 1` (upstream: 1 to 7 only).
     stride : int or tuple of int
         Subsampling step :math:`s \ge 1`.
-    pad_type : {"reflect", "refl", "replicate", "repl", "zero"}
+    pad_type : {"reflect", "refl", "replicate", "repl", "zero", "circular"}
     pad_off : int or tuple of int
         Extra padding :math:`r \ge 0` on both sides.
     %(layout_params)s

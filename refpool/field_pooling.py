@@ -34,6 +34,7 @@ from . import _args
 from . import _geometry
 from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
+from ._fastpath import replayable
 from ._fieldcheck import (check_group_pool_field_type, check_induced_field_type,
                           check_orthogonal_field_type)
 from .fields import FieldType
@@ -80,6 +81,7 @@ def invariant_field_type(field_type: FieldType) -> FieldType:
     return FieldType(group, [group.trivial_representation] * len(field_type.representations))
 
 
+@replayable
 @fill_doc
 def group_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
                channels_last: bool = False, engine: Engine = "auto",
@@ -163,6 +165,7 @@ def group_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def norm_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
               channels_last: bool = False, engine: Engine = "auto",
@@ -245,6 +248,7 @@ def norm_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def induced_norm_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] = None,
                       channels_last: bool = False, engine: Engine = "auto",
@@ -335,6 +339,7 @@ def induced_norm_pool(x: ArrayIn, field_type: FieldType, *, ndim: Optional[int] 
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def norm_max_pool(x: ArrayIn, field_type: FieldType, kernel_size: Size,
                   stride: Optional[Size] = None, padding: Size = 0, dilation: Size = 1,
@@ -502,6 +507,7 @@ def subgroup_field_type(field_type: FieldType, subgroup: Any) -> FieldType:
     return FieldType(H, [H.regular_representation] * len(field_type.representations))
 
 
+@replayable
 @fill_doc
 def subgroup_pool(x: ArrayIn, field_type: FieldType, subgroup: Any,
                   mode: Literal["max", "avg"] = "max", *, ndim: Optional[int] = None,
@@ -654,6 +660,7 @@ def subgroup_pool(x: ArrayIn, field_type: FieldType, subgroup: Any,
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def max_pool_channels(x: ArrayIn, kernel_size: int, *, ndim: Optional[int] = None,
                       channels_last: bool = False, engine: Engine = "auto",

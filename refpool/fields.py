@@ -169,7 +169,8 @@ class FieldType:
             y = y[..., ::-1]
         return np.ascontiguousarray(y.astype(x.dtype, copy=False))
 
-    def transform(self, x: np.ndarray, g: Any, order: int = 2) -> np.ndarray:
+    def transform(self, x: np.ndarray, g: Any, order: int = 2, *,
+                  engine: str = "auto") -> np.ndarray:
         r"""The transformed field :math:`f'(u) = \rho(g) f(g^{-1} u)`.
 
         The group acts on the last ``group.ndim`` spatial axes (a planar group on a 3D array
@@ -177,33 +178,101 @@ class FieldType:
         (see :attr:`GroupElement.axis_permutation`) the spatial part is an exact transpose and
         reversal of axes (a quarter turn of a non-square array changes its shape); otherwise it
         is spline interpolation of order ``order`` about the array centre ``(n - 1)/2`` with
-        zero fill outside (``scipy.ndimage.affine_transform``, the exact float64 rotation).
+        zero fill outside: :func:`refpool.affine_transform` with the exact float64 rotation,
+        ``mode="constant"`` and the prefilter (the same numbers as
+        ``scipy.ndimage.affine_transform``, which computed it before).
 
         Parameters
         ----------
-        x : ndarray, shape (N, C, \*spatial)
+        x : ndarray or CUDA array, shape (N, C, \*spatial)
+            A CUDA array (``__cuda_array_interface__``) is transformed on the GPU (the
+            fibre action by a CUDA kernel, the spatial part by the CUDA engine of
+            :func:`refpool.map_coordinates`; a grid symmetry as an exact gather) and the
+            result is a numba device array.
         g : GroupElement or escnn parameter
         order : int
             Spline order 0..5 for elements that are not grid symmetries.
+        engine : {"auto", "cpu", "cuda", "reference"}
+            The engine of the interpolation of a host array (``"auto"``: the CPU engine);
+            CUDA arrays always run on the CUDA engine.
 
         Returns
         -------
-        ndarray
+        ndarray or numba device array
             Same dtype as ``x`` (computed in float64, rounded once).
         """
+        from ._args import check_engine, is_cuda_array
+        check_engine(engine)
         group = self.group
         acts_trivially = group.is_finite and group.order == 1
-        if not acts_trivially and group.ndim == 2 and np.ndim(x) == 3:
-            return self._transform_line(x, g)
-        x = self._check_input(x, 0 if acts_trivially else group.ndim)
         if isinstance(order, (bool, np.bool_)) or not isinstance(order, numbers.Integral) \
                 or not 0 <= order <= 5:
             raise ValueError(f"order must be an integer spline order 0..5, got {order!r}")
+        if is_cuda_array(x):
+            return self._transform_device(x, group.element(g), int(order), acts_trivially)
+        if not acts_trivially and group.ndim == 2 and np.ndim(x) == 3:
+            return self._transform_line(x, g)
+        x = self._check_input(x, 0 if acts_trivially else group.ndim)
         g = group.element(g)
         y = self._fibers64(x, g)
         if not acts_trivially:
-            y = _move_grid(y, g, int(order))
+            y = _move_grid(y, g, int(order), engine)
         return np.ascontiguousarray(y.astype(x.dtype, copy=False))
+
+    def _transform_device(self, x, g, order, acts_trivially):
+        """:meth:`transform` of a CUDA array, on the GPU."""
+        from numba import cuda
+        from ._dispatch import _as_device_array, _cast
+        from .engines.cuda._fibers import apply_fibers
+        x = _as_device_array(cuda, x)
+        if not x.is_c_contiguous():
+            raise ValueError("x: a CUDA array must be C-contiguous")
+        shape = tuple(int(n) for n in x.shape)
+        d = 0 if acts_trivially else (1 if self.group.ndim == 2 and len(shape) == 3
+                                      else self.group.ndim)
+        if len(shape) < 2 + d:
+            raise ValueError(f"x must have shape (N, C, *spatial) with at least {d} "
+                             f"spatial axes, got shape {shape}")
+        if np.dtype(x.dtype) not in (np.float32, np.float64):
+            raise ValueError(f"x must be a float32 or float64 array, got dtype {x.dtype}")
+        if shape[1] != self.size:
+            raise ValueError(f"x has {shape[1]} channels (axis 1) but the field type has size "
+                             f"{self.size}")
+        N, C = shape[:2]
+        pixels = int(np.prod(shape[2:], dtype=np.int64))
+        y = cuda.device_array(shape, np.float64)
+        if y.size:
+            apply_fibers(x.reshape(N, C, pixels), y.reshape(N, C, pixels),
+                         *self._fiber_tables(g))
+        if d:
+            if d == 1:
+                reverse = _line_reversal(g)
+                if reverse is None:
+                    raise ValueError(f"{g} does not map a 1-D signal (the X axis) onto "
+                                     "itself; only the identity and the reflection x -> -x do")
+                y = _move_device(y, ((0,), (reverse,)), None, order)
+            else:
+                y = _move_device(y, g.axis_permutation, g.array_matrix, order)
+        return y if np.dtype(x.dtype) == np.float64 else _cast(y, x.dtype)
+
+    def _fiber_tables(self, g):
+        """Per output channel: the source channel of a permutation representation (-1
+        otherwise), and the first channel, count and matrix row of a linear one."""
+        C = self.size
+        width = max((rep.size for rep in self.representations), default=1)
+        source = np.full(C, -1, np.int64)
+        start = np.zeros(C, np.int64)
+        count = np.zeros(C, np.int64)
+        matrix = np.zeros((C, width), np.float64)
+        for rep, channels in zip(self.representations, self.fields):
+            s, k = channels.start, rep.size
+            if rep.is_permutation:
+                source[s:s + k] = s + np.argsort(rep.permutation(g))
+            else:
+                start[s:s + k] = s
+                count[s:s + k] = k
+                matrix[s:s + k, :k] = rep._matrix(g)
+        return source, start, count, matrix
 
 
 def _line_reversal(g):
@@ -218,8 +287,8 @@ def _line_reversal(g):
     return bool(reverse[1])
 
 
-def _move_grid(y: np.ndarray, g, order: int) -> np.ndarray:
-    """``y(A^{-1} u)`` over the last ``g.group.ndim`` axes of ``y``."""
+def _move_grid(y: np.ndarray, g, order: int, engine: str = "auto") -> np.ndarray:
+    """``y(A^{-1} u)`` over the last ``g.group.ndim`` axes of ``y`` (host float64)."""
     d = g.group.ndim
     lead = y.ndim - d
     exact = g.axis_permutation
@@ -229,17 +298,45 @@ def _move_grid(y: np.ndarray, g, order: int) -> np.ndarray:
         moved = y.transpose(axes)
         index = (Ellipsis,) + tuple(slice(None, None, -1) if r else slice(None) for r in reverse)
         return moved[index]
-    from scipy import ndimage  # only needed off the grid; keeps `import refpool` light
+    from .spline import affine_transform
 
-    a = g.array_matrix
-    inverse = a.T  # A is orthogonal
-    shape = np.array(y.shape[lead:], dtype=np.float64)
-    centre = (shape - 1.0) / 2.0
-    # affine_transform reads input[inverse @ o + offset]: rotate about the centre.
-    offset = centre - inverse @ centre
-    planes = y.reshape((-1,) + y.shape[lead:])
-    out = np.empty_like(planes)
-    for i in range(planes.shape[0]):
-        ndimage.affine_transform(planes[i], inverse, offset=offset, order=order,
-                                 mode="constant", cval=0.0, prefilter=True, output=out[i])
+    inverse, offset = _rotation_about_centre(g.array_matrix, y.shape[lead:])
+    planes = np.ascontiguousarray(y).reshape((-1, 1) + y.shape[lead:])
+    out = affine_transform(planes, inverse, offset=offset, order=order, mode="constant",
+                           cval=0.0, prefilter=True, engine=engine)
     return out.reshape(y.shape)
+
+
+def _rotation_about_centre(a, spatial):
+    """``(matrix, offset)`` of the pull map ``u -> A^{-1} (u - c) + c`` about the
+    array centre ``c = (n - 1) / 2`` (``A`` orthogonal: ``A^{-1} = A^T``)."""
+    inverse = np.asarray(a, dtype=np.float64).T     # a view: the product below is the
+    centre = (np.array(spatial, dtype=np.float64) - 1.0) / 2.0   # one computed before
+    return inverse, centre - inverse @ centre
+
+
+def _move_device(y, exact, a, order):
+    """:func:`_move_grid` of a C-contiguous float64 device array: an exact gather
+    (:func:`refpool.map_coordinates` at integer points, order 0) for a grid
+    symmetry ``exact = (perm, reverse)``, else :func:`refpool.affine_transform`."""
+    from .spline import affine_transform, map_coordinates
+    d = len(exact[0]) if exact is not None else a.shape[0]
+    shape = tuple(int(n) for n in y.shape)
+    lead, spatial = shape[:-d], shape[-d:]
+    planes = y.reshape((int(np.prod(lead, dtype=np.int64)), 1) + spatial)
+    if exact is not None:
+        perm, reverse = exact
+        out_spatial = tuple(spatial[p] for p in perm)
+        grids = np.meshgrid(*(np.arange(n, dtype=np.float64) for n in out_spatial),
+                            indexing="ij")
+        coords = np.empty((d,) + out_spatial)
+        for b in range(d):
+            n = spatial[perm[b]]
+            coords[perm[b]] = (n - 1.0) - grids[b] if reverse[b] else grids[b]
+        out = map_coordinates(planes, coords, order=0, mode="nearest", engine="cuda")
+    else:
+        out_spatial = spatial
+        inverse, offset = _rotation_about_centre(a, spatial)
+        out = affine_transform(planes, inverse, offset=offset, order=order, mode="constant",
+                               cval=0.0, prefilter=True, engine="cuda")
+    return out.reshape(lead + out_spatial)

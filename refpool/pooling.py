@@ -18,6 +18,7 @@ import numpy as np
 from . import _args
 from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
+from ._fastpath import replayable
 from ._fieldcheck import check_pointwise_field_type
 from ._typing import (Array, ArrayIn, ArrayOrPair, Engine, Optional, Out, Padding, RealSize,
                       Size)
@@ -27,6 +28,7 @@ __all__ = ["max_pool", "avg_pool", "lp_pool", "adaptive_max_pool", "adaptive_avg
            "fractional_max_pool", "global_max_pool", "global_avg_pool", "global_lp_pool"]
 
 
+@replayable
 @fill_doc
 def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
              padding: Padding = 0, dilation: Size = 1, ceil_mode: bool = False,
@@ -163,6 +165,7 @@ def max_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
              padding: Padding = 0, ceil_mode: bool = False, count_include_pad: bool = True,
@@ -271,6 +274,7 @@ def avg_pool(x: ArrayIn, kernel_size: Size, stride: Optional[Size] = None,
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def lp_pool(x: ArrayIn, norm_type: float, kernel_size: Size, stride: Optional[Size] = None,
             ceil_mode: bool = False, padding: Padding = 0, dilation: Size = 1, *,
@@ -375,6 +379,7 @@ def lp_pool(x: ArrayIn, norm_type: float, kernel_size: Size, stride: Optional[Si
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def adaptive_max_pool(x: ArrayIn, output_size: Size, return_indices: bool = False, *,
                       field_type: Optional[FieldType] = None, ndim: Optional[int] = None,
@@ -466,6 +471,7 @@ def adaptive_max_pool(x: ArrayIn, output_size: Size, return_indices: bool = Fals
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def adaptive_avg_pool(x: ArrayIn, output_size: Size, *, ndim: Optional[int] = None,
                       channels_last: bool = False, engine: Engine = "auto",
@@ -722,6 +728,7 @@ def fractional_max_pool(x: ArrayIn, kernel_size: Size, output_size: Optional[Siz
 
 
 # =========================================================================== global
+@replayable
 @fill_doc
 def global_max_pool(x: ArrayIn, return_indices: bool = False, *,
                     field_type: Optional[FieldType] = None, ndim: Optional[int] = None,
@@ -803,6 +810,7 @@ def global_max_pool(x: ArrayIn, return_indices: bool = False, *,
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def global_avg_pool(x: ArrayIn, *, ndim: Optional[int] = None, channels_last: bool = False,
                     engine: Engine = "auto", out: Out = None) -> Array:
@@ -858,6 +866,7 @@ def global_avg_pool(x: ArrayIn, *, ndim: Optional[int] = None, channels_last: bo
     return launch.result(y)
 
 
+@replayable
 @fill_doc
 def global_lp_pool(x: ArrayIn, norm_type: float, *, variant: str = "onnx",
                    ndim: Optional[int] = None, channels_last: bool = False,

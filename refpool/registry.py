@@ -65,6 +65,9 @@ class Operator:
     exact_modes : tuple of str
         For ``comparison="mode"``: the modes that select (compared bitwise, integer
         input accepted).
+    mode_keyword : str
+        The keyword whose value ``exact_modes`` lists (``"mode"``; ``"filter"`` for
+        :func:`refpool.resample`).
     """
 
     name: str
@@ -75,6 +78,8 @@ class Operator:
     rule: type
     docs_page: str
     exact_modes: tuple = ()
+    #: the keyword whose value ``exact_modes`` lists (``"filter"`` for resample)
+    mode_keyword: str = "mode"
 
     def is_exact(self, kwargs):
         """Whether the call with keyword arguments ``kwargs`` selects elements of its
@@ -83,7 +88,8 @@ class Operator:
         keyword, or the function's default for it)."""
         if self.comparison != "mode":
             return self.comparison == "exact"
-        mode = kwargs.get("mode", inspect.signature(self.function).parameters["mode"].default)
+        key = self.mode_keyword
+        mode = kwargs.get(key, inspect.signature(self.function).parameters[key].default)
         return isinstance(mode, str) and mode in self.exact_modes
 
     @property
@@ -153,6 +159,9 @@ def _rows():
                  entry_points=("nearest", "linear", "cubic"), comparison="mode",
                  field_type="none", rule=_rules.InterpolateRule, docs_page="interpolation",
                  exact_modes=_args.NEAREST_MODES),
+        Operator("resample", family="interpolate", entry_points=("resample",),
+                 comparison="mode", field_type="none", rule=_rules.ResampleRule,
+                 docs_page="resample", exact_modes=("nearest",), mode_keyword="filter"),
         Operator("group_pool", entry_points=("group_pool",), comparison="exact",
                  field_type="required", rule=_rules.PointwiseRule, **fields),
         Operator("norm_pool", entry_points=("norm_pool",), comparison="tolerance",
@@ -192,6 +201,34 @@ def _rows():
         Operator("upfirdn", family="upfirdn", entry_points=("upfirdn",),
                  comparison="tolerance", field_type="none", rule=_rules.UpfirdnRule,
                  docs_page="upfirdn"),
+        # antialiased resampling: one upfirdn call with a designed (radial) filter
+        Operator("filtered_upsample", family="upfirdn", entry_points=("upfirdn",),
+                 comparison="tolerance", field_type="none",
+                 rule=_rules.FilteredUpsampleRule, docs_page="upfirdn"),
+        Operator("filtered_downsample", family="upfirdn", entry_points=("upfirdn",),
+                 comparison="tolerance", field_type="none",
+                 rule=_rules.FilteredDownsampleRule, docs_page="upfirdn"),
+        # spline interpolation (scipy.ndimage's): prefilter, then sample; the three share
+        # both entry points
+        Operator("map_coordinates", family="spline",
+                 entry_points=("spline_filter", "map_coordinates"), comparison="tolerance",
+                 field_type="none", rule=_rules.MapCoordinatesRule, docs_page="spline"),
+        Operator("affine_transform", family="spline",
+                 entry_points=("spline_filter", "map_coordinates"), comparison="tolerance",
+                 field_type="none", rule=_rules.AffineTransformRule, docs_page="spline"),
+        Operator("rotate", family="spline",
+                 entry_points=("spline_filter", "map_coordinates"), comparison="tolerance",
+                 field_type="none", rule=_rules.RotateRule, docs_page="spline"),
+        # adaptive polyphase sampling: a data-dependent selection (exact without blur,
+        # but a near-tie of the criteria may choose differently under rounding: compared
+        # within the tolerance); its optional field_type= must be orthogonal (per-field
+        # norms), not only a permutation
+        Operator("aps_downsample", family="polyphase", entry_points=("aps_downsample",),
+                 comparison="tolerance", field_type="optional", rule=_rules.ApsRule,
+                 docs_page="polyphase"),
+        Operator("aps_upsample", family="polyphase", entry_points=("aps_upsample",),
+                 comparison="tolerance", field_type="none", rule=_rules.ApsUpsampleRule,
+                 docs_page="polyphase"),
     )
 
 

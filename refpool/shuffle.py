@@ -37,6 +37,7 @@ from typing import NamedTuple
 from . import _args
 from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
+from ._fastpath import replayable
 from ._typing import Array, ArrayIn, Engine, Optional, Out
 
 __all__ = ["pixel_shuffle", "pixel_unshuffle", "depth_to_space", "space_to_depth"]
@@ -194,6 +195,7 @@ def _rearrange(x, factor, name, *, up, block_first, ndim, channels_last, engine,
 
 
 # =========================================================================== operators
+@replayable
 @fill_doc
 def pixel_shuffle(x: ArrayIn, upscale_factor: int, *, ndim: Optional[int] = None,
                   channels_last: bool = False, engine: Engine = "auto",
@@ -293,6 +295,7 @@ def pixel_shuffle(x: ArrayIn, upscale_factor: int, *, ndim: Optional[int] = None
                       op="pixel_shuffle")
 
 
+@replayable
 @fill_doc
 def pixel_unshuffle(x: ArrayIn, downscale_factor: int, *, ndim: Optional[int] = None,
                     channels_last: bool = False, engine: Engine = "auto",
@@ -370,6 +373,7 @@ def pixel_unshuffle(x: ArrayIn, downscale_factor: int, *, ndim: Optional[int] = 
                       op="pixel_unshuffle")
 
 
+@replayable
 @fill_doc
 def depth_to_space(x: ArrayIn, blocksize: int, mode: str = "DCR", *,
                    ndim: Optional[int] = None, channels_last: bool = False,
@@ -454,6 +458,7 @@ def depth_to_space(x: ArrayIn, blocksize: int, mode: str = "DCR", *,
                       op="depth_to_space")
 
 
+@replayable
 @fill_doc
 def space_to_depth(x: ArrayIn, blocksize: int, *, ndim: Optional[int] = None,
                    channels_last: bool = False, engine: Engine = "auto",

@@ -31,8 +31,9 @@ in :func:`upfirdn_spec`; the per-axis geometry, shared with the exactness rule o
 
 from __future__ import annotations
 
+import math
 import numbers
-from typing import NamedTuple
+from typing import NamedTuple, Union
 
 import numpy as np
 
@@ -41,7 +42,7 @@ from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._typing import Array, ArrayIn, Engine, Optional, Out, Padding, Size
 
-__all__ = ["upfirdn"]
+__all__ = ["upfirdn", "filtered_upsample", "filtered_downsample"]
 
 
 # =========================================================================== geometry
@@ -79,6 +80,15 @@ class UpfirdnAxis(NamedTuple):
             i += 1
         return tuple(pairs)
 
+    def taps_circular(self, o):
+        """The pairs ``(t, i)`` of :meth:`taps_of` for ``pad_type="circular"``: every tap
+        ``t`` with ``o s - p_0 + t`` a multiple of ``u`` meets input ``i`` (taken
+        modulo ``n``; repeated inputs appear once per tap)."""
+        q = o * self.down - self.before
+        t = (-q) % self.up
+        return tuple((tt, ((q + tt) // self.up) % self.n)
+                     for tt in range(t, self.taps, self.up))
+
     def input_range(self, start, stop):
         """The input range ``[lo, hi)`` read by the outputs ``[start, stop)``
         (clipped to the input)."""
@@ -94,7 +104,8 @@ class UpfirdnSpec(NamedTuple):
     reversed unless ``flip_filter``, separable taps expanded to their outer product,
     times the gain); ``separable``: whether ``f`` was 1-D taps; ``axis_taps``: for a
     separable filter, the per-axis float64 correlation taps whose outer product is
-    ``weights`` (the gain on the last axis), else ``None``.
+    ``weights`` (the gain on the last axis), else ``None``; ``mode``: ``"zero"`` or
+    ``"circular"`` (``pad_type``).
     """
 
     input_size: tuple
@@ -106,10 +117,15 @@ class UpfirdnSpec(NamedTuple):
     separable: bool
     output_size: tuple
     axis_taps: tuple = None
+    mode: str = "zero"
 
     def axis(self, b):
         return UpfirdnAxis(self.input_size[b], self.up[b], self.down[b], self.before[b],
                            self.after[b], self.weights.shape[b])
+
+    @property
+    def circular(self):
+        return self.mode == "circular"
 
 
 # =========================================================================== arguments
@@ -181,7 +197,8 @@ def check_gain(gain):
     return gain
 
 
-def upfirdn_spec(spatial_shape, f, up=1, down=1, padding=0, flip_filter=False, gain=1):
+def upfirdn_spec(spatial_shape, f, up=1, down=1, padding=0, flip_filter=False, gain=1,
+                 pad_type="zero"):
     """Validate an upfirdn call on an input of spatial shape ``spatial_shape``.
 
     Raises
@@ -189,8 +206,9 @@ def upfirdn_spec(spatial_shape, f, up=1, down=1, padding=0, flip_filter=False, g
     TypeError, ValueError
         A filter that is not 1-D or ``k``-D real numbers; ``up`` or ``down`` not
         positive ints; bad ``padding``; a non-bool ``flip_filter``; a non-finite
-        ``gain``; an axis whose padded upsampled length :math:`n u + p_0 + p_1` is
-        shorter than the filter (no output).
+        ``gain``; a ``pad_type`` other than ``"zero"`` and ``"circular"``; an axis
+        whose padded upsampled length :math:`n u + p_0 + p_1` is shorter than the
+        filter (no output).
     """
     spatial = _args.check_spatial_shape(tuple(spatial_shape), "upfirdn")
     k = len(spatial)
@@ -200,6 +218,7 @@ def upfirdn_spec(spatial_shape, f, up=1, down=1, padding=0, flip_filter=False, g
     before, after = check_padding(padding, k)
     flip_filter = _args.check_bool(flip_filter, "flip_filter")
     gain = check_gain(gain)
+    mode = _args.check_pad_type(pad_type, _args.ZERO_OR_CIRCULAR)
     if separable:
         kernel = weights
         for _ in range(k - 1):
@@ -230,14 +249,15 @@ def upfirdn_spec(spatial_shape, f, up=1, down=1, padding=0, flip_filter=False, g
                                     dtype=np.float64)
         axis_taps = (taps,) * (k - 1) + (np.ascontiguousarray(taps * gain),)
     return UpfirdnSpec(spatial, up, down, before, after, kernel, separable,
-                       _args.Extent(tuple(size), f"up={up!r}"), axis_taps)
+                       _args.Extent(tuple(size), f"up={up!r}"), axis_taps, mode)
 
 
 # =========================================================================== operator
 @fill_doc
 def upfirdn(x: ArrayIn, f: ArrayIn, up: Size = 1, down: Size = 1, padding: Padding = 0,
-            flip_filter: bool = False, gain: float = 1, *, ndim: Optional[int] = None,
-            channels_last: bool = False, engine: Engine = "auto", out: Out = None) -> Array:
+            flip_filter: bool = False, gain: float = 1, *, pad_type: str = "zero",
+            ndim: Optional[int] = None, channels_last: bool = False, engine: Engine = "auto",
+            out: Out = None) -> Array:
     r"""Upsample by zero insertion, pad, FIR filter, downsample: StyleGAN3's ``upfirdn2d``.
 
     %(grid_equivariance)s
@@ -285,6 +305,13 @@ def upfirdn(x: ArrayIn, f: ArrayIn, up: Size = 1, down: Size = 1, padding: Paddi
     gain : float
         Factor :math:`\gamma` of the result (finite).  StyleGAN3 uses
         ``gain = up**2`` for 2-D upsampling to keep the mean.
+    pad_type : {"zero", "circular"}
+        What the filter reads outside the zero-inserted signal :math:`z`:
+        ``"zero"`` (StyleGAN3's only mode) zeros; ``"circular"`` the signal
+        continued periodically, :math:`z[q \bmod n u]` (the input read as
+        periodic, period :math:`n` samples), so ``padding`` only places the
+        windows and sets the output length (any width, even more than one
+        period, and cropping alike).  The output shape does not depend on it.
     %(layout_params)s
     %(engine_param)s
     %(out_param)s
@@ -311,6 +338,13 @@ def upfirdn(x: ArrayIn, f: ArrayIn, up: Size = 1, down: Size = 1, padding: Paddi
     (the mirror image of the sample grid is the grid); and the kernel is invariant
     under the symmetry (a symmetric separable filter is under every one).
 
+    **Circular shifts.**  With ``pad_type="circular"`` and :math:`u n` a multiple of
+    :math:`s` on an axis (the output then covers whole periods: :math:`o s = n u`
+    when the padding keeps the size, :math:`p_0 + p_1 = T - s`), shifting the input
+    circularly by :math:`t` samples with :math:`t u` a multiple of :math:`s` shifts
+    the output circularly by :math:`t u / s`, exactly
+    (:func:`refpool.equivariance.exact_shifts` lists the steps).
+
     **Exactness.**  A linear map: the CPU and CUDA engines sum in float64 in the
     order of the taps and match the reference within the float tolerance.
 
@@ -335,10 +369,327 @@ def upfirdn(x: ArrayIn, f: ArrayIn, up: Size = 1, down: Size = 1, padding: Paddi
     caller = Caller(x, ndim, channels_last, engine, op="upfirdn", integers=False)
     x = caller.x
     _args.check_input(x)
-    spec = upfirdn_spec(tuple(x.shape[2:]), f, up, down, padding, flip_filter, gain)
+    spec = upfirdn_spec(tuple(x.shape[2:]), f, up, down, padding, flip_filter, gain,
+                        pad_type)
     launch = Launch(x, engine, caller)
     y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
                       out)
     launch.run("upfirdn", "upfirdn", launch.x, y, spec.weights, spec.up, spec.down,
-               spec.before, spec.axis_taps)
+               spec.before, spec.axis_taps, spec.mode == "circular")
     return launch.result(y)
+
+
+# =========================================================================== resampling
+class ResamplingSpec(NamedTuple):
+    """A validated :func:`filtered_upsample` / :func:`filtered_downsample` call: the
+    filter it designed (or was given) and the :class:`UpfirdnSpec` that runs it."""
+
+    filter: np.ndarray
+    upfirdn: UpfirdnSpec
+
+
+def _check_numtaps(numtaps, default):
+    if numtaps is None:
+        return default
+    return _args.check_filter_size(numtaps, "numtaps")
+
+
+def _check_cutoff(cutoff, default):
+    if cutoff is None:
+        return default
+    if isinstance(cutoff, bool) or not isinstance(cutoff, numbers.Real):
+        raise TypeError(f"cutoff must be a real number, got {cutoff!r}")
+    cutoff = float(cutoff)
+    if not (0 < cutoff <= 1):
+        raise ValueError(f"cutoff must satisfy 0 < cutoff <= 1 (a fraction of the Nyquist "
+                         f"frequency of the finer grid), got {cutoff!r}")
+    return cutoff
+
+
+def resampling_filter(k, factor, filter="radial", numtaps=None, cutoff=None, width=None):
+    """The filter of :func:`filtered_upsample` / :func:`filtered_downsample` on ``k``
+    spatial axes with per-axis ``factor``: float64 1-D taps (separable) or a ``k``-D
+    kernel (radial), summing to 1, or the given array.
+
+    Defaults: ``numtaps = 12 max(factor)``, plus one when the factor is odd (``numtaps +
+    factor`` even: the filter's centre lands on the half-pixel grid), ``cutoff =
+    1 / max(factor)`` (the coarse grid's Nyquist frequency, in units of the fine grid's
+    Nyquist), ``width = cutoff / 2`` (Kaiser window; the transition band ends at
+    ``1.25 cutoff``).  ``"radial"`` needs the same factor on every axis.
+    """
+    from . import kernels
+    if isinstance(filter, str):
+        if filter not in ("radial", "separable"):
+            raise ValueError(f"filter must be 'radial', 'separable' or an array of taps, "
+                             f"got {filter!r}")
+        top = max(factor)
+        if filter == "radial" and len(set(factor)) > 1 and k > 1:
+            raise ValueError(f"filter='radial' needs the same factor on every axis, got "
+                             f"factor={factor!r}; use filter='separable'")
+        numtaps = _check_numtaps(numtaps, 12 * top + top % 2)
+        cutoff = _check_cutoff(cutoff, 1.0 / top)
+        if width is None:
+            width = cutoff / 2
+        elif isinstance(width, bool) or not isinstance(width, numbers.Real) or \
+                not np.isfinite(width) or width <= 0:
+            raise ValueError(f"width must be a positive real number or None, got {width!r}")
+        radial = filter == "radial" and k > 1
+        return kernels.lowpass_filter(numtaps, cutoff, float(width), fs=2, radial=radial,
+                                      ndim=k)
+    if numtaps is not None or cutoff is not None or width is not None:
+        raise ValueError("numtaps, cutoff and width design the 'radial' and 'separable' "
+                         "filters; with an array filter leave them None")
+    try:
+        f, _ = check_filter(filter, k)
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(f"filter: {exc}") from None
+    return f
+
+
+def _taps(f, k):
+    return f.shape if f.ndim == k else (f.shape[0],) * k
+
+
+def _half_pixel_up(f, factor):
+    """StyleGAN3's upsampling padding: output ``o`` centred on input coordinate
+    ``(o + 1/2)/u - 1/2`` (exactly when ``T + u`` is even), ``n u`` outputs."""
+    return tuple(((t + u - 1) // 2, (t - u) // 2)
+                 for t, u in zip(_taps(f, len(factor)), factor))
+
+
+def _half_pixel_down(f, factor):
+    """StyleGAN3's downsampling padding: output ``o`` centred on input coordinate
+    ``(o + 1/2) s - 1/2`` (exactly when ``T + s`` is even), ``floor(n / s)`` outputs."""
+    return tuple(((t - s + 1) // 2, (t - s) // 2)
+                 for t, s in zip(_taps(f, len(factor)), factor))
+
+
+def filtered_upsample_spec(spatial_shape, factor=2, filter="radial", numtaps=None,
+                           cutoff=None, width=None, pad_type="zero"):
+    """Validate :func:`filtered_upsample`: zero insertion by ``factor``, the filter with
+    padding ``((T + u - 1)//2, (T - u)//2)``, gain ``prod(factor)``; output ``n u``."""
+    spatial = _args.check_spatial_shape(tuple(spatial_shape), "filtered_upsample")
+    k = len(spatial)
+    factor = _args.per_axis(factor, k, "factor", minimum=1)
+    f = resampling_filter(k, factor, filter, numtaps, cutoff, width)
+    spec = upfirdn_spec(spatial, f, factor, 1, _half_pixel_up(f, factor), True,
+                        float(math.prod(factor)), pad_type)
+    return ResamplingSpec(f, spec)
+
+
+def filtered_downsample_spec(spatial_shape, factor=2, filter="radial", numtaps=None,
+                             cutoff=None, width=None, pad_type="zero"):
+    """Validate :func:`filtered_downsample`: the filter with padding ``((T - s + 1)//2,
+    (T - s)//2)``, every ``s``-th output from the first; output ``floor(n / s)``."""
+    spatial = _args.check_spatial_shape(tuple(spatial_shape), "filtered_downsample")
+    k = len(spatial)
+    factor = _args.per_axis(factor, k, "factor", minimum=1)
+    f = resampling_filter(k, factor, filter, numtaps, cutoff, width)
+    if any(n < s for n, s in zip(spatial, factor)):
+        raise ValueError(f"filtered_downsample: factor={factor!r} is larger than the input "
+                         f"{spatial}: floor(n / factor) is 0 on some axis")
+    spec = upfirdn_spec(spatial, f, 1, factor, _half_pixel_down(f, factor), True, 1.0,
+                        pad_type)
+    return ResamplingSpec(f, spec)
+
+
+def _resample(op, spec_fn, x, factor, filter, numtaps, cutoff, width, pad_type, ndim,
+              channels_last, engine, out):
+    caller = Caller(x, ndim, channels_last, engine, op=op, integers=False)
+    x = caller.x
+    _args.check_input(x)
+    spec = spec_fn(tuple(x.shape[2:]), factor, filter, numtaps, cutoff, width,
+                   pad_type).upfirdn
+    launch = Launch(x, engine, caller)
+    y = launch.output(_args.with_channels(x.shape, spec.output_size), _args.array_dtype(x),
+                      out)
+    launch.run("upfirdn", "upfirdn", launch.x, y, spec.weights, spec.up, spec.down,
+               spec.before, spec.axis_taps, spec.mode == "circular")
+    return launch.result(y)
+
+
+@fill_doc
+def filtered_upsample(x: ArrayIn, factor: Size = 2, *, filter: Union[str, ArrayIn] = "radial",
+                      numtaps: Optional[int] = None, cutoff: Optional[float] = None,
+                      width: Optional[float] = None, pad_type: str = "zero",
+                      ndim: Optional[int] = None, channels_last: bool = False,
+                      engine: Engine = "auto", out: Out = None) -> Array:
+    r"""Antialiased upsampling: insert zeros, then a (radial) low-pass filter.
+
+    %(grid_equivariance)s
+
+    Along every spatial axis, every sample is followed by :math:`u - 1` zeros
+    (:math:`z[q u] = x[q]`), and :math:`z` is filtered with the low-pass filter
+    :math:`h` of :math:`T` taps, times the gain :math:`\prod_a u_a` (the zeros divide
+    the mean by it):
+
+    .. math::
+
+        y[\mathbf{o}] = \Big(\prod_a u_a\Big) \sum_{\mathbf{t}} h[\mathbf{t}]\,
+            z[\mathbf{o} + \mathbf{t} - \mathbf{p}], \qquad
+        p_a = \lfloor (T_a + u_a - 1)/2 \rfloor, \qquad 0 \le o_a < n_a u_a,
+
+    i.e. :func:`refpool.upfirdn` ``(x, h, up=factor, padding=((T + u - 1)//2,
+    (T - u)//2), flip_filter=True, gain=prod(factor))`` (StyleGAN3's ``upsample2d``
+    padding), run by its engines.  The default filter
+    is StyleGAN3's radial one: the windowed jinc of
+    :func:`refpool.kernels.lowpass_filter` ``(numtaps, cutoff, width, radial=True)``,
+    whose response depends on the frequency's magnitude only (up to the window), so
+    rotating a band-limited input rotates the output.
+
+    Parameters
+    ----------
+    %(x_param)s
+    factor : int or tuple of int
+        Upsampling factor :math:`u \ge 1` (the same on every axis for
+        ``filter="radial"``).
+    filter : {"radial", "separable"} or array_like
+        ``"radial"``: the Kaiser-windowed radial jinc (2-D) or its 3-D analogue
+        (the sinc in 1-D), a ``numtaps``-per-axis kernel; ``"separable"``: the
+        Kaiser-windowed sinc taps (``scipy.signal.firwin``) on every axis; an array:
+        1-D taps or a ``k``-D kernel, used as given (then ``numtaps``, ``cutoff`` and
+        ``width`` must be None).
+    numtaps : int, optional
+        Taps per axis; default :math:`12 \max_a u_a`, plus one for an odd factor
+        (StyleGAN3 uses :math:`6 u`; with the default ``width`` that short a Kaiser
+        window is nearly rectangular and ripples by a few percent in the passband).
+    cutoff : float, optional
+        Cutoff in units of the output grid's Nyquist frequency (``fs=2``), in
+        :math:`(0, 1]`; default :math:`1/\max_a u_a` (the input's Nyquist).
+    width : float, optional
+        Kaiser transition width, same units; default ``cutoff / 2``.
+    pad_type : {"zero", "circular"}
+        As in :func:`refpool.upfirdn`: zeros beyond the border, or the input read as
+        periodic (then every circular shift by :math:`t` shifts the output by
+        :math:`t u`, exactly).
+    %(layout_params)s
+    %(engine_param)s
+    %(out_param)s
+
+    Returns
+    -------
+    y : array, shape ``(N, C, *(n u))``, dtype of ``x``
+        :math:`n u`, as :func:`refpool.interpolate` ``(scale_factor=u)``.
+
+    Raises
+    ------
+    %(raises_common)s
+
+    Notes
+    -----
+    **Alignment.**  The half-pixel grid of :func:`refpool.interpolate`
+    (``align_corners=False``) and StyleGAN3: output :math:`o` is centred on input
+    coordinate :math:`(o + 1/2)/u - 1/2`, exactly when :math:`T + u` is even (the
+    default ``numtaps`` makes it so; otherwise half an output sample off).
+    :func:`filtered_downsample` uses the same grid, so a down-up round trip keeps
+    positions.  (``scipy.signal.resample_poly`` puts output :math:`q u` on input
+    :math:`q` instead, which is not mirror-symmetric for :math:`n u` outputs.)
+
+    **Exact equivariance.**  The rule of :func:`refpool.upfirdn` for the call above:
+    with a symmetric filter and :math:`T + u` even (the radial and separable
+    designs with the default ``numtaps``) every grid symmetry with equal factors on
+    swapped axes; with ``pad_type="circular"`` every circular shift by :math:`t`
+    shifts the output by :math:`t u`, exactly.
+
+    Examples
+    --------
+    A constant input stays constant inside (the gain restores the mean); with
+    circular padding everywhere:
+
+    >>> import numpy as np
+    >>> import refpool
+    >>> y = refpool.filtered_upsample(np.ones((1, 1, 8, 8)), 2, pad_type="circular")
+    >>> y.shape, bool(np.allclose(y, 1.0))
+    ((1, 1, 16, 16), True)
+    """
+    return _resample("filtered_upsample", filtered_upsample_spec, x, factor, filter, numtaps,
+                     cutoff, width, pad_type, ndim, channels_last, engine, out)
+
+
+@fill_doc
+def filtered_downsample(x: ArrayIn, factor: Size = 2, *, filter: Union[str, ArrayIn] = "radial",
+                        numtaps: Optional[int] = None, cutoff: Optional[float] = None,
+                        width: Optional[float] = None, pad_type: str = "zero",
+                        ndim: Optional[int] = None, channels_last: bool = False,
+                        engine: Engine = "auto", out: Out = None) -> Array:
+    r"""Antialiased downsampling: a (radial) low-pass filter, then every ``factor``-th
+    sample.
+
+    %(grid_equivariance)s
+
+    .. math::
+
+        y[\mathbf{o}] = \sum_{\mathbf{t}} h[\mathbf{t}]\,
+            x[\mathbf{o}\mathbf{s} + \mathbf{t} - \mathbf{p}], \qquad
+        p_a = \lfloor (T_a - s_a + 1)/2 \rfloor, \qquad
+        0 \le o_a < \lfloor n_a / s_a \rfloor,
+
+    (:math:`x` zero, or periodic, outside the input): output :math:`o` is the filter
+    centred on input coordinate :math:`(o + 1/2) s - 1/2` (exactly when :math:`T + s`
+    is even), the half-pixel grid of :func:`refpool.interpolate` and of
+    :func:`filtered_upsample`, with interpolate's output length
+    :math:`\lfloor n/s \rfloor` (``scale_factor=1/s``).  It is :func:`refpool.upfirdn`
+    ``(x, h, down=factor, padding=((T - s + 1)//2, (T - s)//2), flip_filter=True)``
+    (StyleGAN3's ``downsample2d`` padding).  Where :math:`s` divides :math:`n` the
+    length is also :func:`refpool.antialiased_avg_pool`'s and
+    :func:`refpool.blur_pool`'s :math:`\lceil n/s \rceil`, but those centre output
+    :math:`o` on input :math:`o s`, half a pixel apart for :math:`s = 2`.
+
+    Parameters
+    ----------
+    %(x_param)s
+    factor : int or tuple of int
+        Downsampling factor :math:`s \ge 1` (the same on every axis for
+        ``filter="radial"``).
+    filter, numtaps, width, pad_type
+        As in :func:`filtered_upsample`.
+    cutoff : float, optional
+        Cutoff in units of the *input* grid's Nyquist frequency, in :math:`(0, 1]`;
+        default :math:`1/\max_a s_a` (the output's Nyquist).
+    %(layout_params)s
+    %(engine_param)s
+    %(out_param)s
+
+    Returns
+    -------
+    y : array, shape ``(N, C, *ceil(n / s))``, dtype of ``x``
+
+    Raises
+    ------
+    %(raises_common)s
+
+    Notes
+    -----
+    **Circular shifts.**  With ``pad_type="circular"`` and :math:`s \mid n`, a shift
+    of the input by a multiple :math:`k s` of the factor shifts the output by
+    :math:`k`, exactly (:func:`refpool.equivariance.exact_shifts`).
+
+    **Exact equivariance.**  With :math:`s \mid n`, a symmetric filter and
+    :math:`T + s` even (the defaults), every grid symmetry with equal factors on
+    swapped axes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import refpool
+    >>> y = refpool.filtered_downsample(np.ones((1, 1, 9, 9)), 2, pad_type="circular")
+    >>> y.shape, bool(np.allclose(y, 1.0))
+    ((1, 1, 4, 4), True)
+    """
+    return _resample("filtered_downsample", filtered_downsample_spec, x, factor, filter,
+                     numtaps, cutoff, width, pad_type, ndim, channels_last, engine, out)
+
+
+def _resampling_magnitude(op, ax, args):
+    """The conformance magnitude of a filtered_* call on ``|x|``: the same call with
+    ``|h|`` (every term's absolute value)."""
+    fn = filtered_upsample if op == "filtered_upsample" else filtered_downsample
+    spec_fn = filtered_upsample_spec if op == "filtered_upsample" else filtered_downsample_spec
+    keys = {k: args[k] for k in ("ndim", "channels_last") if k in args}
+    caller = Caller(ax, keys.get("ndim"), keys.get("channels_last", False), "reference",
+                    op=op)
+    spec = spec_fn(tuple(caller.x.shape[2:]), args.get("factor", 2), args.get("filter",
+                   "radial"), args.get("numtaps"), args.get("cutoff"), args.get("width"),
+                   args.get("pad_type", "zero"))
+    return fn(ax, args.get("factor", 2), filter=np.abs(spec.filter),
+              pad_type=args.get("pad_type", "zero"), engine="reference", **keys)

@@ -170,6 +170,7 @@ def test_antialiased_avg_pool_predicate_is_tight(shape, data):
               stride=_per_axis(data.draw, nd, st.integers(1, 3)))
     if data.draw(st.booleans()):
         kw["padding"] = _per_axis(data.draw, nd, st.integers(0, 3))
+    kw["pad_type"] = data.draw(st.sampled_from(("zero", "circular")))
     assume(_valid(lambda: exact_symmetries(refpool.antialiased_avg_pool, shape, **kw)))
     _assert_tight(refpool.antialiased_avg_pool, shape, kw, exact=False)
 
@@ -180,6 +181,7 @@ def test_antialiased_max_pool_predicate_is_tight(shape, data):
     kw["sigma"] = data.draw(st.sampled_from((0.3, 0.6, 1.0)))
     if data.draw(st.booleans()):
         kw["blur_padding"] = data.draw(st.integers(0, 4))
+    kw["pad_type"] = data.draw(st.sampled_from(("zero", "circular")))
     assume(_valid(lambda: exact_symmetries(refpool.antialiased_max_pool, shape, **kw)))
     _assert_tight(refpool.antialiased_max_pool, shape, kw, exact=False)
 

@@ -266,11 +266,19 @@ def test_affine_grid_bad_arguments():
 
 
 # ----------------------------------------------------------------------------- registry pieces
-def test_exact_symmetries_claim_only_the_identity():
+def test_exact_symmetries_read_the_grid():
+    # every output reads the centre pixel: the output is constant and every symmetry
+    # of the 3 x 3 plane holds; shifted off the centre, only those fixing the point
+    # (more in tests/test_grid_sample_exactness.py)
     import refpool
-    grid = np.zeros((1, 3, 3, 2))                 # the centre point: symmetric, yet
+    grid = np.zeros((1, 3, 3, 2))
+    assert len(refpool.exact_symmetries("grid_sample", (1, 1, 3, 3), grid=grid)) == 8
+    grid[..., 0] = 2 / 3                          # the centre of the right column
     held = refpool.exact_symmetries("grid_sample", (1, 1, 3, 3), grid=grid)
-    assert len(held) == 1 and held[0] == refpool.equivariance.grid_group(2).identity
+    x = np.arange(9.0).reshape(1, 1, 3, 3) ** 2
+    flipped_rows = refpool.grid_sample(x[:, :, ::-1].copy(), grid)
+    assert np.array_equal(flipped_rows, refpool.grid_sample(x, grid)[:, :, ::-1])
+    assert len(held) == 2
 
 
 def test_dask_wrapper_chunked_over_batch_and_channels_equals_in_memory():

@@ -60,6 +60,9 @@ class Case:
             kwargs["indices"] = np.asarray(kwargs["indices"]["data"], dtype=np.int64)
         if isinstance(kwargs.get("grid"), dict):          # grid_sample's stored points
             kwargs["grid"] = np.asarray(kwargs["grid"]["data"], dtype=np.float64)
+        if isinstance(kwargs.get("coordinates"), dict):   # map_coordinates' stored points
+            kwargs["coordinates"] = np.asarray(kwargs["coordinates"]["data"],
+                                               dtype=np.float64)
         if isinstance(kwargs.get("samples"), dict):       # fractional_max_pool's samples
             kwargs["samples"] = np.asarray(kwargs["samples"]["data"],
                                            dtype=kwargs["samples"]["dtype"])
@@ -372,6 +375,24 @@ def _antialiased(b):
                       ((1, 1, 3, 3), dict(filt_size=3, stride=1, pad_type="reflect"))]:
         for dtype in DTYPES:
             b.add("blur_pool", shape, kw, dtype=dtype, tag="edge")
+    # pad_type="circular": the input read as periodic, padding wider than the input too
+    for op, shape, kw in [
+            ("blur_pool", (2, 2, 8), dict(filt_size=4, stride=2, pad_type="circular")),
+            ("blur_pool", (1, 2, 6, 8), dict(filt_size=3, stride=2, pad_type="circular")),
+            ("blur_pool", (1, 1, 3), dict(filt_size=7, stride=1, pad_type="circular",
+                                          pad_off=2)),
+            ("blur_pool", (1, 1, 4, 4, 4), dict(filt_size=3, stride=(1, 2, 2),
+                                                pad_type="circular")),
+            ("antialiased_avg_pool", (1, 2, 8, 10), dict(sigma=1.0, stride=2,
+                                                         pad_type="circular")),
+            ("antialiased_avg_pool", (2, 1, 4), dict(sigma=1.5, stride=1, padding=6,
+                                                     pad_type="circular")),
+            ("antialiased_max_pool", (1, 2, 8, 9), dict(kernel_size=2, pad_type="circular")),
+            ("antialiased_max_pool", (1, 2, 9), dict(kernel_size=3, stride=2, padding=1,
+                                                     dilation=2, blur_padding=4,
+                                                     pad_type="circular"))]:
+        for dtype in DTYPES:
+            b.add(op, shape, kw, dtype=dtype, specials=dtype == "float32", tag="circular")
 
 
 # --------------------------------------------------------------------------- interpolation
@@ -412,6 +433,43 @@ def _interpolation(b):
               tag="edge")
         b.add("interpolate", (1, 1, 50, 50), dict(size=(97, 71), mode=mode), exact=True,
               tag="edge")
+    _resample(b)
+
+
+def _resample(b):
+    """refpool.resample: every filter, coordinate mode and boundary rule, up and down."""
+    shapes = {1: (2, 2, 7), 2: (1, 2, 6, 5), 3: (1, 2, 4, 3, 5)}
+    filters = ("nearest", "box", "area", "linear", "cubic", "mitchell", "catmull_rom",
+               "gaussian", "lanczos3", "lanczos4", "lanczos5", "hamming")
+    modes = ("half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+             "asymmetric", "tf_half_pixel_for_nn")
+    k = 0
+    for nd, spatial in shapes.items():
+        for filt in filters:
+            for how, value in (("size", 4), ("size", 9), ("scale", 0.45),
+                               ("scale", tuple([2.5, 0.75, 1.25][:nd]))):
+                k += 1
+                kw = {how: value, "filter": filt, "coordinate_mode": modes[k % len(modes)]}
+                if filt != "nearest":
+                    kw["antialias"] = bool(k % 2)
+                    kw["exclude_outside"] = bool(k % 3 == 0)
+                else:
+                    kw["nearest_mode"] = ("round_prefer_floor", "round_prefer_ceil", "floor",
+                                          "ceil")[k % 4]
+                b.add("resample", spatial, kw, dtype=DTYPES[k % 2], exact=filt == "nearest",
+                      specials=k % 5 == 0)
+    # edges: a crop with extrapolation, a translation, both size and scale, size 1
+    for kw in (dict(size=(5, 3), coordinate_mode="tf_crop_and_resize",
+                    roi=(0.2, -0.3, 1.1, 0.9), extrapolation_value=-1.0),
+               dict(size=(5, 3), filter="nearest", coordinate_mode="tf_crop_and_resize",
+                    roi=(0.2, -0.3, 1.1, 0.9), extrapolation_value=7.0),
+               dict(size=(6, 5), scale=(1.3, 0.8), translation=(0.5, -1.5),
+                    filter="lanczos3", antialias=True, extrapolate="cells"),
+               dict(size=(1, 1), filter="cubic", cubic_coeff_a=-0.5),
+               dict(size=(4, 7), filter=("bc", 0.5, 0.25), exclude_outside=True)):
+        for dtype in DTYPES:
+            b.add("resample", (1, 2, 6, 5), kw, dtype=dtype, exact=kw.get("filter") == "nearest",
+                  tag="edge")
 
 
 # --------------------------------------------------------------------------- field operators
@@ -691,6 +749,68 @@ def _sampling(b):
                   dtype=dtype, tag="edge")
 
 
+# --------------------------------------------------------------------------- spline
+def _spline_points(shape, spatial, seed):
+    """Stored points ``(k, *out)`` for an input of ``spatial`` shape: random points in
+    and around the input mixed with exact borders, sample centres, halves and far
+    outside points (finite: the JSON manifest stays standard;
+    tests/test_map_coordinates.py covers NaN and infinity)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for n in spatial:
+        row = rng.uniform(-2.0, n + 1.0, shape)
+        special = np.array([0.0, n - 1.0, -0.5, n - 0.5, 1.0, 0.5, -1.0, float(n), -30.0,
+                            2.0 * n + 7.25])
+        rows.append(np.where(rng.random(shape) < 0.35, rng.choice(special, shape), row))
+    return {"name": f"points#{seed}", "data": np.stack(rows).tolist()}
+
+
+def _spline(b):
+    """map_coordinates, affine_transform and rotate: every order and mode in 1-3 D,
+    prefilter on and off, cval, 1-long and one-sample inputs, rotations by multiples of
+    90 degrees and others, reshape on and off."""
+    from ..spline import MODES
+    seed = 0
+    for shape, out in (((2, 3, 7), (9,)), ((1, 2, 5, 6), (3, 4)), ((1, 1, 3, 4, 3), (2, 5)),
+                       ((1, 2, 1, 4), (6,)), ((1, 1, 1), (5,))):
+        seed += 1
+        points = _spline_points(out, shape[2:], seed)
+        for order, mode in itertools.product(range(6), MODES):
+            if (order + MODES.index(mode) + seed) % 3 and len(shape) == 5:
+                continue                    # 3-D: a third of the grid
+            dtype = DTYPES[(order + seed) % 2]
+            kw = dict(coordinates=points, order=order, mode=mode)
+            if mode in ("constant", "grid-constant"):
+                kw["cval"] = 1.5
+            b.add("map_coordinates", shape, kw, dtype=dtype, tag=mode)
+        for dtype in DTYPES:
+            b.add("map_coordinates", shape, dict(coordinates=points, order=3,
+                                                 mode="mirror", prefilter=False),
+                  dtype=dtype, specials=dtype == "float32", tag="no-prefilter")
+    matrices = [(((0.8, 0.3), (-0.3, 0.8)), (0.5, -1.0), None),
+                ((1.5, 0.5), 0.25, (4, 9)),
+                (((0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (0.0, 0.0, 1.0)), 0.0, (6, 5))]
+    for (matrix, offset, output_shape), mode, dtype in itertools.product(
+            matrices, ("constant", "nearest", "reflect", "grid-wrap"), DTYPES):
+        b.add("affine_transform", (1, 2, 5, 6),
+              dict(matrix=matrix, offset=offset, output_shape=output_shape, order=3,
+                   mode=mode), dtype=dtype, tag=mode)
+    b.add("affine_transform", (2, 1, 8), dict(matrix=((0.5,),), offset=1.0, order=5,
+                                              mode="mirror"), dtype="float64", tag="1d")
+    b.add("affine_transform", (2, 1, 8), dict(matrix=((0.5,),), offset=1.0, order=1,
+                                              mode="wrap"), dtype="float32", tag="1d")
+    for (angle, reshape, order), dtype in itertools.product(
+            ((90, True, 3), (30, True, 3), (-45, False, 1), (180, False, 5), (17.5, True, 0),
+             (270, True, 2)), DTYPES):
+        b.add("rotate", (1, 2, 5, 7), dict(angle=angle, reshape=reshape, order=order),
+              dtype=dtype, tag="2d")
+    for axes, mode in (((0, 1), "nearest"), ((2, 0), "mirror"), ((-1, -2), "grid-constant")):
+        for dtype in DTYPES:
+            b.add("rotate", (1, 1, 3, 4, 5), dict(angle=60, axes=axes, mode=mode, cval=2.0),
+                  dtype=dtype, tag="3d")
+    b.add("rotate", (1, 1, 1, 1), dict(angle=33), dtype="float64", tag="edge")
+
+
 # --------------------------------------------------------------------------- upfirdn
 def _upfirdn(b):
     """upfirdn: StyleGAN3's 2x up- and downsampling with [1, 3, 3, 1] / 8, separable and
@@ -723,14 +843,69 @@ def _upfirdn(b):
                       ((2, 1, 5, 5), dict(f=(0.25, 0.5, 0.25)))]:
         for dtype in DTYPES:
             b.add("upfirdn", shape, kw, dtype=dtype, tag="edge")
+    # pad_type="circular": the zero-inserted signal read as periodic (padding wider
+    # than a period and cropping included)
+    for shape, kw in [((1, 2, 6, 5), dict(f=binomial, up=2, padding=((2, 1), (2, 1)),
+                                          gain=4.0, pad_type="circular")),
+                      ((2, 1, 8), dict(f=binomial, down=2, padding=((1, 1),),
+                                       pad_type="circular")),
+                      ((1, 1, 3), dict(f=asymmetric, up=2, padding=((5, 4),),
+                                       pad_type="circular")),
+                      ((1, 1, 4, 5), dict(f=kernel2, up=(1, 2), down=(2, 1),
+                                          padding=((-1, 2), (3, 0)), pad_type="circular"))]:
+        for dtype in DTYPES:
+            b.add("upfirdn", shape, kw, dtype=dtype, tag="circular")
+    # antialiased resampling on upfirdn: radial (default) and separable designs, array
+    # filters, odd factors, circular padding
+    for op in ("filtered_upsample", "filtered_downsample"):
+        for shape, kw in [((1, 2, 8, 8), dict(factor=2)),
+                          ((2, 1, 9, 6), dict(factor=2, filter="separable")),
+                          ((1, 2, 9, 9), dict(factor=3, numtaps=7, cutoff=0.3, width=0.2)),
+                          ((1, 1, 10), dict(factor=2)),
+                          ((1, 1, 4, 5, 6), dict(factor=2, numtaps=6)),
+                          ((1, 2, 6, 7), dict(factor=(2, 1), filter="separable")),
+                          ((2, 1, 8, 8), dict(factor=2, filter=(0.25, 0.5, 0.25),
+                                              pad_type="circular")),
+                          ((1, 1, 6, 6), dict(factor=2, pad_type="circular"))]:
+            for dtype in DTYPES:
+                b.add(op, shape, kw, dtype=dtype, specials=dtype == "float32")
+
+
+# --------------------------------------------------------------------------- polyphase
+def _polyphase(b):
+    """Adaptive polyphase sampling: strides, norms, blurs, fields, 1-3 D; aps_upsample
+    at given phases."""
+    # two regular fields and a rotation irrep of C4 (orthogonal representations)
+    fields = {"name": "c4-reg2-irrep1", "group": ["cyclic", 4],
+              "representations": ["regular", "regular", ["irrep", 1]]}
+    for shape, kw in [((3, 2, 8), dict(stride=2)),
+                      ((2, 3, 6, 8), dict(stride=2)),
+                      ((2, 2, 6, 9), dict(stride=(2, 3), norm=1)),
+                      ((2, 2, 8, 8), dict(stride=2, norm=float("inf"))),
+                      ((2, 2, 8, 8), dict(stride=2, norm=3.5, blur=3)),
+                      ((2, 1, 8, 4), dict(stride=4, blur=(0.25, 0.5, 0.25))),
+                      ((1, 2, 4, 4, 6), dict(stride=2, blur=2)),
+                      ((2, 10, 4, 6), dict(stride=2, field_type=fields)),
+                      ((2, 10, 4, 6), dict(stride=2, norm=1, field_type=fields))]:
+        for dtype in DTYPES:
+            b.add("aps_downsample", shape, kw, dtype=dtype, specials=dtype == "float32"
+                  and "blur" not in kw)
+    for shape, kw in [((2, 2, 4), dict(phase=((1,), (0,)), stride=2)),
+                      ((2, 3, 3, 4), dict(phase=((1, 0), (2, 1)), stride=(3, 2))),
+                      ((1, 2, 4, 4), dict(phase=(1, 1), stride=2, blur=3)),
+                      ((1, 1, 2, 3, 2), dict(phase=((0, 1, 1),), stride=2,
+                                             blur=(0.25, 0.5, 0.25))),
+                      ((3, 1, 5), dict(phase=((0,), (1,), (2,)), stride=3))]:
+        for dtype in DTYPES:
+            b.add("aps_upsample", shape, kw, dtype=dtype, specials=dtype == "float32")
 
 
 #: the case generator of every operator family (:data:`refpool.registry.FAMILIES`)
 GENERATORS = {"pooling": _pooling, "antialiased": _antialiased,
               "interpolate": _interpolation, "field_pooling": _fields,
               "shuffle": _shuffle, "unpooling": _unpooling,
-              "region_pooling": _region_pooling, "sampling": _sampling,
-              "upfirdn": _upfirdn}
+              "region_pooling": _region_pooling, "sampling": _sampling, "spline": _spline,
+              "upfirdn": _upfirdn, "polyphase": _polyphase}
 
 
 def catalog(ops=None):

@@ -214,6 +214,19 @@ def magnitude(op, x, kwargs):
                                                   bicubic weights' signs)
     upfirdn                                       ``R(|x|)`` with ``|f|`` and ``|gain|``:
                                                   ``sum_t |gain g_t| |x_i|``
+    map_coordinates, affine_transform, rotate     the B-spline weights applied to
+                                                  ``|P| |x|``, ``P`` the prefilter as
+                                                  a dense per-axis matrix (its
+                                                  entries alternate in sign);
+                                                  ``|cval|`` for cval
+    resample                                      ``sum |w| |x|`` with the taps of
+                                                  :func:`refpool._geometry.resample_taps`;
+                                                  ``|extrapolation_value|`` where set
+    filtered_upsample, filtered_downsample        the same call with ``|h|``
+    aps_downsample, aps_upsample                  the circular blur with ``|f|`` of
+                                                  ``|x|``; downsampling: its largest
+                                                  value over the phases at each output
+                                                  (the phase chosen for ``x`` may differ)
     ============================================  =======================================
 
     The reference runs in float64 on float64 copies, so the magnitude of a float32
@@ -241,14 +254,25 @@ def magnitude(op, x, kwargs):
             return pos - neg
         if row.name == "interpolate":
             return _interpolation_magnitude(ax, args, x.dtype)
+        if row.name == "resample":
+            return _resample_magnitude(ax, args)
         if row.name == "grid_sample":      # Keys' cubic has negative weights
             from ..engines.reference.sampling import _magnitude
             return _magnitude(ax, np.asarray(args["grid"], dtype=np.float64),
                               args["mode"], args["padding_mode"], args["align_corners"])
+        if row.family == "spline":         # the prefilter's weights alternate in sign
+            from ..spline import _magnitude
+            return _magnitude(row.name, ax, args)
         if row.name == "upfirdn":          # signed taps: every term's absolute value
             absolute = dict(args, f=np.abs(np.asarray(args["f"], dtype=np.float64)),
                             gain=abs(float(args.get("gain", 1))))
             return fn(ax, **absolute, engine="reference")
+        if row.name in ("filtered_upsample", "filtered_downsample"):   # signed filters
+            from ..upfirdn import _resampling_magnitude
+            return _resampling_magnitude(row.name, ax, args)
+        if row.family == "polyphase":     # aps_*: a selection of |f| * |x| sums
+            from ..polyphase import _magnitude
+            return _magnitude(row.name, ax, args)
     raise NotImplementedError(
         f"magnitude: no magnitude rule for the operator {row.name!r} (comparison "
         f"{row.comparison!r}); add one to refpool.conformance.compare.magnitude")
@@ -298,6 +322,26 @@ def _interpolation_magnitude(ax, args, dtype):
     for axis in range(ndim):              # one weight moved by its coordinate's rounding
         total = total + scale * _separable(
             ax, [slopes[b] if b == axis else weights[b] for b in range(ndim)])
+    return total
+
+
+def _resample_magnitude(ax, args):
+    """Magnitude of :func:`refpool.resample`: ``sum |w| |x|`` with the per-axis taps of
+    :func:`refpool._geometry.resample_taps` (signed for cubic, Lanczos, ...), and
+    ``|extrapolation_value|`` at the extrapolated outputs."""
+    from .. import _args
+    args = {k: v for k, v in args.items() if k not in ("ndim", "channels_last")}
+    spec = _args.resample_spec(ax.shape[2:], args.pop("size"), args.pop("scale"), **args)
+    tables = []
+    for axis in spec.axes:
+        index, weight, count = axis.taps(np.float64)
+        live = np.arange(index.shape[1])[None, :] < count[:, None]
+        tables.append((index, np.where(live, np.abs(weight), 0.0), live))
+    total = _separable(ax, tables)
+    for b, axis in enumerate(spec.axes):
+        mask = axis.outside()
+        if mask.any():
+            total[(slice(None),) * (b + 2) + (mask,)] = abs(spec.extrapolation_value)
     return total
 
 

@@ -561,6 +561,8 @@ def _gen_antialiased_avg_pool(d):
     sigma = _sigma(d, AVG_SIGMAS, 1.6 if nd < 3 else 1.0)
     fs = _args.gaussian_size(sigma, _args.AVG_TRUNCATE)
     kw = {"sigma": sigma, "stride": d.per_axis([d.int(1, 3) for _ in range(nd)])}
+    if d.chance(0.2):
+        kw["pad_type"] = d.pick(["zero", "circular"])
     if d.chance(0.5):
         pad = [d.int(0, fs) for _ in range(nd)]
         kw["padding"] = d.per_axis(pad)
@@ -611,13 +613,15 @@ def _gen_antialiased_max_pool(d):
     kw["sigma"] = sigma
     if q is not None:
         kw["blur_padding"] = d.per_axis(q)
+    if d.chance(0.15):
+        kw["pad_type"] = "circular"
     return tuple(nc) + tuple(lengths), kw
 
 
 def _gen_blur_pool(d):
     nd = d.ndim()
     fs = [d.int(1, 7) for _ in range(nd)]
-    pad_type = d.pick(["reflect", "refl", "replicate", "repl", "zero"])
+    pad_type = d.pick(["reflect", "refl", "replicate", "repl", "zero", "circular"])
     off = [d.int(0, 2) for _ in range(nd)] if d.chance(0.4) else [0] * nd
     kw = {"filt_size": d.per_axis(fs), "stride": d.per_axis([d.int(1, 3) for _ in range(nd)]),
           "pad_type": pad_type}
@@ -661,6 +665,49 @@ def _gen_interpolate(d):
         kw["antialias"] = True
     elif d.chance(0.05):
         kw["antialias"] = False
+    return shape, kw
+
+
+def _gen_resample(d):
+    nd = d.ndim()
+    shape = d.fit(d.batch(), [d.int(1, 9) for _ in range(nd)])
+    lengths = shape[2:]
+    filters = ["nearest", "box", "area", "linear", "cubic", "mitchell", "catmull_rom",
+               "gaussian", "lanczos3", "lanczos4", "lanczos5", "hamming", ("bc", 0.5, 0.25)]
+    filt = d.pick(filters)
+    kw = {"filter": filt}
+    modes = ["half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+             "asymmetric", "tf_half_pixel_for_nn", "tf_crop_and_resize"]
+    mode = d.pick(modes)
+    kw["coordinate_mode"] = mode if d.chance(0.7) else tuple(
+        d.pick(modes) for _ in range(nd))
+    cropping = "tf_crop_and_resize" in (kw["coordinate_mode"] if isinstance(
+        kw["coordinate_mode"], tuple) else (kw["coordinate_mode"],))
+    if cropping or d.chance(0.1):
+        kw["roi"] = tuple(float(d.rng.uniform(-0.3, 0.5)) for _ in range(nd)) + tuple(
+            float(d.rng.uniform(0.5, 1.3)) for _ in range(nd))
+        kw["extrapolation_value"] = d.pick([0.0, -1.5, 7.0])
+    how = d.pick(["size", "scale", "both"])
+    if how in ("size", "both"):
+        kw["size"] = d.per_axis([d.int(1, 16) for _ in range(nd)])
+    if how in ("scale", "both"):
+        scales = [max(d.pick([0.5, 2.0, 1.7, 3, 0.75, 1 / 3, 1.0, 0.3]), 1.0 / n)
+                  for n in lengths]
+        kw["scale"] = scales[0] if len(set(scales)) == 1 else tuple(scales)
+    if filt != "nearest":
+        if d.chance(0.5):
+            kw["antialias"] = d.chance(0.6)
+        if d.chance(0.4):
+            kw["exclude_outside"] = d.chance(0.6)
+    elif d.chance(0.6):
+        kw["nearest_mode"] = d.pick(["round_prefer_floor", "round_prefer_ceil", "floor",
+                                     "ceil"])
+    if filt == "cubic" and d.chance(0.5):
+        kw["cubic_coeff_a"] = d.pick([-0.5, -0.75, -1.0])
+    if d.chance(0.15):
+        kw["translation"] = d.per_axis([d.pick([0.0, 0.5, -1.25, 2.0]) for _ in range(nd)])
+    if d.chance(0.15):
+        kw["extrapolate"] = d.pick(["samples", "cells", "none"])
     return shape, kw
 
 
@@ -959,6 +1006,77 @@ def _gen_grid_sample(d):
     return shape, kw
 
 
+def _spline_kwargs(d, kw):
+    """The keywords shared by the spline family: order 0-5, any mode, cval (NaN now
+    and then), prefilter."""
+    from ..spline import MODES
+    if d.chance(0.8):
+        kw["order"] = d.int(0, 5)
+    if d.chance(0.8):
+        kw["mode"] = d.pick(MODES)
+    if d.chance(0.4):
+        kw["cval"] = d.pick([0.0, 1.5, -2.0, _NAN])
+    if d.chance(0.3):
+        kw["prefilter"] = d.chance(0.5)
+    return kw
+
+
+def _gen_map_coordinates(d):
+    """map_coordinates: 1-3 spatial axes, 1-3 output axes of points in and around
+    the input, with exact borders, far-outside and non-finite points now and then, in
+    float64, float32 or integer dtypes; every order and mode."""
+    nd = d.ndim()
+    shape = d.fit(d.batch(), [d.int(1, 6 if nd < 3 else 3) for _ in range(nd)])
+    out = [d.int(1, 4) for _ in range(d.int(1, 3))]
+    coords = np.stack([d.rng.uniform(-3.0, n + 2.0, out) for n in shape[2:]])
+    if d.chance(0.5):
+        special = np.array([0.0, -0.5, 0.5, -1.0, 1e6, -40.0, _NAN, _INF, -_INF])
+        pick = d.rng.random(coords.shape) < 0.3
+        coords = np.where(pick, d.rng.choice(special, coords.shape), coords)
+    dtype = d.pick(["float64", "float32", "int64"])
+    if dtype == "int64":
+        coords = np.nan_to_num(np.round(coords), posinf=5, neginf=-5).astype(np.int64)
+    return shape, _spline_kwargs(d, {"coordinates": coords.astype(dtype)})
+
+
+def _gen_affine_transform(d):
+    """affine_transform: 1-3 spatial axes, a random (D, D) matrix, diagonal or
+    homogeneous matrix, an offset, an output shape now and then."""
+    nd = d.ndim()
+    shape = d.fit(d.batch(), [d.int(1, 6 if nd < 3 else 3) for _ in range(nd)])
+    form = d.pick(["square", "diagonal", "homogeneous"])
+    m = d.rng.uniform(-1.5, 1.5, (nd, nd))
+    kw = {}
+    if form == "diagonal":
+        kw["matrix"] = d.rng.uniform(0.3, 2.0, nd)
+    elif form == "homogeneous":
+        h = np.eye(nd + 1)
+        h[:nd, :nd] = m
+        h[:nd, nd] = d.rng.uniform(-2.0, 2.0, nd)
+        kw["matrix"] = h
+    else:
+        kw["matrix"] = m
+    if d.chance(0.6):
+        kw["offset"] = d.pick([float(d.rng.uniform(-2, 2)),
+                               tuple(float(v) for v in d.rng.uniform(-2, 2, nd))])
+    if d.chance(0.5):
+        kw["output_shape"] = tuple(d.int(1, 5) for _ in range(nd))
+    return shape, _spline_kwargs(d, kw)
+
+
+def _gen_rotate(d):
+    """rotate: 2-D or 3-D, any angle (multiples of 90 often), plane axes, reshape."""
+    nd = d.pick([2, 2, 3])
+    shape = d.fit(d.batch(), [d.int(1, 6 if nd < 3 else 3) for _ in range(nd)])
+    kw = {"angle": d.pick([90, -180, 270.0, 45.0, float(d.rng.uniform(-400, 400))])}
+    if d.chance(0.5):
+        a, b = d.rng.permutation(nd)[:2]
+        kw["axes"] = (int(a) - (nd if d.chance(0.3) else 0), int(b))
+    if d.chance(0.5):
+        kw["reshape"] = d.chance(0.5)
+    return shape, _spline_kwargs(d, kw)
+
+
 def _gen_upfirdn(d):
     """upfirdn: separable taps or an n-D kernel of 1 to 4 taps per axis, factors 1 to
     3, padding from cropping to generous (ints, per-axis ints or pairs), chosen so
@@ -991,7 +1109,78 @@ def _gen_upfirdn(d):
         kw["flip_filter"] = d.chance(0.5)
     if d.chance(0.3):
         kw["gain"] = d.pick([2.0, 0.5, -1.0, 4])
+    if d.chance(0.2):
+        kw["pad_type"] = d.pick(["zero", "circular"])
     return shape, kw
+
+
+def _gen_aps_downsample(d):
+    """aps_downsample: strides 1 to 3 dividing lengths of 1 to 4 strides, norms 1, 2,
+    3.5 and inf, a binomial or explicit blur now and then, orthogonal field types."""
+    nd = d.ndim()
+    stride = [d.int(1, 3) for _ in range(nd)]
+    kw = {"stride": d.per_axis(stride)}
+    channels = None
+    if d.chance(0.25):
+        ft = d.pick(pools()["orth"])
+        kw["field_type"] = ft
+        channels = field_size(ft)
+    if d.chance(0.5):
+        kw["norm"] = d.pick([1, 2.0, 3.5, float("inf")])
+    if d.chance(0.3):
+        kw["blur"] = d.pick([d.int(1, 4), (0.25, 0.5, 0.25), d.rng.standard_normal(2)])
+    if d.chance(0.2):
+        kw["return_phase"] = False
+    lengths = [s * d.int(1, 4 if nd < 3 else 2) for s in stride]
+    return d.batch(channels) + tuple(lengths), kw
+
+
+def _gen_aps_upsample(d):
+    """aps_upsample: strides 1 to 3, a phase per sample (or one for all), a blur now
+    and then."""
+    nd = d.ndim()
+    stride = [d.int(1, 3) for _ in range(nd)]
+    n, c = d.batch()
+    phase = np.array([[d.int(0, s - 1) for s in stride] for _ in range(n)],
+                     dtype=np.int64).reshape(n, nd)
+    if n != 1 or d.chance(0.3):
+        # one phase for every sample: valid in every layout of the same values (the
+        # layout tests reshape the batch); per-sample phases when N == 1
+        phase = phase[0] if n else np.zeros(nd, np.int64)
+    kw = {"phase": phase, "stride": d.per_axis(stride)}
+    if d.chance(0.3):
+        kw["blur"] = d.pick([d.int(1, 4), (0.25, 0.5, 0.25)])
+    return (n, c) + tuple(d.int(1, 4 if nd < 3 else 2) for _ in range(nd)), kw
+
+
+def _gen_filtered(d):
+    """filtered_upsample / filtered_downsample: factors 1 to 3, the radial (equal
+    factors) or separable design with drawn taps, cutoff and width now and then, an
+    array filter, circular padding."""
+    nd = d.ndim()
+    filt = d.pick(["radial", "separable", "array"])
+    if filt == "radial":
+        factor = [d.int(1, 3)] * nd
+    else:
+        factor = [d.int(1, 3) for _ in range(nd)]
+    kw = {"factor": d.per_axis(factor)}
+    if filt == "array":
+        kw["filter"] = d.rng.standard_normal(d.int(1, 5))
+    else:
+        if filt == "separable" or d.chance(0.3):
+            kw["filter"] = filt
+        if d.chance(0.4):
+            kw["numtaps"] = d.int(1, 9 if nd < 3 else 5)
+        elif nd == 3:
+            kw["numtaps"] = 5
+        if d.chance(0.3):
+            kw["cutoff"] = float(d.pick([0.25, 0.5, 1.0]))
+        if d.chance(0.3):
+            kw["width"] = float(d.pick([0.1, 0.3]))
+    if d.chance(0.3):
+        kw["pad_type"] = d.pick(["zero", "circular"])
+    lengths = [f * d.int(1, 4 if nd < 3 else 2) + d.int(0, 1) for f in factor]
+    return d.batch() + tuple(lengths), kw
 
 
 #: Parameter kinds, for breaking them (see :data:`BREAKAGES`).  ``"+"``: int >= 1
@@ -1008,6 +1197,10 @@ class Generator:
     valid: object
     params: dict
 
+
+#: the keywords of the spline family (map_coordinates, affine_transform, rotate)
+_SPLINE = {"order": "spline_order", "mode": "spline_mode", "cval": "cval",
+           "prefilter": "bool"}
 
 #: one argument generator per registered operator (checked by :func:`check_generators`)
 GENERATORS = {
@@ -1035,16 +1228,23 @@ GENERATORS = {
                                                       "variant": "lp_variant"}),
     "antialiased_avg_pool": Generator(_gen_antialiased_avg_pool,
                                       {"sigma": "real+", "stride": "int+",
-                                       "padding": "int0?"}),
+                                       "padding": "int0?", "pad_type": "pad_type"}),
     "antialiased_max_pool": Generator(_gen_antialiased_max_pool,
                                       dict(_WINDOW, sigma="real+", blur_padding="int0?",
-                                           field_type="field?")),
+                                           pad_type="pad_type", field_type="field?")),
     "blur_pool": Generator(_gen_blur_pool, {"filt_size": "int+", "stride": "int+",
                                             "pad_type": "pad_type", "pad_off": "int0"}),
     "interpolate": Generator(_gen_interpolate,
                              {"size": "size", "scale_factor": "scale", "mode": "mode",
                               "align_corners": "bool?", "recompute_scale_factor": "bool?",
                               "antialias": "bool"}),
+    "resample": Generator(_gen_resample,
+                          {"size": "size", "scale": "scale", "filter": "resample_filter",
+                           "coordinate_mode": "coordinate_mode", "antialias": "bool",
+                           "exclude_outside": "bool", "extrapolation_value": "cval",
+                           "roi": "roi", "translation": "translation",
+                           "nearest_mode": "resample_nearest", "cubic_coeff_a": "real",
+                           "extrapolate": "extrapolate"}),
     "group_pool": Generator(_gen_group_pool, {"field_type": "field:perm"}),
     "norm_pool": Generator(_gen_norm_pool, {"field_type": "field:orth"}),
     "induced_norm_pool": Generator(_gen_induced_norm_pool, {"field_type": "field:induced"}),
@@ -1074,7 +1274,26 @@ GENERATORS = {
                                                 "align_corners": "bool"}),
     "upfirdn": Generator(_gen_upfirdn, {"f": "taps", "up": "int+", "down": "int+",
                                         "padding": "crop_padding", "flip_filter": "bool",
-                                        "gain": "real"}),
+                                        "gain": "real", "pad_type": "pad_type"}),
+    "map_coordinates": Generator(_gen_map_coordinates, dict(_SPLINE,
+                                                            coordinates="coordinates")),
+    "affine_transform": Generator(_gen_affine_transform, dict(
+        _SPLINE, matrix="matrix", offset="offset", output_shape="output_shape")),
+    "rotate": Generator(_gen_rotate, dict(_SPLINE, angle="angle", axes="rotate_axes",
+                                          reshape="bool")),
+    "filtered_upsample": Generator(_gen_filtered, {"factor": "int+", "filter": "resample_filter",
+                                                   "numtaps": "int+?", "cutoff": "cutoff",
+                                                   "width": "width", "pad_type": "pad_type"}),
+    "filtered_downsample": Generator(_gen_filtered, {"factor": "int+",
+                                                     "filter": "resample_filter",
+                                                     "numtaps": "int+?", "cutoff": "cutoff",
+                                                     "width": "width", "pad_type": "pad_type"}),
+    "aps_downsample": Generator(_gen_aps_downsample, {"stride": "int+", "norm": "norm",
+                                                      "blur": "blur",
+                                                      "field_type": "field:orth?",
+                                                      "return_phase": "bool"}),
+    "aps_upsample": Generator(_gen_aps_upsample, {"phase": "phase", "stride": "int+",
+                                                  "blur": "blur"}),
 }
 
 #: parameters every operator has, fuzzed by :func:`make_invalid` for all of them
@@ -1193,6 +1412,27 @@ def _breakages(op, param, kind, nd, kwargs):
                                  ("trilinear", 3)) if r != nd]
         return [("unknown", "bogus"), ("empty", ""), ("upper", "NEAREST"), ("int", 3),
                 ("None", None), ("wrong-rank", ranked[0]), ("wrong-rank-2", ranked[-1])]
+    if kind == "resample_filter":
+        return [("unknown", "bogus"), ("empty", ""), ("upper", "LINEAR"), ("int", 3),
+                ("None", None), ("bc-short", ("bc", 1.0)), ("bc-nan", ("bc", _NAN, 0.5)),
+                ("kernel-not-callable", ("kernel", 1.0, 1.0)),
+                ("kernel-support", ("kernel", abs, 0.0))]
+    if kind == "coordinate_mode":
+        return [("unknown", "centre"), ("empty", ""), ("upper", "HALF_PIXEL"), ("int", 0),
+                ("None", None), ("long-tuple", ("half_pixel",) * (nd + 1))]
+    if kind == "resample_nearest":
+        return [("unknown", "up"), ("empty", ""), ("upper", "FLOOR"), ("int", 0),
+                ("None", None)]
+    if kind == "extrapolate":
+        return [("unknown", "far"), ("upper", "CELLS"), ("int", 0), ("long-tuple",
+                                                                    ("none",) * (nd + 1))]
+    if kind == "roi":
+        return [("short", (0.0,) * (2 * nd - 1)), ("long", (0.0,) * (2 * nd + 1)),
+                ("nan", (_NAN,) * (2 * nd)), ("inf", (_INF,) * (2 * nd)), ("str", "roi"),
+                ("scalar", 0.5), ("tuple-str", ("0",) * (2 * nd))]
+    if kind == "translation":
+        return [("nan", _NAN), ("inf", _INF), ("str", "1"), ("complex", 1 + 0j),
+                ("long-tuple", (0.5,) * (nd + 1)), ("tuple-nan", (_NAN,) * nd)]
     if kind == "lp_variant":
         return [("unknown", "l2"), ("empty", ""), ("upper", "TORCH"), ("int", 0),
                 ("None", None)]
@@ -1247,6 +1487,38 @@ def _breakages(op, param, kind, nd, kwargs):
         return [("str", "C4"), ("None", None), ("float", 2.5), ("bool", True),
                 ("negative", -1), ("zero", 0), ("huge", 10 ** 30), ("object", object()),
                 ("long-tuple", (0, 1, 2)), ("unhashable", [[1], 2])]
+    if kind == "field:orth?":             # optional, orthogonal (aps_downsample)
+        return [("str", "C4"), ("int", 4), ("dict", {"name": "C4", "size": 4}),
+                ("wrong-size", "wrong-size")]
+    if kind == "norm":                    # aps_downsample's p: > 0, inf allowed
+        return [("zero", 0.0), ("negative", -1.0), ("nan", _NAN), ("-inf", -_INF),
+                ("str", "2"), ("bool", True), ("None", None), ("complex", 2 + 0j),
+                ("object", object()), ("tuple", (2.0,) * nd)]
+    if kind == "blur":                    # the APS blur: None, a size or a filter
+        return [("str", "f"), ("object", object()), ("empty", np.zeros(0)),
+                ("bool", True), ("bool-dtype", np.array([True, False])),
+                ("complex", np.array([1 + 0j])), ("nan", np.array([1.0, _NAN])),
+                ("zero-size", 0), ("negative-size", -3), ("float-size", 2.5),
+                ("four-d", np.ones((1, 1, 1, 1)))]
+    if kind == "resample_filter":         # filtered_*: a design name or taps
+        return [("unknown", "jinc"), ("upper", "RADIAL"), ("empty", np.zeros(0)),
+                ("None", None), ("int", 3), ("object", object()),
+                ("nan", np.array([1.0, _NAN])), ("four-d", np.ones((1, 1, 1, 1)))]
+    if kind == "cutoff":                  # filtered_*: (0, 1] or None
+        return [("zero", 0.0), ("negative", -0.5), ("above-one", 1.5), ("nan", _NAN),
+                ("str", "0.5"), ("bool", True), ("complex", 0.5 + 0j)]
+    if kind == "width":                   # filtered_*: > 0 or None
+        return [("zero", 0.0), ("negative", -0.5), ("nan", _NAN), ("inf", _INF),
+                ("str", "0.5"), ("bool", True)]
+    if kind == "phase":                   # aps_upsample's phases, from the valid ones
+        valid = np.asarray(kwargs["phase"], dtype=np.int64)
+        return [("str", "0"), ("None", None), ("object", object()),
+                ("negative", -1 - valid), ("too-large", valid + 10),
+                ("float", valid + 0.5), ("bool-dtype", valid >= 0),
+                ("wrong-length", np.zeros(valid.shape[:-1] + (valid.shape[-1] + 1,),
+                                          np.int64)),
+                ("wrong-batch", np.zeros((valid.reshape(-1, valid.shape[-1]).shape[0] + 1,
+                                          valid.shape[-1]), np.int64))]
     if kind.startswith("field"):
         out = [("str", "C4"), ("int", 4), ("dict", {"name": "C4", "size": 4})]
         if kind != "field?":
@@ -1276,6 +1548,42 @@ def _breakages(op, param, kind, nd, kwargs):
     if kind == "crop_padding":            # upfirdn's padding: negative values crop
         return [b for b in _int_breakages("int", nd)
                 if b[0] not in ("negative", "tuple-negative")]
+    if kind == "coordinates":             # map_coordinates' points
+        return [("str", "coordinates"), ("None", None), ("object", object()),
+                ("scalar", 1.5), ("bool-dtype", np.zeros((nd, 2), bool)),
+                ("complex", np.zeros((nd, 2), np.complex128)),
+                ("wrong-rows", np.zeros((nd + 1, 2))), ("one-d", np.zeros(nd)),
+                ("empty-output", np.zeros((nd, 0))), ("five-d", np.zeros((nd, 1, 1, 1, 1)))]
+    if kind == "spline_order":
+        return [("negative", -1), ("six", 6), ("float", 2.0), ("bool", True), ("None", None),
+                ("str", "3"), ("huge", 10 ** 30)]
+    if kind == "spline_mode":
+        return [("unknown", "bogus"), ("upper", "REFLECT"), ("empty", ""), ("int", 0),
+                ("None", None), ("other-op", "zeros")]
+    if kind == "cval":                    # any real number, NaN and infinity included
+        return [("str", "1.5"), ("None", None), ("complex", 1.5 + 0j), ("object", object()),
+                ("tuple", (1.5,) * nd), ("bool", True)]
+    if kind == "matrix":
+        bad_row = np.eye(nd + 1)
+        bad_row[nd, 0] = 1.0
+        return [("str", "matrix"), ("None", None), ("object", object()),
+                ("complex", np.eye(nd, dtype=np.complex128)),
+                ("bool-dtype", np.eye(nd, dtype=bool)), ("wrong-shape", np.eye(nd + 2)),
+                ("homogeneous-bad-row", bad_row), ("scalar", 2.0)]
+    if kind == "offset":
+        return [("str", "offset"), ("None", None), ("object", object()),
+                ("complex", 1.5 + 0j), ("long-tuple", (1.0,) * (nd + 1)),
+                ("tuple-str", ("1",) * nd)]
+    if kind == "output_shape":
+        return [("zero", (0,) * nd), ("negative", (-1,) * nd), ("float", (2.0,) * nd),
+                ("long-tuple", (2,) * (nd + 1)), ("str", "2"), ("int", 3),
+                ("too-large", (10 ** 15,) * nd), ("bool", (True,) * nd)]
+    if kind == "angle":
+        return [("nan", _NAN), ("inf", _INF), ("str", "90"), ("None", None),
+                ("complex", 90 + 0j), ("bool", True), ("object", object()), ("tuple", (90,))]
+    if kind == "rotate_axes":
+        return [("same", (0, 0)), ("out-of-range", (0, nd)), ("one", (0,)), ("str", "01"),
+                ("None", None), ("floats", (0.0, 1.0)), ("three", (0, 1, 1))]
     if kind == "real":                    # any finite real number (upfirdn's gain)
         return [("nan", _NAN), ("inf", _INF), ("-inf", -_INF), ("str", "1.5"),
                 ("bool", True), ("None", None), ("complex", 1.5 + 0j),
@@ -1367,6 +1675,8 @@ def make_invalid(op, d, index, seed):
             call.kwargs.pop("recompute_scale_factor", None)
         if op == "interpolate" and param == "scale_factor":
             call.kwargs.pop("size", None)
+        if op == "resample" and param in ("size", "scale"):
+            call.kwargs.pop("scale" if param == "size" else "size", None)
         call.kwargs[param] = value
         call.broken, call.breakage = param, label
         return call
@@ -1563,7 +1873,8 @@ def _broken_single_out(how, e, x):
         base = np.zeros(max(x.size, e.size) + 1, dtype=x.dtype)
         base[:x.size] = x.reshape(-1)
         x2 = base[:x.size].reshape(x.shape)
-        out = base[1:1 + e.size].reshape(e.shape)
+        start = 1 if x.size > 1 else 0        # a one-element x: base[1] would not overlap
+        out = base[start:start + e.size].reshape(e.shape)
         return (out if e.dtype == x.dtype else out.view(e.dtype)), x2
     raise ValueError(f"unknown out breakage {how!r}")
 

@@ -49,7 +49,7 @@ module                             contents
                                    N and C only)
 ``refpool.dask.antialiased``       antialiased_avg_pool, antialiased_max_pool,
                                    blur_pool
-``refpool.dask.interpolate``       interpolate
+``refpool.dask.interpolate``       interpolate, resample
 ``refpool.dask.field_pooling``     group_pool, norm_pool, induced_norm_pool,
                                    norm_max_pool, subgroup_pool, max_pool_channels
 ``refpool.dask.shuffle``           pixel_shuffle, pixel_unshuffle, depth_to_space,
@@ -58,7 +58,11 @@ module                             contents
 ``refpool.dask.region_pooling``    roi_pool, roi_align (boxes read anywhere: chunked
                                    over C only)
 ``refpool.dask.sampling``          grid_sample (chunked over N and C only, grid whole)
-``refpool.dask.upfirdn``           upfirdn (chunked over N and C only)
+``refpool.dask.upfirdn``           upfirdn, filtered_upsample, filtered_downsample
+                                   (chunked over N and C only)
+``refpool.dask.spline``            map_coordinates, affine_transform, rotate
+                                   (chunked over N and C only)
+``refpool.dask.polyphase``         aps_downsample, aps_upsample (chunked over N only)
 =================================  =================================================
 
 Every public function is re-exported here: ``refpool.dask.<name>`` is
@@ -81,14 +85,16 @@ from ..registry import OPERATORS as _OPERATORS
 from .antialiased import antialiased_avg_pool, antialiased_max_pool, blur_pool
 from .field_pooling import (group_pool, induced_norm_pool, max_pool_channels, norm_max_pool,
                             norm_pool, subgroup_pool)
-from .interpolate import interpolate
+from .interpolate import interpolate, resample
 from .pooling import (adaptive_avg_pool, adaptive_max_pool, avg_pool, fractional_max_pool,
                       global_avg_pool, global_lp_pool, global_max_pool, lp_pool, max_pool)
 from .shuffle import depth_to_space, pixel_shuffle, pixel_unshuffle, space_to_depth
 from .unpooling import max_unpool
 from .region_pooling import roi_align, roi_pool
 from .sampling import grid_sample
-from .upfirdn import upfirdn
+from .upfirdn import filtered_downsample, filtered_upsample, upfirdn
+from .spline import affine_transform, map_coordinates, rotate
+from .polyphase import aps_downsample, aps_upsample
 
 #: the public functions, named and ordered as :data:`refpool.registry.OPERATORS`
 __all__ = [op.name for op in _OPERATORS.values()]
@@ -96,10 +102,11 @@ __all__ = [op.name for op in _OPERATORS.values()]
 _EXPORTED = {f.__name__ for f in (
     max_pool, avg_pool, lp_pool, adaptive_max_pool, adaptive_avg_pool, fractional_max_pool,
     global_max_pool, global_avg_pool, global_lp_pool, antialiased_avg_pool,
-    antialiased_max_pool, blur_pool, interpolate, group_pool, norm_pool,
+    antialiased_max_pool, blur_pool, interpolate, resample, group_pool, norm_pool,
     induced_norm_pool, norm_max_pool, subgroup_pool, max_pool_channels, pixel_shuffle,
     pixel_unshuffle, depth_to_space,
-    space_to_depth, max_unpool, roi_pool, roi_align, grid_sample, upfirdn)}
+    space_to_depth, max_unpool, roi_pool, roi_align, grid_sample, upfirdn,
+    aps_downsample, aps_upsample, filtered_upsample, filtered_downsample, map_coordinates, affine_transform, rotate)}
 if _EXPORTED != set(__all__):  # pragma: no cover - a registry row without its wrapper
     raise ImportError(f"refpool.dask re-exports {sorted(_EXPORTED)} but the registry "
                       f"lists {__all__}")

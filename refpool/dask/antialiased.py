@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+import functools
+
 import numpy as np
+import dask.array as da
 
 from .. import _args, _geometry
 from .._fieldcheck import check_pointwise_field_type
@@ -186,9 +189,21 @@ class _BlurPoolBlock(_Block):
         return _take(y, pieces, location)
 
 
+def _whole_planes(x, fn, output_size, dtype):
+    """pad_type="circular": every output reads the whole periodic axis, so the spatial
+    axes are merged into one chunk each and each block is one in-memory call on whole
+    planes (chunked over N and C only); bitwise the in-memory result."""
+    chunks = tuple(x.chunks[:2]) + tuple((int(n),) for n in x.shape[2:])
+    x = x.rechunk(chunks)
+    out_chunks = tuple(x.chunks[:2]) + tuple((int(m),) for m in output_size)
+    return da.map_blocks(fn, x, chunks=out_chunks, dtype=dtype,
+                         meta=np.empty((0,) * x.ndim, dtype))
+
+
 # =========================================================================== operators
 @_with_layouts
-def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=None):
+def antialiased_avg_pool(x, sigma, stride, padding=None, *, pad_type="zero", engine="auto",
+                         out=None):
     r"""Gaussian blur and subsample a Dask array (:func:`refpool.antialiased_avg_pool`).
 
     With filter size :math:`f_s = 2\,\mathrm{round}(3\sigma) + 1`, outputs
@@ -200,13 +215,20 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
     Parameters
     ----------
     x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
-    sigma, stride, padding
-        As in :func:`refpool.antialiased_avg_pool`.
+    sigma, stride, padding, pad_type
+        As in :func:`refpool.antialiased_avg_pool` (``pad_type="circular"``: chunked
+        over N and C only, whole planes per block).
     engine, out
         As in :func:`~refpool.dask.max_pool`.
     """
     sigma, spec = _prepare(x, engine, out, lambda shape: _args.antialiased_avg_spec(
-        shape, sigma, stride, padding))
+        shape, sigma, stride, padding, pad_type))
+    if spec.mode == "circular":
+        from ..antialiased import antialiased_avg_pool as whole
+        return _whole_planes(x, functools.partial(whole, sigma=sigma, stride=stride,
+                                                  padding=padding, pad_type=spec.mode,
+                                                  engine=engine),
+                             spec.output_size, x.dtype)
     rules = [_ZeroFilterAxis(spec.axis(b)) for b in range(len(spec.input_size))]
     block = _AntialiasedAvgBlock(rules, sigma=sigma, stride=spec.stride, engine=engine)
     return _apply(x, "antialiased_avg_pool", block, x.dtype)
@@ -214,8 +236,8 @@ def antialiased_avg_pool(x, sigma, stride, padding=None, *, engine="auto", out=N
 
 @_with_layouts
 def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
-                         sigma=0.6, blur_padding=None, *, field_type=None, engine="auto",
-                         out=None):
+                         sigma=0.6, blur_padding=None, *, pad_type="zero", field_type=None,
+                         engine="auto", out=None):
     r"""Max pool densely, blur and subsample a Dask array
     (:func:`refpool.antialiased_max_pool`).
 
@@ -232,16 +254,24 @@ def antialiased_max_pool(x, kernel_size, stride=None, padding=0, dilation=1, cei
     Parameters
     ----------
     x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
-    kernel_size, stride, padding, dilation, ceil_mode, sigma, blur_padding, field_type
-        As in :func:`refpool.antialiased_max_pool`.
+    kernel_size, stride, padding, dilation, ceil_mode, sigma, blur_padding, pad_type, field_type
+        As in :func:`refpool.antialiased_max_pool` (``pad_type="circular"``: chunked
+        over N and C only, whole planes per block).
     engine, out
         As in :func:`~refpool.dask.max_pool`.
     """
     sigma, spec = _prepare(
         x, engine, out, lambda shape: _args.antialiased_max_spec(
-            shape, kernel_size, stride, padding, dilation, ceil_mode, sigma, blur_padding),
+            shape, kernel_size, stride, padding, dilation, ceil_mode, sigma, blur_padding,
+            pad_type),
         field_type=field_type, field_check=check_pointwise_field_type,
         op="antialiased_max_pool")
+    if spec.blur.mode == "circular":
+        from ..antialiased import antialiased_max_pool as whole
+        return _whole_planes(x, functools.partial(
+            whole, kernel_size=kernel_size, stride=stride, padding=padding,
+            dilation=dilation, ceil_mode=ceil_mode, sigma=sigma, blur_padding=blur_padding,
+            pad_type=spec.blur.mode, engine=engine), spec.blur.output_size, x.dtype)
     w = spec.window
     # the dense max map: the max windows at stride 1, over L = n + 2p - d(k-1) positions
     rules = [_AntialiasedMaxAxis(w.axis(b)._replace(stride=1, ceil_mode=False),
@@ -275,6 +305,12 @@ def blur_pool(x, filt_size=4, stride=2, pad_type="reflect", pad_off=0, *, engine
     """
     spec = _prepare(x, engine, out, lambda shape: _args.blur_pool_spec(
         shape, filt_size, stride, pad_type, pad_off))
+    if spec.mode == "circular":
+        from ..antialiased import blur_pool as whole
+        return _whole_planes(x, functools.partial(whole, filt_size=filt_size, stride=stride,
+                                                  pad_type=spec.mode, pad_off=pad_off,
+                                                  engine=engine),
+                             spec.output_size, x.dtype)
     rules = [_BlurAxis(spec.axis(b)) for b in range(len(spec.input_size))]
     block = _BlurPoolBlock(rules, filt_size=spec.size, stride=spec.stride, pad_type=spec.mode,
                            pad_off=tuple(b - (f - 1) // 2 for b, f in zip(spec.before,

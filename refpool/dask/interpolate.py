@@ -1,5 +1,5 @@
-r"""Interpolation of Dask arrays: ``interpolate`` (:mod:`refpool.interpolate`, chunked
-in space).
+r"""Interpolation of Dask arrays: ``interpolate`` and ``resample``
+(:mod:`refpool.interpolate`, chunked in space).
 
 Every mode but ``area`` reads the input positions of its per-axis taps
 (:func:`refpool._geometry.interpolation_taps`, the rule of each mode in
@@ -19,7 +19,7 @@ from .. import _args, _geometry
 from ._blocks import _AdaptiveBlock, _Block
 from ._planning import _adaptive_rules, _apply, _Piece, _prepare, _with_layouts
 
-__all__ = ["interpolate"]
+__all__ = ["interpolate", "resample"]
 
 
 # =========================================================================== axis rule
@@ -150,3 +150,92 @@ def interpolate(x, size=None, scale_factor=None, mode="nearest", align_corners=N
             ("recompute_scale_factor", recompute_scale_factor), ("antialias", antialias))
     block = _InterpolateBlock(rules, call=call, engine=engine)
     return _apply(x, "interpolate", block, x.dtype)
+
+
+# =========================================================================== resample
+@functools.lru_cache(maxsize=64)
+def _resample_axis_taps(rule):
+    return _geometry.resample_taps(rule.axis, np.dtype(rule.dtype))
+
+
+class _ResampleAxis(NamedTuple):
+    """:func:`refpool.resample` along one axis: the taps of
+    :func:`refpool._geometry.resample_taps` (as :class:`_TapsAxis`)."""
+
+    axis: object          # the _geometry.ResampleAxis
+    dtype: str
+
+    @property
+    def n(self):
+        return self.axis.n
+
+    @property
+    def o(self):
+        return self.axis.m
+
+    def taps(self):
+        return _resample_axis_taps(self)
+
+    piece = _TapsAxis.piece
+    chunk_piece = _TapsAxis.chunk_piece
+    first_output = _TapsAxis.first_output
+
+
+class _ResampleBlock(_Block):
+    def compute(self, region, pieces, location, *, call, engine, value):
+        whole = all(p.lo == 0 and p.hi == r.n and a == 0 and b == r.o
+                    for p, r, (a, b) in zip(pieces, self.rules, location))
+        if whole:                                    # the whole input: the engine itself
+            from ..interpolate import resample
+            return resample(region, **dict(call), engine=engine)
+        tables = []
+        for rule, p, (a, b) in zip(self.rules, pieces, location):
+            t = rule.taps()
+            tables.append((t.index[a:b] - p.lo, t.weight[a:b], t.count[a:b]))
+        y = _resample(region, tables, self.rules[0].axis.filter == "nearest")
+        for which, v in (("empty", 0.0), ("outside", value)):
+            for b, (rule, (lo, hi)) in enumerate(zip(self.rules, location)):
+                mask = getattr(rule.axis, which)()[lo:hi]
+                if mask.any():
+                    y = np.array(y)
+                    y[(slice(None),) * (b + 2) + (mask,)] = v
+        return y
+
+
+@_with_layouts
+def resample(x, size=None, scale=None, *, filter="linear", coordinate_mode="half_pixel",
+             antialias=False, exclude_outside=False, extrapolation_value=0.0, roi=None,
+             translation=None, nearest_mode="round_prefer_floor", cubic_coeff_a=-0.75,
+             extrapolate=None, engine="auto", out=None):
+    r"""Resample a Dask array (:func:`refpool.resample`, chunked in space).
+
+    As :func:`~refpool.dask.interpolate`: outputs :math:`[a, b)` read from the
+    smallest to the largest live tap index of
+    :func:`refpool._geometry.resample_taps` among them; a block holding the
+    whole input runs :func:`refpool.resample`, the others evaluate the global taps
+    on their region (a gather for ``filter="nearest"``, float64 sums rounded once
+    otherwise), then set their extrapolated outputs.
+
+    Parameters
+    ----------
+    x : dask.array.Array, shape (N, C, \*spatial), float32 or float64
+    size, scale, filter, coordinate_mode, antialias, exclude_outside
+        As in :func:`refpool.resample`.
+    extrapolation_value, roi, translation, nearest_mode, cubic_coeff_a, extrapolate
+        As in :func:`refpool.resample`.
+    engine, out
+        As in :func:`~refpool.dask.max_pool`.
+    """
+    kwargs = dict(filter=filter, coordinate_mode=coordinate_mode, antialias=antialias,
+                  exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
+                  roi=roi, translation=translation, nearest_mode=nearest_mode,
+                  cubic_coeff_a=cubic_coeff_a, extrapolate=extrapolate)
+    spec = _prepare(x, engine, out, lambda shape: _args.resample_spec(shape, size, scale,
+                                                                      **kwargs))
+    rules = [_ResampleAxis(ax, np.dtype(x.dtype).name) for ax in spec.axes]
+
+    def frozen(v):
+        return tuple(v) if isinstance(v, list) else v
+    call = tuple((k, frozen(v)) for k, v in dict(size=size, scale=scale, **kwargs).items())
+    block = _ResampleBlock(rules, call=call, engine=engine, value=spec.extrapolation_value)
+    return _apply(x, "resample", block, x.dtype)

@@ -217,6 +217,79 @@ def _corners(x, n, ch, z, y0, x0, wy0, wy1, wx0, wx1):
 
 
 @register_jitable
+def corner(index, weight, k, z, y, x, w, D, H, W):
+    """Tap ``k``: the flat index of integral point ``(z, y, x)`` or -1 outside."""
+    if 0.0 <= z < D and 0.0 <= y < H and 0.0 <= x < W:
+        index[k] = (int(z) * H + int(y)) * W + int(x)
+    else:
+        index[k] = -1
+    weight[k] = w
+
+
+@register_jitable
+def point_taps(index, weight, gx, gy, gz, D, H, W, three, nearest, padding, align):
+    """The taps of one bilinear (trilinear) or nearest point: flat indices into a
+    ``(D, H, W)`` plane (``-1`` for a corner outside the input) and the weights
+    :func:`fill` multiplies them by, in its order (torch's: nw, ne, sw, se; the z0
+    plane before the z0 + 1 plane).  ``index`` and ``weight`` hold 1 (nearest), 4
+    (2-D) or 8 (3-D) entries.  The CPU engine's table and the exactness rule read
+    these."""
+    ix = pad_coordinate(unnormalize(gx, W, align), W, padding, align)
+    iy = pad_coordinate(unnormalize(gy, H, align), H, padding, align)
+    iz = 0.0
+    if three:
+        iz = pad_coordinate(unnormalize(gz, D, align), D, padding, align)
+    if nearest:
+        corner(index, weight, 0, round_half_even(iz), round_half_even(iy),
+                round_half_even(ix), 1.0, D, H, W)
+        return
+    x0 = floor(ix)
+    y0 = floor(iy)
+    fx1 = ix - x0
+    fx0 = (x0 + 1.0) - ix
+    fy1 = iy - y0
+    fy0 = (y0 + 1.0) - iy
+    z0 = 0.0
+    fz0 = 1.0
+    fz1 = 0.0
+    if three:
+        z0 = floor(iz)
+        fz1 = iz - z0
+        fz0 = (z0 + 1.0) - iz
+    for dz in range(2 if three else 1):
+        wz = fz0 if dz == 0 else fz1
+        wy0 = wz * fy0 if three else fy0
+        wy1 = wz * fy1 if three else fy1
+        k = 4 * dz
+        z = z0 + dz
+        corner(index, weight, k, z, y0, x0, wy0 * fx0, D, H, W)
+        corner(index, weight, k + 1, z, y0, x0 + 1.0, wy0 * fx1, D, H, W)
+        corner(index, weight, k + 2, z, y0 + 1.0, x0, wy1 * fx0, D, H, W)
+        corner(index, weight, k + 3, z, y0 + 1.0, x0 + 1.0, wy1 * fx1, D, H, W)
+
+
+@register_jitable
+def cubic_point_taps(index, weight, gx, gy, H, W, padding, align):
+    """The 16 taps of one bicubic point (2-D), row by row, as :func:`fill` reads
+    them: each tap's coordinates padded on their own.  Returns False when the point
+    is not finite (the output is NaN whatever the input)."""
+    ix = unnormalize(gx, W, align)
+    iy = unnormalize(gy, H, align)
+    if not (math.fabs(ix) < math.inf and math.fabs(iy) < math.inf):
+        return False
+    x0 = floor(ix)
+    y0 = floor(iy)
+    wx = cubic_weights(ix - x0)
+    wy = cubic_weights(iy - y0)
+    for i in range(4):
+        yy = floor(pad_coordinate(y0 - 1.0 + i, H, padding, align))
+        for j in range(4):
+            xx = floor(pad_coordinate(x0 - 1.0 + j, W, padding, align))
+            corner(index, weight, 4 * i + j, 0.0, yy, xx, wy[i] * wx[j], 1, H, W)
+    return True
+
+
+@register_jitable
 def fill(x, out, n, p, gx, gy, gz, three, mode, padding, align):
     """``out[n, c, p]`` for every channel ``c``: :func:`sample`'s values, with the
     coordinate work (unnormalisation, padding, taps, weights) done once per point

@@ -8,6 +8,8 @@ loop of one iteration.  Views only: nothing is copied.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 SPATIAL = 3
@@ -29,8 +31,10 @@ def pad3(values, fill):
     return (fill,) * (SPATIAL - len(values)) + tuple(int(v) for v in values)
 
 
+@functools.lru_cache(maxsize=1024)
 def window3(spec):
-    """(kernel, stride, padding, dilation) of a WindowSpec as 3-tuples."""
+    """(kernel, stride, padding, dilation) of a WindowSpec as 3-tuples (cached: a
+    small call would spend more time here than in its kernel)."""
     return (pad3(spec.kernel, 1), pad3(spec.stride, 1), pad3(spec.padding, 0),
             pad3(spec.dilation, 1))
 

@@ -29,7 +29,9 @@ follow the row-major scan, which a reflection reverses.
 
 from __future__ import annotations
 
+import functools
 import inspect
+import math
 from typing import Any, Callable, List, Sequence, Union
 
 import numpy as np
@@ -296,9 +298,9 @@ class AntialiasedAvgRule(Rule):
     condition = ("per reversed axis: (n + 2p - fs) mod s == 0 (the Gaussian is symmetric); "
                  "per swapped pair: equal stride and padding")
 
-    def __init__(self, shape, sigma, stride, padding=None):
+    def __init__(self, shape, sigma, stride, padding=None, pad_type="zero"):
         from ..kernels import _gaussian64
-        sigma, self.spec = _args.antialiased_avg_spec(shape, sigma, stride, padding)
+        sigma, self.spec = _args.antialiased_avg_spec(shape, sigma, stride, padding, pad_type)
         self.taps = _gaussian64(sigma, _args.AVG_TRUNCATE).tolist()
 
     def axis(self, b, n, shape=None):
@@ -331,12 +333,15 @@ class AntialiasedMaxRule(Rule):
                  "per swapped pair: equal arguments")
 
     def __init__(self, shape, kernel_size, stride=None, padding=0, dilation=1,
-                 ceil_mode=False, sigma=0.6, blur_padding=None, *, field_type=None):
+                 ceil_mode=False, sigma=0.6, blur_padding=None, *, pad_type="zero",
+                 field_type=None):
         from ..kernels import _gaussian64
         self.field_type = field_type
         self.blur_padding = blur_padding
+        self.pad_type = pad_type
         sigma, self.spec = _args.antialiased_max_spec(shape, kernel_size, stride, padding,
-                                                      dilation, ceil_mode, sigma, blur_padding)
+                                                      dilation, ceil_mode, sigma, blur_padding,
+                                                      pad_type)
         self.sigma = sigma
         self.taps = _gaussian64(sigma, _args.MAX_TRUNCATE).tolist()
 
@@ -345,13 +350,22 @@ class AntialiasedMaxRule(Rule):
         try:
             _, line = _args.antialiased_max_spec(
                 (n,), w.kernel, w.stride, w.padding, w.dilation, w.ceil_mode, self.sigma,
-                None if self.blur_padding is None else self.spec.blur.before[b])
+                None if self.blur_padding is None else self.spec.blur.before[b], self.pad_type)
         except ValueError:
             return None
         # the dense max map: the windows of max pooling at stride 1
         dense = line.window.axis(0)._replace(stride=1, ceil_mode=False)
-        dense_windows = [tuple(dense.positions(j)) for j in range(line.dense_size[0])]
         blur = line.blur.axis(0)
+        if blur.mode == "circular":
+            # the periodic input: dense position j (any integer) reads x[(j - p + t d) mod n]
+            w = line.window.axis(0)
+            return tuple(_window((tuple(sorted({(j - w.padding + t * w.dilation) % n
+                                                for t in range(w.kernel)})),
+                                  self.taps[u])
+                                 for u, j in ((u, i * blur.stride - blur.before + u)
+                                              for u in range(blur.size)))
+                         for i in range(line.blur.output_size[0]))
+        dense_windows = [tuple(dense.positions(j)) for j in range(line.dense_size[0])]
         # (the output length is the spec's: ceil mode may drop the last output)
         return tuple(_window((dense_windows[j], self.taps[u]) for u, j in blur.taps(i))
                      for i in range(line.blur.output_size[0]))
@@ -406,6 +420,39 @@ class InterpolateRule(Rule):
         return tuple(_window((int(q), float(w)) for q, w in zip(idx[:c], wts[:c]) if w != 0.0)
                      for idx, wts, c in zip(taps.index.tolist(), taps.weight.tolist(),
                                             taps.count.tolist()))
+
+
+class ResampleRule(Rule):
+    """:func:`refpool.resample`: per axis, the taps of
+    :func:`refpool._geometry.resample_taps` (an extrapolated output is the constant
+    window ``(((), 1.0),)``, which every mirror keeps)."""
+
+    extra_keywords = ("dtype",)
+    condition = ("per reversed axis: mirror-symmetric taps (read off resample_taps): "
+                 "half_pixel, pytorch_half_pixel (m > 1), half_pixel_symmetric and "
+                 "align_corners with scale m/n and no translation, every symmetric "
+                 "filter; nearest only without rounding ties; asymmetric and "
+                 "tf_half_pixel_for_nn in general not; a crop needs a centred roi; per "
+                 "swapped pair: equal sizes, scales and arguments")
+
+    def __init__(self, shape, size=None, scale=None, dtype="float64", **kwargs):
+        self.size, self.scale, self.kwargs = size, scale, kwargs
+        self.dtype = np.dtype(dtype)
+        _args.resample_spec(shape, size, scale, **kwargs)       # validate once
+
+    def axis(self, b, n, shape):
+        shape = tuple(shape[:b]) + (n,) + tuple(shape[b + 1:])
+        try:
+            spec = _args.resample_spec(shape, self.size, self.scale, **self.kwargs)
+        except ValueError:
+            return None
+        ax = spec.axes[b]
+        taps = ax.taps(self.dtype)
+        outside = ax.outside().tolist()
+        return tuple(_window([((), 1.0)]) if out else
+                     _window((int(q), float(w)) for q, w in zip(idx[:c], wts[:c]) if w != 0.0)
+                     for idx, wts, c, out in zip(taps.index.tolist(), taps.weight.tolist(),
+                                                 taps.count.tolist(), outside))
 
 
 class NormMaxPoolRule(MaxPoolRule):
@@ -768,6 +815,12 @@ def exact_symmetries(op: Union[Callable, str], input_shape: Sequence[int],
         (:func:`refpool.compose`) or an operator with its arguments bound
         (``functools.partial(refpool.max_pool, kernel_size=2)``), whose arguments are
         then all bound: see :mod:`refpool.pipeline` for the composition rules.
+        Or a function of :mod:`refpool.dialects` (``refpool.dialects.tf.resize``, its
+        arguments as keywords, or bound with :func:`functools.partial`), decided by
+        :func:`refpool.equivariance.exact_symmetries_of_linear` from the call's
+        matrix (it must be affine and channel-wise, as every resize dialect is; at
+        most :data:`~refpool.equivariance.linear.MAX_PIXELS` input pixels), with
+        the dialect's layout given by ``ndim=`` and ``channels_last=``.
     input_shape : tuple of int
         The full input shape ``(N, C, *spatial)`` with one to three spatial axes,
         or any layout the operator reads with its ``ndim=`` and ``channels_last=``
@@ -806,6 +859,11 @@ def exact_symmetries(op: Union[Callable, str], input_shape: Sequence[int],
             raise TypeError(f"exact_symmetries: a pipeline's arguments are bound in its "
                             f"stages; got the keyword(s) {', '.join(map(repr, op_kwargs))}")
         return _pipeline.compose(op).exact_symmetries(input_shape)
+    from . import linear as _linear
+    if _linear.is_dialect_call(op):          # refpool.dialects: read off its matrix
+        layout = {k: op_kwargs.pop(k) for k in ("ndim", "channels_last") if k in op_kwargs}
+        call = functools.partial(op, **op_kwargs) if op_kwargs else op
+        return _linear.exact_symmetries_of_linear(call, input_shape, **layout)
     from ..registry import lookup
     operator = lookup(op)
     _check_keywords(operator, op_kwargs)
@@ -1048,9 +1106,10 @@ class UpfirdnRule(Rule):
                  "(the sample grid is its own mirror image); and the filter kernel "
                  "invariant under the element (a symmetric separable filter always is)")
 
-    def __init__(self, shape, f, up=1, down=1, padding=0, flip_filter=False, gain=1):
+    def __init__(self, shape, f, up=1, down=1, padding=0, flip_filter=False, gain=1,
+                 pad_type="zero"):
         from ..upfirdn import upfirdn_spec
-        self.spec = upfirdn_spec(shape, f, up, down, padding, flip_filter, gain)
+        self.spec = upfirdn_spec(shape, f, up, down, padding, flip_filter, gain, pad_type)
         self.f, self.flip_filter = f, bool(flip_filter)
 
     def _line(self, b, n):
@@ -1069,7 +1128,20 @@ class UpfirdnRule(Rule):
         # the 1-D correlation taps (the gain, a scalar, commutes with every element)
         taps = np.asarray(self.f, dtype=np.float64)
         taps = (taps if self.flip_filter else taps[::-1]).tolist()
-        return tuple(_window((i, taps[t]) for t, i in line.taps_of(o))
+        walk = line.taps_circular if self.spec.circular else line.taps_of
+        return tuple(_window((i, taps[t]) for t, i in walk(o))
+                     for o in range(line.output_length))
+
+    def shift_structure(self, b, n, shape=None):
+        """The per-axis structure for :func:`refpool.equivariance.exact_shifts`, separable
+        filter or not: output ``o`` reads input ``i`` with the taps ``t`` (the kernel
+        is fixed, so equal (input, taps) patterns mean equal outputs)."""
+        line = self._line(b, n)
+        if line is None:
+            return None
+        walk = line.taps_circular if self.spec.circular else line.taps_of
+        return tuple(tuple(sorted({i: tuple(sorted(t for t, j in walk(o) if j == i))
+                                   for _, i in walk(o)}.items()))
                      for o in range(line.output_length))
 
     def output_spatial(self, shape):
@@ -1108,15 +1180,34 @@ class UpfirdnRule(Rule):
 
 
 class GridSampleRule(Rule):
-    """:func:`refpool.grid_sample`: conservative, the identity only.
+    """:func:`refpool.grid_sample`: read off the grid's values.
 
-    Whether a grid symmetry commutes depends on the grid's values (the grid would
-    have to move with the image, its coordinates mapped and its points permuted),
-    which this rule does not inspect; it validates the call and claims the identity,
-    which always holds."""
+    The call is a linear map :math:`L` from the input plane to the output plane,
+    the same on every channel, one per sample of the batch: row :math:`q` of
+    :math:`L` holds the taps (input position, weight) of output point :math:`q`,
+    computed with the engines' own per-point arithmetic
+    (:func:`refpool.engines._gridsample.point_taps`,
+    :func:`~refpool.engines._gridsample.cubic_point_taps`).  A grid symmetry
+    :math:`g` acting as :math:`(T_g x)[q] = x[\tau(q)]` commutes with the call for
+    every input exactly when, for every output point :math:`q` of every sample,
+    row :math:`q` with its input positions mapped through :math:`\tau_{in}` equals
+    row :math:`\tau_{out}(q)` (weights equal to ``WEIGHT_RTOL``; a bicubic point
+    that is not finite, NaN whatever the input, must meet another such point).
+    The input and output shapes must be mapped onto themselves.
 
-    condition = ("conservative: the identity only (whether a symmetry holds depends on "
-                 "the grid's values, which are not inspected)")
+    For an affine grid (:func:`refpool.affine_grid`) this holds when :math:`g`
+    commutes with the grid's linear map and fixes its translation: both
+    ``align_corners`` conventions and every padding mode are symmetric about the
+    centre, and so are the bilinear and bicubic kernels.  A rotation by any angle
+    about the centre of a square image therefore commutes with the rotations by
+    90 degrees (not with the flips); nearest sampling breaks this only where a
+    point lies on a rounding tie (halves go to even).
+    """
+
+    condition = ("the grid moves with the image: row q of the sampling map, its input "
+                 "positions moved by g, equals row g(q) (every sample, weights to 1e-9; "
+                 "affine grids: g commutes with the grid's linear map, e.g. rotation "
+                 "grids on square images keep the 90-degree rotations)")
 
     def __init__(self, shape, grid, mode="bilinear", padding_mode="zeros",
                  align_corners=False):
@@ -1128,6 +1219,8 @@ class GridSampleRule(Rule):
         batch = len(grid) if hasattr(grid, "__len__") else 1
         self.grid = check_grid(grid, (batch, 1) + shape)
         grid_spec(len(shape), mode, padding_mode, align_corners)
+        self.mode, self.padding, self.align = mode, padding_mode, bool(align_corners)
+        self._rows = {}
 
     def axis(self, b, n, shape=None):
         raise NotImplementedError("grid_sample reads where its grid says: see "
@@ -1136,6 +1229,257 @@ class GridSampleRule(Rule):
     def output_spatial(self, shape):
         return tuple(self.grid.shape[1:-1])
 
+    def rows(self, spatial):
+        """Per sample, per output point (row-major): a tuple of (flat input position,
+        weight) sorted by position, or ``"nan"`` for a non-finite bicubic point."""
+        spatial = tuple(spatial)
+        if spatial not in self._rows:
+            self._rows[spatial] = self._compute_rows(spatial)
+        return self._rows[spatial]
+
+    def _compute_rows(self, spatial):
+        from ..engines import _gridsample as gs
+        from ..engines.cpu.sampling import PADDING_CODES
+        padding = PADDING_CODES[self.padding]
+        three = len(spatial) == 3
+        D, H, W = (1,) * (3 - len(spatial)) + spatial
+        k = self.grid.shape[-1]
+        points = np.asarray(self.grid, dtype=np.float64).reshape(len(self.grid), -1, k)
+        taps = 16 if self.mode == "bicubic" else 1 if self.mode == "nearest" else 2 ** k
+        index = np.empty(taps, np.int64)
+        weight = np.empty(taps, np.float64)
+        samples = []
+        for plane in points:
+            rows = []
+            for p in plane:
+                gx, gy = float(p[0]), float(p[1])
+                gz = float(p[2]) if three else 0.0
+                if self.mode == "bicubic":
+                    if not gs.cubic_point_taps(index, weight, gx, gy, H, W, padding,
+                                               self.align):
+                        rows.append("nan")
+                        continue
+                else:
+                    gs.point_taps(index, weight, gx, gy, gz, D, H, W, three,
+                                  self.mode == "nearest", padding, self.align)
+                rows.append(_window((int(i), w) for i, w in zip(index, weight) if i >= 0))
+            samples.append(rows)
+        return samples
+
+    def element_holds(self, spatial, g):
+        spatial = tuple(spatial)
+        out = self.output_spatial(spatial)
+        nd = len(spatial)
+        perm, reverse = axis_action(g, nd)
+        if any(spatial[perm[b]] != spatial[b] or out[perm[b]] != out[b] for b in range(nd)):
+            return False
+
+        def source(shape):
+            # tau: the flat position each transformed position reads
+            moved = np.transpose(np.arange(math.prod(shape)).reshape(shape), perm)
+            flips = tuple(b for b in range(nd) if reverse[b])
+            return (np.flip(moved, flips) if flips else moved).ravel()
+
+        tau_in, tau_out = source(spatial), source(out)
+        for rows in self.rows(spatial):
+            for q, row in enumerate(rows):
+                target = rows[tau_out[q]]
+                if isinstance(row, str) or isinstance(target, str):
+                    if row != target:
+                        return False
+                    continue
+                # a position missing from one row has weight 0 there: a corner of
+                # weight 4e-16 on one side may be one of weight 0 on the other
+                moved = dict(_window((int(tau_in[i]), w) for i, w in row))
+                target = dict(target)
+                scale = max([abs(w) for w in target.values()] + [1e-300])
+                for i in moved.keys() | target.keys():
+                    if abs(moved.get(i, 0.0) - target.get(i, 0.0)) > WEIGHT_RTOL * scale:
+                        return False
+        return True
+
+
+class MapCoordinatesRule(Rule):
+    """:func:`refpool.map_coordinates`: conservative, the identity only.
+
+    Whether a grid symmetry commutes depends on the coordinates' values (they would
+    have to move with the image), which this rule does not inspect; it validates the
+    call and claims the identity, which always holds."""
+
+    condition = ("conservative: the identity only (whether a symmetry holds depends on "
+                 "the coordinates' values, which are not inspected)")
+
+    def __init__(self, shape, coordinates, order=3, mode="constant", cval=0.0,
+                 prefilter=True):
+        from ..spline import check_coordinates, spline_spec
+        shape = tuple(int(n) for n in shape)
+        self.coordinates = check_coordinates(coordinates, len(shape))
+        spline_spec(order, mode, cval, prefilter)
+
+    def axis(self, b, n, shape=None):
+        raise NotImplementedError("map_coordinates reads where its coordinates say: see "
+                                  "element_holds")
+
+    def output_spatial(self, shape):
+        return tuple(self.coordinates.shape[1:])
+
     def element_holds(self, spatial, g):
         perm, reverse = axis_action(g, len(spatial))
         return tuple(perm) == tuple(range(len(spatial))) and not any(reverse)
+
+
+class AffineTransformRule(MapCoordinatesRule):
+    """:func:`refpool.affine_transform`: conservative, the identity only (the matrix
+    is not inspected)."""
+
+    condition = ("conservative: the identity only (whether a symmetry holds depends on "
+                 "the matrix and offset, which are not inspected)")
+
+    def __init__(self, shape, matrix, offset=0.0, output_shape=None, order=3,
+                 mode="constant", cval=0.0, prefilter=True):
+        from ..spline import _matrix, _offset, _output_shape, spline_spec
+        shape = tuple(int(n) for n in shape)
+        _matrix(matrix, len(shape))
+        _offset(offset, len(shape))
+        self.output = _output_shape(output_shape, shape)
+        spline_spec(order, mode, cval, prefilter)
+
+    def output_spatial(self, shape):
+        return self.output
+
+
+class RotateRule(Rule):
+    """:func:`refpool.rotate`: rotations of the plane commute with every rotation.
+
+    ``rotate`` turns the plane of ``axes`` about its centre by ``angle``; plane
+    rotations commute, so a grid symmetry that maps the plane onto itself as a
+    rotation (by a multiple of 90 degrees), and fixes or reverses the axis outside the
+    plane (3-D: its slices are rotated independently), commutes for every angle.  A
+    reflection of the plane turns the rotation by ``angle`` into one by ``-angle``, so
+    it commutes when ``angle`` is a multiple of 180 degrees.  Every boundary mode is
+    symmetric under reversal of an axis (scipy's ``wrap`` included: its period map
+    sends ``-k(n-1)`` to ``n - 1`` and ``k(n - 1)`` to 0, mirror images), the spline
+    weights are symmetric, and the output shape (``reshape``) and centres move with
+    the plane.  ``order=0`` is claimed for the elements that fix the plane only: a
+    nearest sample at an exact half-integer coordinate takes the upper neighbour,
+    which a reversal does not preserve."""
+
+    condition = ("an element that maps the rotation plane onto itself and fixes (or "
+                 "reverses) the axis outside it: a rotation of the plane for every angle, "
+                 "a reflection of the plane when angle is a multiple of 180 degrees; "
+                 "order=0 only for elements that fix the plane (ties at half-integers)")
+
+    def __init__(self, shape, angle, axes=(1, 0), reshape=True, order=3, mode="constant",
+                 cval=0.0, prefilter=True):
+        from ..spline import rotation_geometry, spline_spec
+        shape = tuple(int(n) for n in shape)
+        if len(shape) < 2:
+            raise ValueError(f"rotate needs 2 or 3 spatial axes, got {shape}")
+        _, _, plane, self.plane = rotation_geometry(shape, angle, axes, reshape)
+        self.angle = float(angle)
+        self.order = spline_spec(order, mode, cval, prefilter).order
+        out = list(shape)
+        out[self.plane[0]], out[self.plane[1]] = plane
+        self.output = tuple(out)
+
+    def axis(self, b, n, shape=None):
+        raise NotImplementedError("rotate is not separable: see element_holds")
+
+    def output_spatial(self, shape):
+        return self.output
+
+    def element_holds(self, spatial, g):
+        perm, reverse = axis_action(g, len(spatial))
+        a, b = self.plane
+        for o in range(len(spatial)):
+            if o not in (a, b) and perm[o] != o:
+                return False
+        if {perm[a], perm[b]} != {a, b}:
+            return False
+        swap = perm[a] == b
+        flips = int(reverse[a]) + int(reverse[b])
+        if not swap and flips == 0:
+            return True
+        if self.order == 0:
+            return False
+        if (int(swap) + flips) % 2 == 0:          # determinant +1: a rotation
+            return True
+        return math.fmod(self.angle, 180.0) == 0.0
+
+
+class ApsRule(Rule):
+    """:func:`refpool.aps_downsample`: the identity only among the grid symmetries.
+
+    Up to ties every element with equal strides on swapped axes would commute (an
+    element maps polyphase components onto components, keeping their norms), but
+    ties break by the smallest phase, which the element does not preserve, and the
+    criteria of the transformed input are the same numbers summed in another order.
+    Its circular shifts are stated by :func:`refpool.equivariance.exact_shifts`:
+    every shift, the output rolled by ``(phase + t) // stride`` (adaptive)."""
+
+    condition = ("the identity only (up to ties of the component norms every grid symmetry "
+                 "with equal strides on swapped axes holds, but ties break by phase order); "
+                 "every circular shift holds up to ties (exact_shifts)")
+    adaptive_shifts = True
+
+    def __init__(self, shape, stride=2, *, norm=2, blur=None, field_type=None,
+                 return_phase=False):
+        from ..polyphase import aps_spec
+        self.field_type = field_type
+        channels = getattr(field_type, "size", 1)
+        self.spec = aps_spec((1, channels) + tuple(shape), stride, norm, blur, field_type)
+
+    def axis(self, b, n, shape=None):
+        raise NotImplementedError("aps_downsample chooses its samples from the data: see "
+                                  "element_holds")
+
+    def output_spatial(self, shape):
+        return tuple(n // s for n, s in zip(shape, self.spec.stride))
+
+    def element_holds(self, spatial, g):
+        perm, reverse = axis_action(g, len(spatial))
+        return tuple(perm) == tuple(range(len(spatial))) and not any(reverse)
+
+
+class ApsUpsampleRule(ApsRule):
+    """:func:`refpool.aps_upsample`: the identity only (the phase is per sample and does
+    not move with the grid); circular shifts with the phase moved along
+    (:func:`refpool.equivariance.exact_shifts`)."""
+
+    condition = ("the identity only (the given phase does not move with the grid); every "
+                 "circular shift holds when the phase moves with it (exact_shifts)")
+
+    def __init__(self, shape, phase=None, stride=2, *, blur=None):
+        from ..polyphase import aps_upsample_spec
+        self.spec = aps_upsample_spec((1, 1) + tuple(shape), stride, blur)
+
+    def output_spatial(self, shape):
+        return tuple(n * s for n, s in zip(shape, self.spec.stride))
+
+
+class FilteredUpsampleRule(UpfirdnRule):
+    """:func:`refpool.filtered_upsample`: :class:`UpfirdnRule` of the upfirdn call it
+    makes (zero insertion, the centred designed filter, gain)."""
+
+    condition = ("as upfirdn for the call it makes: with a symmetric filter and taps + "
+                 "factor even (the radial and separable designs with the default numtaps) "
+                 "every grid symmetry with equal factors on swapped axes")
+    _spec_function = "filtered_upsample_spec"
+
+    def __init__(self, shape, factor=2, *, filter="radial", numtaps=None, cutoff=None,
+                 width=None, pad_type="zero"):
+        import importlib
+        module = importlib.import_module("refpool.upfirdn")
+        spec = getattr(module, self._spec_function)(shape, factor, filter, numtaps, cutoff,
+                                                    width, pad_type)
+        self.spec = spec.upfirdn
+        self.f, self.flip_filter = spec.filter, True
+
+
+class FilteredDownsampleRule(FilteredUpsampleRule):
+    """:func:`refpool.filtered_downsample`: :class:`UpfirdnRule` of its upfirdn call."""
+
+    condition = ("as upfirdn for the call it makes: with a symmetric filter and taps + "
+                 "factor even (the defaults), per reversed axis n mod factor == 0; per "
+                 "swapped pair equal factors")
+    _spec_function = "filtered_downsample_spec"

@@ -255,7 +255,12 @@ def test_round_half_up_gaussian_fails_exactly_where_the_size_change_shows(op):
     tolerance bound are rounding-sensitive and may go either way."""
     states, report = _states(broken_adapters.RoundHalfUpGaussian(), [op])
     cases = catalog([op])
-    excess = {c.id: _excess(c) for c in cases if _sizes_differ(c)}
+    # the direct model here pads with zeros: circular cases are judged by
+    # tests/test_circular_padding.py instead
+    excess = {c.id: _excess(c) for c in cases
+              if _sizes_differ(c) and c.kwargs.get("pad_type", "zero") == "zero"}
+    states = {cid: s for cid, s in states.items()
+              if "pad_type=circular" not in cid}
     visible = {cid for cid, r in excess.items() if r > 1.03}
     borderline = {cid for cid, r in excess.items() if 0.97 <= r <= 1.03}
     failed = {cid for cid, s in states.items() if s == runner.FAILED}

@@ -47,6 +47,7 @@ class AntialiasedCnnsAdapter(Adapter):
     NAME = NAME
     PEER = "antialiased-cnns"
     LACKS = {
+        "resample": "see the torch adapter (PyTorch's modes) and refpool.dialects.onnx.Resize",
         "lp_pool": "see the torch adapter",
         "fractional_max_pool": "see the torch adapter",
         "global_max_pool": "see the torch adapter",
@@ -78,10 +79,20 @@ class AntialiasedCnnsAdapter(Adapter):
                      "the ONNX reference)",
         "grid_sample": "see the torch adapter",
         "upfirdn": "antialiased-cnns has no upfirdn",
+        "aps_downsample": "antialiased-cnns has no adaptive polyphase sampling",
+        "aps_upsample": "antialiased-cnns has no adaptive polyphase sampling",
+        "filtered_upsample": "antialiased-cnns has no upfirdn-based radial-filter resampling",
+        "filtered_downsample": "antialiased-cnns has no upfirdn-based radial-filter resampling",
+        "map_coordinates": "antialiased-cnns has no spline interpolation",
+        "affine_transform": "antialiased-cnns has no spline interpolation",
+        "rotate": "antialiased-cnns has no spline interpolation",
     }
 
     def blur_pool(self, x, filt_size=4, stride=2, pad_type="reflect", pad_off=0):
         ndim = x.ndim - 2
+        if pad_type == "circular":
+            raise NotImplementedError("antialiased-cnns has no circular padding (its "
+                                      "get_pad_layer knows refl, repl and zero)")
         if ndim not in (1, 2):
             raise NotImplementedError(f"antialiased-cnns has BlurPool1D and BlurPool (2-D) only, "
                                       f"not {ndim}-D")

@@ -190,7 +190,8 @@ class E2cnnAdapter(Adapter):
     """refpool's operators over e2cnn modules; ``export=True`` runs ``module.export()``."""
 
     PEER = "e2cnn"
-    LACKS = {"lp_pool": "see the torch adapter",
+    LACKS = {"resample": "see the torch adapter",
+             "lp_pool": "see the torch adapter",
              "fractional_max_pool": "see the torch adapter",
              "global_max_pool": "see the torch adapter",
              "global_avg_pool": "see the torch adapter",
@@ -205,6 +206,13 @@ class E2cnnAdapter(Adapter):
              "roi_align": "torchvision.ops.roi_align; torchvision is not a refpool peer",
              "grid_sample": "see the torch adapter",
              "upfirdn": "e2cnn has no upfirdn",
+             "aps_downsample": "e2cnn has no adaptive polyphase sampling",
+             "aps_upsample": "e2cnn has no adaptive polyphase sampling",
+             "filtered_upsample": "e2cnn has no upfirdn-based radial-filter resampling",
+             "filtered_downsample": "e2cnn has no upfirdn-based radial-filter resampling",
+             "map_coordinates": "e2cnn has no spline interpolation; scipy.ndimage is the peer (tests/test_map_coordinates.py)",
+             "affine_transform": "e2cnn has no spline interpolation; scipy.ndimage is the peer (tests/test_map_coordinates.py)",
+             "rotate": "e2cnn has no spline interpolation; scipy.ndimage is the peer (tests/test_map_coordinates.py)",
              "subgroup_pool": "e2cnn has no pooling onto a subgroup (its RestrictionModule "
                               "only relabels the field type)"}
 
@@ -272,14 +280,20 @@ class E2cnnAdapter(Adapter):
                          _trivial_type(x.shape[1]))
 
     # -- antialiased pooling
-    def antialiased_avg_pool(self, x, sigma, stride, padding=None):
+    def antialiased_avg_pool(self, x, sigma, stride, padding=None, *, pad_type="zero"):
         _check_2d(x, "antialiased_avg_pool")
+        if pad_type != "zero":
+            raise NotImplementedError("e2cnn's PointwiseAvgPoolAntialiased pads with zeros only")
         return self._run(lambda t: enn.PointwiseAvgPoolAntialiased(t, sigma, stride, padding),
                          x, _trivial_type(x.shape[1]))
 
     def antialiased_max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1,
-                             ceil_mode=False, sigma=0.6, blur_padding=None, *, field_type=None):
+                             ceil_mode=False, sigma=0.6, blur_padding=None, *, pad_type="zero",
+                             field_type=None):
         _check_2d(x, "antialiased_max_pool")
+        if pad_type != "zero":
+            raise NotImplementedError("e2cnn's PointwiseMaxPoolAntialiased pads with -inf and "
+                                      "zeros only")
         if blur_padding is not None:
             c = (_args.gaussian_size(sigma, _args.MAX_TRUNCATE) - 1) // 2
             escnn = tuple(p + c for p in _args.per_axis(padding, 2, "padding"))

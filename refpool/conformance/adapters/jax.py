@@ -182,6 +182,7 @@ class JaxAdapter(Adapter):
     NAME = NAME
     PEER = "JAX"
     LACKS = {
+        "resample": "jax.image.scale_and_translate is its counterpart: see the JAX dialect",
         "lp_pool": "see the torch adapter",
         "fractional_max_pool": "see the torch adapter",
         "global_max_pool": "see the torch adapter",
@@ -211,6 +212,13 @@ class JaxAdapter(Adapter):
                      "the ONNX reference)",
         "grid_sample": "jax has no grid_sample (jax.scipy.ndimage.map_coordinates takes pixel coordinates, no padding modes); see the torch adapter",
         "upfirdn": "jax has no upfirdn",
+        "aps_downsample": "jax has no adaptive polyphase sampling",
+        "aps_upsample": "jax has no adaptive polyphase sampling",
+        "filtered_upsample": "jax has no upfirdn-based radial-filter resampling",
+        "filtered_downsample": "jax has no upfirdn-based radial-filter resampling",
+        "map_coordinates": "jax.scipy.ndimage.map_coordinates has orders 0 and 1 only and a subset of the modes; scipy.ndimage is the peer (tests/test_map_coordinates.py)",
+        "affine_transform": "jax.scipy.ndimage.map_coordinates has orders 0 and 1 only and a subset of the modes; scipy.ndimage is the peer (tests/test_map_coordinates.py)",
+        "rotate": "jax.scipy.ndimage.map_coordinates has orders 0 and 1 only and a subset of the modes; scipy.ndimage is the peer (tests/test_map_coordinates.py)",
     }
 
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

@@ -535,6 +535,8 @@ class OnnxRuntimeAdapter(Adapter):
     NAME = NAME
     PEER = "ONNX Runtime"
     LACKS = {
+        "resample": "ONNX Resize: see refpool.dialects.onnx.Resize "
+                    "(tests/test_onnx_resize_dialect.py)",
         "fractional_max_pool": "ONNX has no fractional max pooling; see the torch adapter",
         "antialiased_avg_pool": "see the e2cnn adapter",
         "antialiased_max_pool": "see the e2cnn adapter",
@@ -551,6 +553,13 @@ class OnnxRuntimeAdapter(Adapter):
                        "and jax adapters",
         "grid_sample": "ONNX GridSample is not adapted yet; see the torch adapter",
         "upfirdn": "ONNX has no upfirdn operator",
+        "aps_downsample": "ONNX has no adaptive polyphase sampling",
+        "aps_upsample": "ONNX has no adaptive polyphase sampling",
+        "filtered_upsample": "ONNX has no upfirdn-based radial-filter resampling",
+        "filtered_downsample": "ONNX has no upfirdn-based radial-filter resampling",
+        "map_coordinates": "ONNX has no spline interpolation operator (Resize/GridSample are not scipy's splines)",
+        "affine_transform": "ONNX has no spline interpolation operator (Resize/GridSample are not scipy's splines)",
+        "rotate": "ONNX has no spline interpolation operator (Resize/GridSample are not scipy's splines)",
     }
 
     # ----------------------------------------------------------------- windowed pooling

@@ -78,6 +78,8 @@ class TorchAdapter(Adapter):
     NAME = NAME
     PEER = "torch.nn.functional"
     LACKS = {
+        "resample": "F.interpolate is a subset: see refpool.interpolate and "
+                    "tests/test_resample.py",
         "antialiased_avg_pool": "see the e2cnn adapter",
         "antialiased_max_pool": "see the e2cnn adapter",
         "blur_pool": "see the antialiased_cnns adapter",
@@ -98,6 +100,13 @@ class TorchAdapter(Adapter):
                      "the ONNX reference)",
         "upfirdn": "torch has no upfirdn (StyleGAN3's upfirdn2d is not a refpool peer; "
                    "tests/test_upfirdn.py checks a pad-and-conv formulation in torch)",
+        "aps_downsample": "torch has no adaptive polyphase sampling",
+        "aps_upsample": "torch has no adaptive polyphase sampling",
+        "filtered_upsample": "torch has no upfirdn-based radial-filter resampling",
+        "filtered_downsample": "torch has no upfirdn-based radial-filter resampling",
+        "map_coordinates": "torch has no spline interpolation of scipy.ndimage's kind (grid_sample is bilinear/bicubic with torch's own padding); scipy.ndimage is the peer (tests/test_map_coordinates.py)",
+        "affine_transform": "torch has no spline interpolation of scipy.ndimage's kind (grid_sample is bilinear/bicubic with torch's own padding); scipy.ndimage is the peer (tests/test_map_coordinates.py)",
+        "rotate": "torch has no spline interpolation of scipy.ndimage's kind (grid_sample is bilinear/bicubic with torch's own padding); scipy.ndimage is the peer (tests/test_map_coordinates.py)",
     }
 
     def max_pool(self, x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,

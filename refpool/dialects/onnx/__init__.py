@@ -10,7 +10,7 @@ with it, the function's docstring states refpool's reading.
 The modules follow refpool's families: ``pooling`` (MaxPool, AveragePool, LpPool,
 the Global pools), ``shuffle`` (DepthToSpace, SpaceToDepth), ``unpooling``
 (MaxUnpool), ``region_pooling`` (RoiAlign, MaxRoiPool), ``sampling`` (GridSample,
-AffineGrid).
+AffineGrid), ``resize`` (Resize, Upsample).
 """
 
 from .shuffle import DepthToSpace, SpaceToDepth
@@ -19,3 +19,4 @@ from .region_pooling import MaxRoiPool, RoiAlign
 from .pooling import (AveragePool, GlobalAveragePool, GlobalLpPool, GlobalMaxPool, LpPool,
                       MaxPool)
 from .sampling import AffineGrid, GridSample
+from .resize import Resize, Upsample

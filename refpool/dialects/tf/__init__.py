@@ -7,8 +7,12 @@ ints with 1 for the batch and channel axes, and ``padding`` ``"VALID"``,
 ``"SAME"`` or explicit per-axis pairs.  TensorFlow is not a dependency: these
 functions reproduce its documented semantics, checked against
 ``jax.lax.reduce_window`` (the same XLA windowing).
+
+``tf.image.resize`` and the v1 ``resize_*`` ops: :mod:`refpool.dialects.tf.resize`.
 """
 
 from .pooling import avg_pool, max_pool
+from .resize import resize, resize_area, resize_bicubic, resize_bilinear, resize_nearest_neighbor
 
-__all__ = ["max_pool", "avg_pool"]
+__all__ = ["max_pool", "avg_pool", "resize", "resize_bilinear", "resize_nearest_neighbor",
+           "resize_bicubic", "resize_area"]

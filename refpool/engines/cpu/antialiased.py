@@ -51,7 +51,7 @@ _INLINE = dict(inline="always", cache=True, nogil=True)
 _CALLED = dict(cache=True, nogil=True)      # compiled once, called (not inlined)
 
 #: FilterSpec.mode -> kernel code
-_MODES = {"zero": 0, "reflect": 1, "replicate": 2}
+_MODES = {"zero": 0, "reflect": 1, "replicate": 2, "circular": 3}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -64,6 +64,9 @@ def _source(i, n, mode):
         return -1
     if mode == 1:                      # reflect, edge not repeated (|pad| < n)
         return -i if i < 0 else 2 * (n - 1) - i
+    if mode == 3:                      # circular: any width
+        r = i % n
+        return r + n if r < 0 else r
     return 0 if i < 0 else n - 1       # replicate
 
 
@@ -471,14 +474,34 @@ def _max_blur_kernel(x, out, k, p, d, dense, gz, gy, gx, s, q, colbuf, mbuf, cac
                     canonical_into(o, o, OW)
 
 
+def _wrapped(x, spec):
+    """pad_type="circular" as the unpadded operator on the input wrapped by np.pad: by
+    ``p + q`` before (the first blur tap reads the dense position ``-q``, whose window
+    starts at ``-q - p``) and what the last output reaches after; then no max padding,
+    no blur padding and the dense map of the wrapped input."""
+    window, blur = spec.window, spec.blur
+    before = [p + q for p, q in zip(window.padding, blur.before)]
+    after = [max(0, (o - 1) * s + f - q - p + d * (k - 1) - n) for o, s, f, q, p, d, k, n in
+             zip(blur.output_size, blur.stride, blur.size, blur.before, window.padding,
+                 window.dilation, window.kernel, x.shape[2:])]
+    padded = np.pad(x, [(0, 0), (0, 0)] + list(zip(before, after)), mode="wrap")
+    dense = tuple(m - d * (k - 1) for m, d, k in
+                  zip(padded.shape[2:], window.dilation, window.kernel))
+    zeros = (0,) * len(dense)
+    return padded, dense, zeros, zeros
+
+
 def antialiased_max_pool(x, out, taps, spec):
+    window = spec.window
+    dense, p, q = spec.dense_size, window.padding, spec.blur.before
+    if spec.blur.mode == "circular":
+        x, dense, p, q = _wrapped(x, spec)
     x5, out5 = as5d(x), as5d(out)
     dtype = x5.dtype
-    window = spec.window
-    k, p = pad3(window.kernel, 1), pad3(window.padding, 0)
+    k, p = pad3(window.kernel, 1), pad3(p, 0)
     d = pad3(window.dilation, 1)
-    dense = pad3(spec.dense_size, 1)
-    s, q = pad3(spec.blur.stride, 1), pad3(spec.blur.before, 0)
+    dense = pad3(dense, 1)
+    s, q = pad3(spec.blur.stride, 1), pad3(q, 0)
     gz, gy, gx = _taps3(taps, dtype)
     W, OW = x5.shape[4], out5.shape[4]
     slots = gz.shape[0] * gy.shape[0]

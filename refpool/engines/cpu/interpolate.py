@@ -36,12 +36,13 @@ row before it (upsampling along H or D) is a copy of that row, from cache.
 from __future__ import annotations
 
 import functools
+import math
 
 import numba
 import numpy as np
 from numba import njit, prange
 
-from ..._geometry import interpolation_taps
+from ..._geometry import interpolation_taps, resample_taps
 from .._layout import SPATIAL, as5d
 from ._passes import any_nonfinite, canonical_into
 from ._rows import next_row, unravel_row
@@ -352,7 +353,7 @@ def _cached_tables(spec, kind, dtype, weight_dtype):
 
 
 def _chunks(out5):
-    rows = int(np.prod(out5.shape[:4]))
+    rows = math.prod(out5.shape[:4])
     return max(1, min(rows, 8 * numba.get_num_threads()))
 
 
@@ -364,26 +365,37 @@ def nearest(x, out, spec):
     _nearest_kernel(x5, out5, zi, yi, xi, *plan, _chunks(out5))
 
 
+@functools.lru_cache(maxsize=256)
+def _prepared(spec, kind, dtype):
+    """Everything :func:`_resample` passes to the kernel but the arrays of the call
+    (cached per geometry: a small call would spend more time here than in its
+    kernel; the kernels only read these)."""
+    dtype = np.dtype(dtype)
+    ((zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K)), wtaps = \
+        _cached_tables(spec, kind, dtype.str, dtype.str)
+    fixed = bool(np.all(xn == K))
+    plan = _periodic_plan(wtaps, dtype)
+    # float64 weights of the rescue of a non-finite float32 row (float64 input
+    # computes in float64 already: no rescue, its own tables stand in)
+    rescue = dtype != np.float64
+    if rescue:
+        ((_, zw64, _, _), (_, yw64, _, _), (_, xw64, _, _)), _ = \
+            _cached_tables(spec, kind, dtype.str, np.dtype(np.float64).str)
+        w64 = _periodic_plan(wtaps, np.float64)[5]
+    else:
+        zw64, yw64, xw64, w64 = zw, yw, xw, plan[5]
+    return (zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed) + tuple(plan), \
+        (rescue, zw64, yw64, xw64, w64)
+
+
 def _resample(x, out, spec, kind):
     x5, out5 = as5d(x), as5d(out)
-    ((zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K)), wtaps = _tables(x, spec, kind)
-    fixed = bool(np.all(xn == K))
-    plan = _periodic_plan(wtaps, x.dtype)
+    head, rescue = _prepared(spec, kind, np.dtype(x.dtype).str)
     chunks = _chunks(out5)
     tmpbuf = np.empty((chunks, x5.shape[4]), dtype=x.dtype)
-    # float64 weights and rows of the rescue of a non-finite float32 row (float64
-    # input computes in float64 already: no rescue, its own tables stand in)
-    rescue = x.dtype != np.float64
-    if rescue:
-        ((_, zw64, _, _), (_, yw64, _, _), (_, xw64, _, _)), _ = _tables(x, spec, kind,
-                                                                       np.float64)
-        w64 = _periodic_plan(wtaps, np.float64)[5]
-        tmp64 = np.empty((chunks, x5.shape[4]))
-    else:
-        zw64, yw64, xw64, w64, tmp64 = zw, yw, xw, plan[5], tmpbuf
+    tmp64 = np.empty((chunks, x5.shape[4])) if rescue[0] else tmpbuf
     out64 = np.empty((chunks, out5.shape[4]))
-    _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, *plan, tmpbuf,
-                     rescue, zw64, yw64, xw64, w64, tmp64, out64)
+    _resample_kernel(x5, out5, *head, tmpbuf, *rescue, tmp64, out64)
 
 
 def linear(x, out, spec):
@@ -394,3 +406,54 @@ def linear(x, out, spec):
 def cubic(x, out, spec):
     """Mode bicubic (and antialiased bicubic)."""
     _resample(x, out, spec, "cubic")
+
+
+# --------------------------------------------------------------------------- resample
+@functools.lru_cache(maxsize=256)
+def _cached_resample_tables(spec, dtype, weight_dtype):
+    dtype, weight_dtype = np.dtype(dtype), np.dtype(weight_dtype)
+    unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
+    tables = [unit] * (SPATIAL - len(spec.axes))
+    tables += [resample_taps(ax, dtype) for ax in spec.axes]
+    return [(_pad_rows(t[0].T, _TAP_ROWS), _pad_rows(t[1].T.astype(weight_dtype), _TAP_ROWS),
+             np.ascontiguousarray(t[2]), t[0].shape[1]) for t in tables], tables[-1]
+
+
+def _fill_outside(out, spec):
+    """Set the outputs without taps (:meth:`~refpool._geometry.ResampleAxis.empty`) to
+    0, then those whose source coordinate is outside the input (per
+    :meth:`~refpool._geometry.ResampleAxis.outside`) to the extrapolation value."""
+    for masks, value in (([ax.empty() for ax in spec.axes], 0.0),
+                         ([ax.outside() for ax in spec.axes], spec.extrapolation_value)):
+        for b, mask in enumerate(masks):
+            if mask.any():
+                out[(slice(None),) * (b + 2) + (mask,)] = value
+
+
+def resample(x, out, spec):
+    """:func:`refpool.resample`: the kernels of :func:`interpolate` on the tables of
+    :func:`refpool._geometry.resample_taps`."""
+    x5, out5 = as5d(x), as5d(out)
+    dtype = np.dtype(x.dtype)
+    tables, wtaps = _cached_resample_tables(spec, dtype.str, dtype.str)
+    plan = _periodic_plan(wtaps, dtype)
+    if spec.nearest:
+        (zi, _, _, _), (yi, _, _, _), (xi, _, _, _) = tables
+        _nearest_kernel(x5, out5, zi, yi, xi, *plan, _chunks(out5))
+    else:
+        (zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K) = tables
+        fixed = bool(np.all(xn == K))
+        chunks = _chunks(out5)
+        tmpbuf = np.empty((chunks, x5.shape[4]), dtype=dtype)
+        rescue = dtype != np.float64
+        if rescue:
+            ((_, zw64, _, _), (_, yw64, _, _), (_, xw64, _, _)), _ = \
+                _cached_resample_tables(spec, dtype.str, np.dtype(np.float64).str)
+            w64 = _periodic_plan(wtaps, np.float64)[5]
+            tmp64 = np.empty((chunks, x5.shape[4]))
+        else:
+            zw64, yw64, xw64, w64, tmp64 = zw, yw, xw, plan[5], tmpbuf
+        out64 = np.empty((chunks, out5.shape[4]))
+        _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, *plan,
+                         tmpbuf, rescue, zw64, yw64, xw64, w64, tmp64, out64)
+    _fill_outside(out, spec)

@@ -22,7 +22,7 @@ from ._numerics import default_nan, replaces, store
 _DEVICE = dict(device=True, inline=True)
 
 #: FilterSpec.mode -> kernel code
-_MODES = {"zero": 0, "reflect": 1, "replicate": 2}
+_MODES = {"zero": 0, "reflect": 1, "replicate": 2, "circular": 3}
 
 
 @cuda.jit(**_DEVICE)
@@ -34,6 +34,9 @@ def _source(i, n, mode):
         return -1
     if mode == 1:
         return -i if i < 0 else 2 * (n - 1) - i
+    if mode == 3:                       # circular: any width
+        r = i % n
+        return r + n if r < 0 else r
     return 0 if i < 0 else n - 1
 
 
@@ -62,7 +65,9 @@ def _filter_kernel(x, out, gz, gy, gx, sd, sh, sw, bd, bh, bw, mode, nan):
 
 @cuda.jit
 def _max_blur_kernel(x, out, kd, kh, kw, pd, ph, pw, dd, dh, dw, LD, LH, LW,
-                     gz, gy, gx, sd, sh, sw, qd, qh, qw, nan):
+                     gz, gy, gx, sd, sh, sw, qd, qh, qw, circ, nan):
+    # circ: pad_type="circular", the input read as periodic (dense positions outside
+    # [0, L) exist, the window taps wrap)
     _, C, D, H, W = x.shape
     n, c, od, oh, ow = output_element(out, C)
     if n < 0:
@@ -70,29 +75,35 @@ def _max_blur_kernel(x, out, kd, kh, kw, pd, ph, pw, dd, dh, dw, LD, LH, LW,
     total = 0.0
     for a in range(gz.shape[0]):
         jz = od * sd - qd + a
-        if jz < 0 or jz >= LD:
+        if not circ and (jz < 0 or jz >= LD):
             continue                         # zero padding of the dense map
         for b in range(gy.shape[0]):
             jy = oh * sh - qh + b
-            if jy < 0 or jy >= LH:
+            if not circ and (jy < 0 or jy >= LH):
                 continue
             for e in range(gx.shape[0]):
                 jx = ow * sw - qw + e
-                if jx < 0 or jx >= LW:
+                if not circ and (jx < 0 or jx >= LW):
                     continue
                 # dense max value M[jz, jy, jx] (max_pool's selection rule); -inf
                 # padding never wins, NaN does
                 m = -math.inf
                 for ta in range(kd):
                     iz = jz - pd + ta * dd
+                    if circ:
+                        iz = _source(iz, D, 3)
                     if iz < 0 or iz >= D:
                         continue
                     for tb in range(kh):
                         iy = jy - ph + tb * dh
+                        if circ:
+                            iy = _source(iy, H, 3)
                         if iy < 0 or iy >= H:
                             continue
                         for tc in range(kw):
                             ix = jx - pw + tc * dw
+                            if circ:
+                                ix = _source(ix, W, 3)
                             if 0 <= ix < W:
                                 v = x[n, c, iz, iy, ix]
                                 if replaces(m, v):
@@ -128,4 +139,5 @@ def antialiased_max_pool(x, out, taps, spec):
     _max_blur_kernel[blocks, threads](
         x5, o5, *pad3(window.kernel, 1), *pad3(window.padding, 0),
         *pad3(window.dilation, 1), *pad3(spec.dense_size, 1), *_taps3(taps),
-        *pad3(spec.blur.stride, 1), *pad3(spec.blur.before, 0), default_nan(o5))
+        *pad3(spec.blur.stride, 1), *pad3(spec.blur.before, 0),
+        spec.blur.mode == "circular", default_nan(o5))

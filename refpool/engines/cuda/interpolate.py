@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 from numba import cuda
 
-from ..._geometry import interpolation_taps
+from ..._geometry import interpolation_taps, resample_taps
 from .._layout import SPATIAL, as5d
 from ._launch import grid, output_element
 from ._numerics import default_nan, store
@@ -78,3 +78,39 @@ def linear(x, out, spec):
 def cubic(x, out, spec):
     """Mode bicubic (and antialiased bicubic)."""
     _run(x, out, spec, "cubic", False)
+
+
+# --------------------------------------------------------------------------- resample
+@cuda.jit
+def _fill_kernel(out, zo, yo, xo, value):
+    # outputs outside the input along any axis take the extrapolation value
+    _, C, _, _, _ = out.shape
+    n, c, od, oh, ow = output_element(out, C)
+    if n < 0:
+        return
+    if zo[od] or yo[oh] or xo[ow]:
+        out[n, c, od, oh, ow] = value
+
+
+def resample(x, out, spec):
+    """:func:`refpool.resample`: the kernel of :func:`interpolate` on the tables of
+    :func:`refpool._geometry.resample_taps`, then the extrapolated outputs."""
+    x5, o5 = as5d(x), as5d(out)
+    dtype = np.dtype(x.dtype)
+    unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
+    tables = [unit] * (SPATIAL - len(spec.axes)) + [resample_taps(ax, dtype)
+                                                     for ax in spec.axes]
+    args = []
+    for index, weight, count in tables:
+        args += [cuda.to_device(np.ascontiguousarray(index.T)),
+                 cuda.to_device(np.ascontiguousarray(weight.T)),
+                 cuda.to_device(np.ascontiguousarray(count))]
+    blocks, threads = grid(o5.size)
+    _resample_kernel[blocks, threads](x5, o5, *args, spec.nearest, default_nan(o5))
+    # outputs without taps are 0, then the extrapolated ones take their value
+    for rule, value in (("empty", 0.0), ("outside", spec.extrapolation_value)):
+        masks = [np.zeros(1, np.uint8)] * (SPATIAL - len(spec.axes)) + [
+            getattr(ax, rule)().astype(np.uint8) for ax in spec.axes]
+        if any(m.any() for m in masks):
+            _fill_kernel[blocks, threads](o5, *(cuda.to_device(m) for m in masks),
+                                          o5.dtype.type(value))

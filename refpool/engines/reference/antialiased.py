@@ -13,7 +13,8 @@ import numpy as np
 from .pooling import _canonical_nan, _replaces
 
 #: FilterSpec.mode -> np.pad mode
-_NP_PAD = {"zero": "constant", "reflect": "reflect", "replicate": "edge"}
+_NP_PAD = {"zero": "constant", "reflect": "reflect", "replicate": "edge",
+           "circular": "wrap"}
 
 
 def _kernel(taps):
@@ -58,6 +59,9 @@ def blur_pool(x, out, taps, spec):
 
 def antialiased_max_pool(x, out, taps, spec):
     window = spec.window
+    if spec.blur.mode == "circular":
+        _circular_max(x, out, taps, spec)
+        return
     # 1. dense max map: stride-1 max pooling of the -inf padded input, taps in order
     #    with max_pool's selection rule (NaN propagates, +0 beats -0)
     padded = _pad(np.asarray(x, dtype=np.float64), window.padding, window.padding, "zero",
@@ -70,3 +74,25 @@ def antialiased_max_pool(x, out, taps, spec):
         dense = np.where(_replaces(dense, v), v, dense)
     # 2. zero-padded Gaussian cross-correlation at the pooling stride
     _filter(dense, out, taps, spec.blur)
+
+
+def _circular_max(x, out, taps, spec):
+    """pad_type="circular": the dense map M[j] = max_t x[(j - p + t d) mod n] at the
+    positions the blur reads, j = i s - q + u, from the input wrapped by np.pad."""
+    window, blur = spec.window, spec.blur
+    reach = [(o - 1) * s + f - q for o, s, f, q in zip(blur.output_size, blur.stride,
+                                                      blur.size, blur.before)]
+    # M at j = -q .. reach - 1 reads x at j - p + t d: wrap by p + q before and enough after
+    before = [p + q for p, q in zip(window.padding, blur.before)]
+    after = [max(0, r - p + d * (k - 1) - n) for r, p, d, k, n in
+             zip(reach, window.padding, window.dilation, window.kernel, x.shape[2:])]
+    padded = _pad(np.asarray(x, dtype=np.float64), before, after, "circular")
+    dense_size = [r + q for r, q in zip(reach, blur.before)]
+    dense = np.full(x.shape[:2] + tuple(dense_size), -np.inf)
+    for t in np.ndindex(*window.kernel):
+        view = tuple(slice(ta * d, ta * d + length)
+                     for ta, d, length in zip(t, window.dilation, dense_size))
+        v = padded[(slice(None), slice(None)) + view]
+        dense = np.where(_replaces(dense, v), v, dense)
+    out[...] = _correlate(dense, _kernel(taps), blur.stride, blur.output_size)
+    _canonical_nan(out)

@@ -170,3 +170,163 @@ def linear(x, out, spec):
 def cubic(x, out, spec):
     """Mode ``bicubic`` (and antialiased bicubic)."""
     _resample(x, out, spec)
+
+
+# --------------------------------------------------------------------------- resample
+# refpool.resample, one output coordinate at a time: the coordinate maps and the
+# filters below are plain transcriptions of the formulas in refpool.interpolate.resample
+# (not the vectorised tables of refpool._geometry that the CPU and CUDA engines use).
+
+def _source(ax, j):
+    """Source coordinate of output j (ONNX Resize's maps, its order of operations)."""
+    n, m, s, mode = ax.n, ax.m, ax.scale, ax.coordinate_mode
+    u = j - ax.translation
+    if mode == "half_pixel":
+        return (u + 0.5) / s - 0.5
+    if mode == "half_pixel_symmetric":
+        return n / 2 * (1 - m / (s * n)) + (u + 0.5) / s - 0.5
+    if mode == "pytorch_half_pixel":
+        return (u + 0.5) / s - 0.5 if m > 1 else 0.0
+    if mode == "align_corners":
+        return u * (n - 1) / (m - 1) if m > 1 else 0.0
+    if mode == "asymmetric":
+        return u / s
+    if mode == "tf_half_pixel_for_nn":
+        return (u + 0.5) / s
+    start, end = ax.roi                                    # tf_crop_and_resize
+    if m == 1:
+        return 0.5 * (start + end) * (n - 1)
+    return start * (n - 1) + u * (end - start) * (n - 1) / (m - 1)
+
+
+def _sinc(d):
+    return 1.0 if d == 0 else math.sin(math.pi * d) / (math.pi * d)
+
+
+def _bc(d, b, c):
+    d = abs(d)
+    if d < 1:
+        return ((12 - 9 * b - 6 * c) * d ** 3 + (-18 + 12 * b + 6 * c) * d ** 2
+                + (6 - 2 * b)) / 6
+    if d < 2:
+        return ((-b - 6 * c) * d ** 3 + (6 * b + 30 * c) * d ** 2 + (-12 * b - 48 * c) * d
+                + (8 * b + 24 * c)) / 6
+    return 0.0
+
+
+def _kernel(filt, a):
+    """(h, support) of a named filter, scalar."""
+    if isinstance(filt, tuple):
+        if filt[0] == "bc":
+            return (lambda d: _bc(d, filt[1], filt[2])), 2.0
+        return (lambda d: float(filt[1](np.float64(d)))), filt[2]
+    if filt == "box":
+        return (lambda d: 1.0 if abs(d) < 0.5 else 0.5 if abs(d) == 0.5 else 0.0), 0.5
+    if filt == "linear":
+        return _triangle, 1.0
+    if filt == "cubic":
+        return (lambda d: _keys(d, a)), 2.0
+    if filt == "mitchell":
+        return (lambda d: _bc(d, 1 / 3, 1 / 3)), 2.0
+    if filt == "catmull_rom":
+        return (lambda d: _bc(d, 0.0, 0.5)), 2.0
+    if filt == "gaussian":                      # TensorFlow's: sigma 1/2, radius 3/2
+        return (lambda d: math.exp(-d * d / 0.5) if abs(d) < 1.5 else 0.0), 1.5
+    if filt == "hamming":
+        return (lambda d: _sinc(d) * (0.54 + 0.46 * math.cos(math.pi * d))
+                if abs(d) < 1 else 0.0), 1.0
+    lobes = int(filt[len("lanczos"):])
+    return (lambda d: _sinc(d) * _sinc(d / lobes) if abs(d) < lobes else 0.0), float(lobes)
+
+
+def _round(x, mode):
+    low = math.floor(x)
+    if mode == "round_prefer_floor":
+        return low if x - low <= 0.5 else low + 1
+    if mode == "round_prefer_ceil":
+        return low if x - low < 0.5 else low + 1
+    return low if mode == "floor" else math.ceil(x)
+
+
+def _resample_taps(ax, j, dtype):
+    n = ax.n
+    if ax.filter == "nearest":
+        if ax.nearest_mode == "torch":
+            return _nearest_taps(j, n, ax.m, ax.r, dtype, "generic")
+        if ax.nearest_mode == "torch_exact":
+            return _nearest_exact_taps(j, n, ax.r, dtype, "generic")
+        return [(min(max(_round(_source(ax, j), ax.nearest_mode), 0), n - 1), 1.0)]
+    x = _source(ax, j)
+    if ax.filter == "area":                     # overlap of the output cell with each input cell
+        half = 0.5 / ax.scale
+        taps = [(p, min(x + half, p + 0.5) - max(x - half, p - 0.5))
+                for p in range(math.floor(x - half - 0.5), math.ceil(x + half + 0.5) + 1)]
+        taps = [(p, w) for p, w in taps if w > 0]
+    else:
+        h, support = _kernel(ax.filter, ax.cubic_coeff_a)
+        f = 1 / ax.scale if ax.antialias and ax.scale < 1 else 1.0
+        reach = support * f
+        taps = [(p, h((p - x) / f))
+                for p in range(math.floor(x - reach), math.ceil(x + reach) + 1)
+                if abs(p - x) <= reach]
+    if ax.exclude_outside:
+        taps = [(p, w) for p, w in taps if 0 <= p < n]
+    taps = [(p, w) for p, w in taps if w != 0]
+    total = sum(w for _, w in taps)
+    if total == 0:
+        return []
+    return [(min(max(p, 0), n - 1), w / total) for p, w in taps]
+
+
+def _outside(ax):
+    """The outputs set to the extrapolation value."""
+    xs = [_source(ax, j) for j in range(ax.m)]
+    if ax.extrapolate == "samples":
+        return [x < 0 or x > ax.n - 1 for x in xs]
+    if ax.extrapolate == "cells":
+        return [x < -0.5 or x > ax.n - 0.5 for x in xs]
+    return [False] * ax.m
+
+
+def _resample_axis_general(a, taps, axis):
+    """Like :func:`_resample_axis`, an output with no tap being 0."""
+    moved = np.moveaxis(a, axis, -1)
+    out = np.zeros(moved.shape[:-1] + (len(taps),), dtype=np.float64)
+    for j, tap in enumerate(taps):
+        if tap:
+            (i, w), rest = tap[0], tap[1:]
+            acc = w * moved[..., i]
+            for i, w in rest:
+                acc = acc + w * moved[..., i]
+            out[..., j] = acc
+    return np.moveaxis(out, -1, axis)
+
+
+def resample(x, out, spec):
+    """:func:`refpool.resample`: per axis (last first), the weighted sums of the taps;
+    then the extrapolated outputs."""
+    dtype = np.dtype(x.dtype)
+    axes = spec.axes
+    if spec.nearest:
+        y = np.asarray(x)
+        for b, ax in enumerate(axes):
+            y = np.take(y, [_resample_taps(ax, j, dtype)[0][0] for j in range(ax.m)],
+                        axis=b + 2)
+        result = y
+    else:
+        a = np.asarray(x, dtype=np.float64)
+        with np.errstate(invalid="ignore", over="ignore"):
+            for b in reversed(range(len(axes))):
+                taps = [_resample_taps(axes[b], j, dtype) for j in range(axes[b].m)]
+                a = _resample_axis_general(a, taps, b + 2)
+        result = a
+    for b, ax in enumerate(axes):
+        mask = np.array(_outside(ax), dtype=bool)
+        if mask.any():
+            if result is x:
+                result = np.array(result)
+            index = (slice(None),) * (b + 2) + (mask,)
+            result[index] = spec.extrapolation_value
+    out[...] = result
+    if not spec.nearest:
+        _canonical_nan(out)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 
-def upfirdn(x, out, weights, up, down, before, axis_taps=None):
+def upfirdn(x, out, weights, up, down, before, axis_taps=None, circular=False):
     # weights: the k-D correlation kernel (gain and flip already applied), float64;
     # the oracle always uses it whole (axis_taps, the separable factors, is for the
     # CPU engine's per-axis passes)
@@ -24,6 +24,12 @@ def upfirdn(x, out, weights, up, down, before, axis_taps=None):
     # 1. zero insertion: z[q u] = x[q]
     z = np.zeros((n, c, *lengths), dtype=np.float64)
     z[(slice(None), slice(None)) + tuple(slice(None, None, u) for u in up)] = x
+    if circular:
+        # 2'. pad_type="circular": z read as periodic, z~[q] = z[q mod n u], at the
+        # positions -p0 .. n u + p1 - 1 the 'valid' windows cover
+        for i, (b, a, m) in enumerate(zip(before, after, lengths)):
+            z = np.take(z, np.arange(-b, m + a) % m, axis=2 + i)
+        before = after = (0,) * k
     # 2. pad with zeros where positive, crop where negative
     z = np.pad(z, [(0, 0), (0, 0)] + [(max(b, 0), max(a, 0)) for b, a in zip(before, after)])
     z = z[(slice(None), slice(None)) + tuple(
