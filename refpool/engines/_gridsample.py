@@ -290,77 +290,48 @@ def cubic_point_taps(index, weight, gx, gy, H, W, padding, align):
 
 
 @register_jitable
-def fill(x, out, n, p, gx, gy, gz, three, mode, padding, align):
-    """``out[n, c, p]`` for every channel ``c``: :func:`sample`'s values, with the
-    coordinate work (unnormalisation, padding, taps, weights) done once per point
-    rather than once per channel (the CPU engine's loop order)."""
+def fill_cubic(x, out, n, p, gx, gy, padding, align):
+    """``out[n, c, p]`` for every channel ``c`` of a bicubic (2-D) point:
+    :func:`sample`'s values, with the coordinate work (unnormalisation, padding,
+    taps, weights) done once per point rather than once per channel (the CPU
+    engine's loop order; its bilinear, trilinear and nearest points go through
+    :func:`point_taps` instead)."""
     C = out.shape[1]
-    D, H, W = x.shape[2], x.shape[3], x.shape[4]
-    if mode == 2:
-        ix = unnormalize(gx, W, align)
-        iy = unnormalize(gy, H, align)
-        if not (math.fabs(ix) < math.inf and math.fabs(iy) < math.inf):
-            for c in range(C):
-                out[n, c, p] = math.nan
-            return
-        x0 = floor(ix)
-        y0 = floor(iy)
-        wx0, wx1, wx2, wx3 = cubic_weights(ix - x0)
-        wy0, wy1, wy2, wy3 = cubic_weights(iy - y0)
-        # the padded tap coordinates, once per point
-        ya = floor(pad_coordinate(y0 - 1.0, H, padding, align))
-        yb = floor(pad_coordinate(y0, H, padding, align))
-        yc = floor(pad_coordinate(y0 + 1.0, H, padding, align))
-        yd = floor(pad_coordinate(y0 + 2.0, H, padding, align))
-        xa = floor(pad_coordinate(x0 - 1.0, W, padding, align))
-        xb = floor(pad_coordinate(x0, W, padding, align))
-        xc = floor(pad_coordinate(x0 + 1.0, W, padding, align))
-        xd = floor(pad_coordinate(x0 + 2.0, W, padding, align))
+    H, W = x.shape[3], x.shape[4]
+    ix = unnormalize(gx, W, align)
+    iy = unnormalize(gy, H, align)
+    if not (math.fabs(ix) < math.inf and math.fabs(iy) < math.inf):
         for c in range(C):
-            total = 0.0
-            for i in range(4):
-                if i == 0:
-                    yy, wy = ya, wy0
-                elif i == 1:
-                    yy, wy = yb, wy1
-                elif i == 2:
-                    yy, wy = yc, wy2
-                else:
-                    yy, wy = yd, wy3
-                row = (wx0 * read(x, n, c, 0.0, yy, xa) + wx1 * read(x, n, c, 0.0, yy, xb)
-                       + wx2 * read(x, n, c, 0.0, yy, xc) + wx3 * read(x, n, c, 0.0, yy, xd))
-                if i == 0:
-                    total = wy * row
-                else:
-                    total += wy * row
-            out[n, c, p] = total
-        return
-    ix = pad_coordinate(unnormalize(gx, W, align), W, padding, align)
-    iy = pad_coordinate(unnormalize(gy, H, align), H, padding, align)
-    iz = 0.0
-    if three:
-        iz = pad_coordinate(unnormalize(gz, D, align), D, padding, align)
-    if mode == 1:
-        rz = round_half_even(iz)
-        ry = round_half_even(iy)
-        rx = round_half_even(ix)
-        for c in range(C):
-            out[n, c, p] = read(x, n, c, rz, ry, rx)
+            out[n, c, p] = math.nan
         return
     x0 = floor(ix)
     y0 = floor(iy)
-    fx1 = ix - x0
-    fx0 = (x0 + 1.0) - ix
-    fy1 = iy - y0
-    fy0 = (y0 + 1.0) - iy
-    if three:
-        z0 = floor(iz)
-        fz1 = iz - z0
-        fz0 = (z0 + 1.0) - iz
-        for c in range(C):
-            out[n, c, p] = (_corners(x, n, c, z0, y0, x0, fz0 * fy0, fz0 * fy1, fx0, fx1)
-                            + _corners(x, n, c, z0 + 1.0, y0, x0, fz1 * fy0, fz1 * fy1,
-                                       fx0, fx1))
-    else:
-        for c in range(C):
-            out[n, c, p] = _corners(x, n, c, 0.0, y0, x0, fy0, fy1, fx0, fx1)
+    wx0, wx1, wx2, wx3 = cubic_weights(ix - x0)
+    wy0, wy1, wy2, wy3 = cubic_weights(iy - y0)
+    # the padded tap coordinates, once per point
+    ya = floor(pad_coordinate(y0 - 1.0, H, padding, align))
+    yb = floor(pad_coordinate(y0, H, padding, align))
+    yc = floor(pad_coordinate(y0 + 1.0, H, padding, align))
+    yd = floor(pad_coordinate(y0 + 2.0, H, padding, align))
+    xa = floor(pad_coordinate(x0 - 1.0, W, padding, align))
+    xb = floor(pad_coordinate(x0, W, padding, align))
+    xc = floor(pad_coordinate(x0 + 1.0, W, padding, align))
+    xd = floor(pad_coordinate(x0 + 2.0, W, padding, align))
+    for c in range(C):
+        total = 0.0
+        for i in range(4):
+            if i == 0:
+                yy, wy = ya, wy0
+            elif i == 1:
+                yy, wy = yb, wy1
+            elif i == 2:
+                yy, wy = yc, wy2
+            else:
+                yy, wy = yd, wy3
+            row = (wx0 * read(x, n, c, 0.0, yy, xa) + wx1 * read(x, n, c, 0.0, yy, xb)
+                   + wx2 * read(x, n, c, 0.0, yy, xc) + wx3 * read(x, n, c, 0.0, yy, xd))
+            if i == 0:
+                total = wy * row
+            else:
+                total += wy * row
+        out[n, c, p] = total

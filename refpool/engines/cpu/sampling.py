@@ -20,7 +20,7 @@ running sum starts at ``+0.0`` and so is never ``-0.0``, which makes the two
 bit-identical, while the select keeps the gather free of branches (and the
 skipped corner's ``0 * inf`` is never formed into the sum).  Bicubic sampling
 (16 taps, summed row by row) keeps the per-point loop: each point is sampled on
-every channel by :func:`refpool.engines._gridsample.fill`.  All arithmetic is
+every channel by :func:`refpool.engines._gridsample.fill_cubic`.  All arithmetic is
 float64, rounded once on the store.
 """
 
@@ -37,7 +37,7 @@ _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 MODE_CODES = {"bilinear": 0, "nearest": 1, "bicubic": 2}
 PADDING_CODES = {"zeros": 0, "border": 1, "reflection": 2}
 
-_fill = _gridsample.fill
+_fill_cubic = _gridsample.fill_cubic
 _point_taps = _gridsample.point_taps
 
 #: points per chunk: the chunk's taps (at most 8 indices and 8 weights each, 128
@@ -46,16 +46,13 @@ CHUNK = 512
 
 
 @njit(**_PARALLEL)
-def _grid_sample_kernel(x, grid, out, three, mode, padding, align):
+def _cubic_kernel(x, grid, out, padding, align):
     N, C, P = out.shape
     for t in prange(N * P):
         n = t // P
         p = t - n * P
-        gx = grid[n, p, 0]
-        gy = grid[n, p, 1]
-        gz = grid[n, p, 2] if three else 0.0
         # every channel of the point: its taps and weights are computed once
-        _fill(x, out, n, p, gx, gy, gz, three, mode, padding, align)
+        _fill_cubic(x, out, n, p, grid[n, p, 0], grid[n, p, 1], padding, align)
 
 
 @njit(inline="always", cache=True, nogil=True)
@@ -121,8 +118,7 @@ def grid_sample(x, grid, out, mode, padding, align_corners):
     o = out.reshape(out.shape[0], out.shape[1], -1)       # a view: out is C-contiguous
     x5 = as5d(np.require(x, requirements=("C", "A")))
     if mode == "bicubic":
-        _grid_sample_kernel(x5, g, o, k == 3, MODE_CODES[mode], PADDING_CODES[padding],
-                            bool(align_corners))
+        _cubic_kernel(x5, g, o, PADDING_CODES[padding], bool(align_corners))
         return
     taps = 1 if mode == "nearest" else 2 ** k
     index = np.empty((N, g.shape[1], taps), dtype=np.int64)
