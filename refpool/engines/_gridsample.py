@@ -230,7 +230,7 @@ def corner(index, weight, k, z, y, x, w, D, H, W):
 def point_taps(index, weight, gx, gy, gz, D, H, W, three, nearest, padding, align):
     """The taps of one bilinear (trilinear) or nearest point: flat indices into a
     ``(D, H, W)`` plane (``-1`` for a corner outside the input) and the weights
-    :func:`fill` multiplies them by, in its order (torch's: nw, ne, sw, se; the z0
+    :func:`sample` multiplies them by, in its order (torch's: nw, ne, sw, se; the z0
     plane before the z0 + 1 plane).  ``index`` and ``weight`` hold 1 (nearest), 4
     (2-D) or 8 (3-D) entries.  The CPU engine's table and the exactness rule read
     these."""
@@ -270,7 +270,7 @@ def point_taps(index, weight, gx, gy, gz, D, H, W, three, nearest, padding, alig
 
 @register_jitable
 def cubic_point_taps(index, weight, gx, gy, H, W, padding, align):
-    """The 16 taps of one bicubic point (2-D), row by row, as :func:`fill` reads
+    """The 16 taps of one bicubic point (2-D), row by row, as :func:`fill_cubic` reads
     them: each tap's coordinates padded on their own.  Returns False when the point
     is not finite (the output is NaN whatever the input)."""
     ix = unnormalize(gx, W, align)
