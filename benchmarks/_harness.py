@@ -26,9 +26,9 @@ def set_threads(n):
         pass
 
 
-def timings(fn, repeat=15, warmup=2):
-    """(median, best) in ms after ``warmup`` calls; the best is the least
-    disturbed run on a shared machine."""
+def timing_stats(fn, repeat=15, warmup=2):
+    """(median, best, worst) in ms of ``repeat`` calls after ``warmup`` calls; the
+    best is the least disturbed run on a shared machine, best to worst the spread."""
     for _ in range(warmup):
         fn()
     times = []
@@ -36,7 +36,13 @@ def timings(fn, repeat=15, warmup=2):
         t = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t)
-    return float(np.median(times)) * 1e3, float(np.min(times)) * 1e3
+    return (float(np.median(times)) * 1e3, float(np.min(times)) * 1e3,
+            float(np.max(times)) * 1e3)
+
+
+def timings(fn, repeat=15, warmup=2):
+    """(median, best) in ms (:func:`timing_stats`)."""
+    return timing_stats(fn, repeat, warmup)[:2]
 
 
 def timeit(fn, repeat=15, warmup=2):

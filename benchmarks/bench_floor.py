@@ -1,7 +1,8 @@
 """Every operator against the memory floor of its call, and against torch.
 
     python benchmarks/bench_floor.py [--threads 2] [--repeat 9] [--json results/floor.json]
-                                     [--plot results/floor.png] [--small] [--only NAME ...]
+                                     [--plot results/floor.png] [--dtype float64] [--small]
+                                     [--only NAME ...]
 
 One table (:data:`CASES`) drives the run.  For each case and input shape:
 
@@ -32,7 +33,8 @@ import numpy as np
 
 import refpool
 from _floor import Floor
-from _harness import gbps, meta, print_table, set_threads, timings, torch_or_none, write_json
+from _harness import (gbps, meta, print_table, set_threads, timing_stats, timings,
+                      torch_or_none, write_json)
 
 SHAPES = [(16, 64, 128, 128), (1, 8, 1024, 1024)]
 
@@ -101,13 +103,13 @@ _GRIDS = {}
 
 def _rotation_grid(x, degrees=30.0):
     """The sampling grid of a rotation by ``degrees`` about the centre, for x's shape."""
-    key = (x.shape[0], x.shape[2], x.shape[3])
+    key = (x.shape[0], x.shape[2], x.shape[3], x.dtype.str)
     if key not in _GRIDS:
         a = np.deg2rad(degrees)
         theta = np.array([[np.cos(a), -np.sin(a), 0.0], [np.sin(a), np.cos(a), 0.0]])
         theta = np.broadcast_to(theta, (x.shape[0], 2, 3))
         _GRIDS[key] = refpool.affine_grid(theta, (x.shape[0], 1) + x.shape[2:]).astype(
-            np.float32)
+            x.dtype)
     return _GRIDS[key]
 
 
@@ -121,8 +123,8 @@ def _torch_upfirdn(t, F):
     then the separable 12-tap filter runs as two depthwise convolutions."""
     import torch
     c = t.shape[1]
-    f = torch.from_numpy(_TAPS12 * 2)
-    z = torch.zeros(1, 1, 2, 2)
+    f = torch.from_numpy((_TAPS12 * 2).astype(t.numpy().dtype))
+    z = torch.zeros(1, 1, 2, 2, dtype=t.dtype)
     z[0, 0, 0, 0] = 1
     up = F.conv_transpose2d(t.reshape(-1, 1, *t.shape[2:]), z, stride=2)
     up = up.reshape(t.shape[0], c, *up.shape[2:])
@@ -135,10 +137,25 @@ def _floor_case(x, y):
     return Floor(x, y.shape)
 
 
+#: the input of the in-cache timing: 1 MiB of float32, half per core's 1 MiB L2
+IN_CACHE_SHAPE = (1, 16, 128, 128)
+
+
+def _in_cache_ms_per_element(ours, x):
+    """The operator's time per input element when its input and output stay in the
+    cache (a ``(1, 16, 128, 128)`` input called again and again): the cost of its
+    instructions alone.  ``floor_ms / size`` over it (``compute_bound``) is the
+    fraction of the memory floor this kernel could reach if memory were free: when
+    ``of_floor`` is close to it, the instruction mix is the bound, not memory."""
+    xs = np.random.default_rng(1).standard_normal(IN_CACHE_SHAPE).astype(x.dtype)
+    outs = np.empty_like(ours(xs))
+    return timings(lambda: ours(xs, out=outs), 25, warmup=5)[0] / xs.size
+
+
 def _run_large(args, torch):
     rows = []
     for shape in SHAPES:
-        x = np.random.default_rng(0).standard_normal(shape, dtype=np.float32)
+        x = np.random.default_rng(0).standard_normal(shape, dtype=args.dtype)
         for name, goal, ours, theirs in CASES:
             if args.only and not any(o in name for o in args.only):
                 continue
@@ -146,11 +163,13 @@ def _run_large(args, torch):
             out = np.empty_like(y)
             floor = _floor_case(x, y)
             # alternate the operator and its floor so both see the same machine state
-            ms, best = timings(lambda: ours(x, out=out), args.repeat)
+            ms, best, worst = timing_stats(lambda: ours(x, out=out), args.repeat)
             floor_ms, _ = timings(floor, args.repeat)
-            row = {"case": name, "shape": "x".join(map(str, shape)), "refpool_ms": ms,
-                   "best_ms": best, "floor_ms": floor_ms, "of_floor": floor_ms / ms,
-                   "goal": goal, "GB/s": gbps(floor.nbytes, ms)}
+            row = {"case": name, "shape": "x".join(map(str, shape)), "dtype": args.dtype,
+                   "refpool_ms": ms, "best_ms": best, "worst_ms": worst,
+                   "spread": (worst - best) / ms, "floor_ms": floor_ms,
+                   "of_floor": floor_ms / ms, "goal": goal, "GB/s": gbps(floor.nbytes, ms),
+                   "compute_bound": floor_ms / x.size / _in_cache_ms_per_element(ours, x)}
             if torch is not None and theirs is not None:
                 t = torch.from_numpy(x)
                 fresh_ms, _ = timings(lambda: ours(x), max(3, args.repeat // 2))
@@ -218,6 +237,9 @@ def main(argv=None):
     parser.add_argument("--calls", type=int, default=300, help="calls per --small timing")
     parser.add_argument("--json", default=None)
     parser.add_argument("--plot", default=None)
+    parser.add_argument("--dtype", default="float32", choices=("float32", "float64"),
+                        help="input dtype of the large cases (float64: issue 19 asks for "
+                             "at most 2x float32's time)")
     parser.add_argument("--small", action="store_true",
                         help="per-call cost on a (1, 1, 8, 8) input instead")
     parser.add_argument("--only", nargs="*", default=None, help="cases whose name contains")
@@ -257,9 +279,10 @@ def _main(args, torch):
         print_table(rows, ["case", "refpool_us", "refpool_out_us", "torch_us", "ratio"])
     else:
         rows = _run_large(args, torch)
-        print(f"float32, {args.threads} threads, median of {args.repeat}")
-        print_table(rows, ["case", "shape", "refpool_ms", "floor_ms", "of_floor", "goal",
-                           "GB/s", "fresh_ms", "torch_ms", "vs_torch"])
+        print(f"{args.dtype}, {args.threads} threads, median of {args.repeat}")
+        print_table(rows, ["case", "shape", "refpool_ms", "spread", "floor_ms", "of_floor",
+                           "goal", "compute_bound", "GB/s", "fresh_ms", "torch_ms",
+                           "vs_torch"])
         if args.plot:
             _plot(rows, args.plot)
     write_json(args.json, rows, dict(meta(args.threads), busy=args.busy))

@@ -1413,6 +1413,26 @@ def interpolation_spec(spatial_shape, size=None, scale_factor=None, mode="neares
                              nearest_rule(mode, out))
 
 
+def torch_resample_spec(spec):
+    """The :class:`~refpool._geometry.ResampleSpec` that runs a validated
+    :class:`InterpolationSpec` (not ``mode="area"``) on the engines' ``resample``: one
+    :func:`~refpool._geometry.torch_axis` per spatial axis, PyTorch's taps
+    (:func:`~refpool._geometry.interpolation_taps`) of the mode's per-axis rule.
+    Cached per spec (a small call would spend a fair part of its time here)."""
+    return _torch_resample_spec(spec, getattr(spec.output_size, "culprit", None) or "")
+
+
+@functools.lru_cache(maxsize=256)
+def _torch_resample_spec(spec, culprit):
+    # the culprit is part of the key: equal specs may name different arguments
+    from ._geometry import INTERPOLATION_AXIS_RULE, ResampleSpec, torch_axis
+    kind = INTERPOLATION_AXIS_RULE[spec.mode]
+    axes = tuple(torch_axis(kind, n, m, r, spec.align_corners, spec.antialias,
+                            spec.nearest_rule)
+                 for n, m, r in zip(spec.input_size, spec.output_size, spec.scale))
+    return ResampleSpec(axes, 0.0, culprit)
+
+
 # --- resampling
 def _per_axis_choice(value, ndim, name, choices):
     values = tuple(value) if isinstance(value, (tuple, list)) else (value,) * ndim

@@ -22,6 +22,7 @@ import numpy as np
 from . import _args
 from ._args import check_engine, check_out, check_output, is_cuda_array
 from ._fastpath import current_recorder
+from .engines._layout import thread_count_functions
 
 
 #: calls whose largest array has fewer elements run the CPU engine on one thread:
@@ -382,7 +383,7 @@ class Launch:
 def _run_on_one_thread(fn, args):
     """Run a Numba kernel with one thread: its parallel loops run in the calling thread.
     Numba's thread count is per calling thread, so concurrent calls do not interfere."""
-    get_threads, set_threads = _thread_count_functions()
+    get_threads, set_threads = thread_count_functions()
     threads = get_threads()
     if threads == 1:
         fn(*args)
@@ -394,26 +395,7 @@ def _run_on_one_thread(fn, args):
         set_threads(threads)
 
 
-_THREAD_COUNT_FUNCTIONS = []
-
-
-def _thread_count_functions():
-    """Numba's per-thread thread-count getter and setter.  The public
-    ``numba.get_num_threads``/``set_num_threads`` take a lock on every call (they
-    make sure the pool is launched); a small call switches the count three times,
-    so once the pool runs, the threading layer's own entry points are used when
-    this Numba has them."""
-    if not _THREAD_COUNT_FUNCTIONS:
-        import numba
-        from numba.np.ufunc import parallel
-        parallel._launch_threads()
-        get = getattr(parallel, "_get_num_threads", None)
-        put = getattr(parallel, "_set_num_threads", None)
-        if not (callable(get) and callable(put)):
-            get, put = numba.get_num_threads, numba.set_num_threads
-        _THREAD_COUNT_FUNCTIONS[:] = [get, put]
-    return _THREAD_COUNT_FUNCTIONS
-
-
 def _size(a):
+    if type(a) is np.ndarray:
+        return a.size
     return math.prod(int(n) for n in a.shape)

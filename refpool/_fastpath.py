@@ -52,12 +52,19 @@ def current_recorder():
     return getattr(_local, "recorder", None)
 
 
+#: argument types keyed as they are (with their type: ``True`` and ``1`` are equal
+#: values that validate differently)
+_PLAIN = frozenset((int, str, bool, type(None)))
+
+
 def _argument_key(value):
     """A hashable key that tells apart values which compare equal but validate
     differently; raises TypeError for an unhashable value."""
     kind = type(value)
+    if kind in _PLAIN:
+        return kind, value
     if kind is tuple or kind is list:
-        return kind, tuple(_argument_key(v) for v in value)
+        return kind, tuple([_argument_key(v) for v in value])
     if isinstance(value, (float, np.floating)):
         return kind, float(value).hex()          # -0.0 and 0.0 are different values
     if isinstance(value, (complex, np.complexfloating)):
@@ -138,6 +145,14 @@ class _Recorder:
                      caller_out)
 
 
+@functools.lru_cache(maxsize=None)
+def _replay_helpers():
+    # imported on first replay (both modules import this one)
+    from ._args import check_out
+    from ._dispatch import _run_on_one_thread
+    return check_out, _run_on_one_thread
+
+
 class _Plan:
     """Outputs to allocate, kernels to run, and which outputs to return."""
 
@@ -148,8 +163,7 @@ class _Plan:
         self.caller_out = caller_out       # the first output is the caller's out
 
     def replay(self, x, out):
-        from ._args import check_out
-        from ._dispatch import _run_on_one_thread
+        check_out, _run_on_one_thread = _replay_helpers()
         outs = [np.empty(shape, dtype) for shape, dtype in self.outputs]
         if self.caller_out:
             shape, dtype = self.outputs[0]
@@ -166,6 +180,19 @@ class _Plan:
         return outs[self.result]
 
 
+def _signature(x, args, kwargs):
+    """The plan key of a call: ``x``'s layout and every other argument's
+    :func:`_argument_key` (keywords in the caller's order: another order only
+    records another plan)."""
+    key = [x.shape, x.dtype, x.strides, x.flags.writeable]
+    for value in args:
+        key.append(_argument_key(value))
+    for name, value in kwargs.items():
+        key.append(name)              # a bare str: never equal to a positional's key
+        key.append(_out_key(value) if name == "out" else _argument_key(value))
+    return tuple(key)
+
+
 def replayable(function):
     """Decorate a public operator ``function(x, ...)`` so that small host calls
     replay the plan of their signature (see the module docstring)."""
@@ -176,10 +203,7 @@ def replayable(function):
             return function(x, *args, **kwargs)
         out = kwargs.get("out")
         try:
-            key = (x.shape, x.dtype.str, x.strides, x.flags.writeable,
-                   _argument_key(args),
-                   tuple(sorted((k, _argument_key(v) if k != "out" else _out_key(v))
-                                for k, v in kwargs.items())))
+            key = _signature(x, args, kwargs)
         except TypeError:                 # an unhashable argument: an array, a tuple out
             return function(x, *args, **kwargs)
         plans = _plans.setdefault(function, {})

@@ -466,18 +466,11 @@ class AntialiasedMaxSpec(NamedTuple):
 
 
 # --------------------------------------------------------------------------- interpolation
-#: the per-axis tap rule (:func:`interpolation_taps`) and the engine entry point of
-#: every :func:`refpool.interpolate` mode except ``area`` (an adaptive average pooling)
+#: the per-axis tap rule (:func:`interpolation_taps`) of every
+#: :func:`refpool.interpolate` mode except ``area`` (an adaptive average pooling)
 INTERPOLATION_AXIS_RULE = {"nearest": "nearest", "nearest-exact": "nearest-exact",
                            "linear": "linear", "bilinear": "linear", "trilinear": "linear",
                            "bicubic": "cubic"}
-INTERPOLATION_ENGINE_FUNCTION = {"nearest": "nearest", "nearest-exact": "nearest",
-                                 "linear": "linear", "cubic": "cubic"}
-
-
-def interpolation_engine_function(mode):
-    """The entry point of the interpolation engines that runs ``mode``."""
-    return INTERPOLATION_ENGINE_FUNCTION[INTERPOLATION_AXIS_RULE[mode]]
 
 
 #: Keys' cubic-convolution parameter: PyTorch (and OpenCV) use -0.75 without
@@ -628,7 +621,9 @@ def _keys_filter(d, a=CUBIC_A_ANTIALIAS):
 def interpolation_taps(mode, n, m, r, align_corners=False, antialias=False,
                        dtype=np.float64, rule="generic"):
     """Source indices and weights of one axis of an interpolation (the CPU and CUDA
-    engines' tables; the reference engine derives its own, coordinate by coordinate).
+    engines' tables, through :func:`resample_taps` of an ``arithmetic="torch"``
+    :class:`ResampleAxis`; the reference engine derives its own, coordinate by
+    coordinate).
 
     Parameters
     ----------
@@ -839,11 +834,26 @@ def nearest_source_index(x, n, nearest_mode):
     return np.clip(idx, 0, n - 1).astype(np.int64)
 
 
+#: tap rules of a :class:`ResampleAxis`: ``"general"``, :func:`resample_taps`' own
+#: (float64 coordinate maps, any filter); ``"torch"``, PyTorch's
+#: (:func:`interpolation_taps`: the axes of :func:`refpool.interpolate`)
+RESAMPLE_ARITHMETICS = ("general", "torch")
+
+
 class ResampleAxis(NamedTuple):
     """One axis of :func:`refpool.resample`: ``n`` samples to ``m`` at scale ``scale``.
 
-    ``r`` is the coordinate scale of PyTorch's nearest rules (:math:`1/s` for a
-    given scale, :math:`n/m` otherwise); ``roi`` the axis' ``(start, end)``.
+    ``r`` is the coordinate scale of PyTorch's rules (:math:`1/s` for a given
+    scale, :math:`n/m` otherwise; :func:`coordinate_scale`); ``roi`` the axis'
+    ``(start, end)``.
+
+    ``arithmetic="torch"`` makes the axis one of :func:`refpool.interpolate`
+    (:func:`torch_axis` builds it): its taps are :func:`interpolation_taps` of
+    :attr:`torch_mode`, with ``r``, ``antialias``, align_corners (``coordinate_mode
+    == "align_corners"``) and the nearest modes' ``nearest_rule`` (``"small"`` or
+    ``"generic"``, :func:`nearest_rule`); ``scale``, ``cubic_coeff_a`` and the
+    coordinate map then only describe the axis.  Such an axis has no empty and no
+    extrapolated output.
     """
 
     n: int
@@ -859,10 +869,21 @@ class ResampleAxis(NamedTuple):
     roi: tuple = (0.0, 1.0)
     extrapolate: str = "none"
     r: float = 1.0
+    arithmetic: str = "general"
+    nearest_rule: str = "generic"
 
     @property
     def output_length(self):
         return self.m
+
+    @property
+    def torch_mode(self):
+        """The :func:`interpolation_taps` rule of a ``"torch"`` axis: ``"nearest"``,
+        ``"nearest-exact"`` (``filter="nearest"`` with ``nearest_mode`` ``"torch"``,
+        ``"torch_exact"``), ``"linear"`` or ``"cubic"`` (the filter)."""
+        if self.filter == "nearest":
+            return "nearest-exact" if self.nearest_mode == "torch_exact" else "nearest"
+        return self.filter
 
     @property
     def widening(self):
@@ -877,6 +898,8 @@ class ResampleAxis(NamedTuple):
 
     def outside(self):
         """Boolean ``(m,)``: the outputs set to ``extrapolation_value``."""
+        if self.extrapolate == "none":
+            return np.zeros(self.m, dtype=bool)
         x = self.coordinates()
         if self.extrapolate == "samples":
             return (x < 0) | (x > self.n - 1)
@@ -891,8 +914,9 @@ class ResampleAxis(NamedTuple):
     def empty(self):
         """Boolean ``(m,)``: the outputs without any tap (every candidate outside the
         input with ``exclude_outside``, or weights summing to 0): they are 0, set by
-        the engines after the sums (the placeholder tap is never relied on)."""
-        if self.filter == "nearest":
+        the engines after the sums (the placeholder tap is never relied on).  PyTorch's
+        taps (``arithmetic="torch"``) are never normalised away: none."""
+        if self.filter == "nearest" or self.arithmetic == "torch":
             return np.zeros(self.m, dtype=bool)
         t = self.taps()
         return (t.count == 1) & (t.weight[:, 0] == 0)
@@ -917,8 +941,19 @@ def resample_taps(axis, dtype=np.float64):
     weights are normalised to sum 1 and the taps of weight 0 dropped.  An output
     with no tap left gets one tap of weight 0 (:meth:`ResampleAxis.empty`: the
     engines set it to 0 afterwards, so an infinity under it never makes a NaN).
+
+    An axis with ``arithmetic="torch"`` has PyTorch's taps instead, exactly
+    :func:`interpolation_taps` (:attr:`ResampleAxis.torch_mode`, ``r``,
+    align_corners, ``antialias``, the input ``dtype`` and ``nearest_rule``).
     """
     n, m = axis.n, axis.m
+    if axis.arithmetic == "torch":
+        return interpolation_taps(axis.torch_mode, n, m, axis.r,
+                                  axis.coordinate_mode == "align_corners", axis.antialias,
+                                  dtype, axis.nearest_rule)
+    if axis.arithmetic not in RESAMPLE_ARITHMETICS:
+        raise ValueError(f"unknown tap arithmetic {axis.arithmetic!r}, "
+                         f"expected one of {RESAMPLE_ARITHMETICS}")
     if axis.filter == "nearest":
         if axis.nearest_mode in ("torch", "torch_exact"):
             idx = _nearest_index(n, m, axis.r, axis.nearest_mode == "torch_exact", dtype)
@@ -964,6 +999,31 @@ def resample_taps(axis, dtype=np.float64):
     index = np.where(np.arange(width)[None, :] < count[:, None], np.clip(p, 0, n - 1), 0)
     return AxisTaps(np.ascontiguousarray(index, dtype=np.int64), np.ascontiguousarray(w),
                     np.maximum(count, 1).astype(np.int64))
+
+
+def torch_axis(mode, n, m, r, align_corners=False, antialias=False, rule="generic"):
+    """The :class:`ResampleAxis` of one axis of :func:`refpool.interpolate`: PyTorch's
+    taps (``arithmetic="torch"``) of the per-axis ``mode`` (``"nearest"``,
+    ``"nearest-exact"``, ``"linear"``, ``"cubic"``: :data:`INTERPOLATION_AXIS_RULE`),
+    ``n`` samples to ``m`` at coordinate scale ``r``.
+
+    The descriptive fields follow PyTorch's maps: ``asymmetric`` for nearest,
+    ``half_pixel`` for nearest-exact and the filters (``align_corners`` with
+    align_corners), ``scale`` :math:`1/r` (:math:`m/n` with align_corners),
+    ``cubic_coeff_a`` -0.75 (-0.5 with antialias).
+    """
+    if mode in ("nearest", "nearest-exact"):
+        exact = mode == "nearest-exact"
+        return ResampleAxis(n, m, 1.0 / r, "half_pixel" if exact else "asymmetric",
+                            "nearest", nearest_mode="torch_exact" if exact else "torch",
+                            r=r, arithmetic="torch", nearest_rule=rule)
+    if mode not in ("linear", "cubic"):
+        raise ValueError(f"unknown per-axis interpolation rule {mode!r}")
+    return ResampleAxis(n, m, m / n if align_corners else 1.0 / r,
+                        "align_corners" if align_corners else "half_pixel", mode,
+                        antialias=antialias,
+                        cubic_coeff_a=CUBIC_A_ANTIALIAS if antialias else CUBIC_A,
+                        r=r, arithmetic="torch")
 
 
 class ResampleSpec(NamedTuple):

@@ -2,10 +2,13 @@ r"""Resampling to a new grid size: :func:`interpolate`, PyTorch's
 ``torch.nn.functional.interpolate`` on NumPy and CUDA arrays, and :func:`resample`,
 the general separable resampler every framework's resize is a dialect of.
 
-The function validates with :mod:`refpool._args`, allocates the output with
-:class:`refpool._dispatch.Launch` and lets the chosen engine (``reference``,
-``cpu`` or ``cuda``) fill it.  ``mode="area"`` runs the engines' adaptive
-average pooling.
+The functions validate with :mod:`refpool._args`, allocate the output with
+:class:`refpool._dispatch.Launch` and let the chosen engine (``reference``,
+``cpu`` or ``cuda``) fill it.  Both run the engines' ``resample``:
+:func:`interpolate` is its PyTorch dialect, a :class:`~refpool._geometry.ResampleSpec`
+of ``arithmetic="torch"`` axes (:func:`refpool._args.torch_resample_spec`), whose
+taps are PyTorch's (:func:`refpool._geometry.interpolation_taps`).
+``mode="area"`` runs the engines' adaptive average pooling.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from . import _args
 from ._dispatch import Caller, Launch
 from ._docstrings import fill_doc
 from ._fastpath import replayable
-from ._geometry import interpolation_engine_function
 from ._typing import Array, ArrayIn, Engine, Optional, Out, RealSize, Size
 
 __all__ = ["interpolate", "resample"]
@@ -232,8 +234,7 @@ def interpolate(x: ArrayIn, size: Optional[Size] = None,
     if spec.mode == "area":
         launch.run("pooling", "adaptive_avg_pool", launch.x, y)
     else:
-        launch.run("interpolate", interpolation_engine_function(spec.mode), launch.x, y,
-                   spec)
+        launch.run("interpolate", "resample", launch.x, y, _args.torch_resample_spec(spec))
     return launch.result(y)
 
 

@@ -156,7 +156,7 @@ def _rows():
         Operator("blur_pool", entry_points=("blur_pool",), comparison="tolerance",
                  field_type="none", rule=_rules.BlurPoolRule, **antialiased),
         Operator("interpolate", family="interpolate",
-                 entry_points=("nearest", "linear", "cubic"), comparison="mode",
+                 entry_points=("resample",), comparison="mode",
                  field_type="none", rule=_rules.InterpolateRule, docs_page="interpolation",
                  exact_modes=_args.NEAREST_MODES),
         Operator("resample", family="interpolate", entry_points=("resample",),

@@ -37,11 +37,10 @@ from __future__ import annotations
 
 import contextlib
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from .._layout import as5d, pad3
+from .._layout import as5d, pad3, thread_count, thread_count_functions
 from ._passes import (any_nonfinite, any_zero, canonical_into, is_negative_zero, max_into,
                       max_or_nan)
 from ._rows import next_row, unravel_row
@@ -528,11 +527,12 @@ def _threads(elements):
     """Thread budget of one call; yields the number of work chunks (each chunk owns
     its scratch rows): a few per thread for balance, one when the call is tiny."""
     if elements >= SERIAL_BELOW:
-        yield 8 * numba.get_num_threads()
+        yield 8 * thread_count()
         return
-    previous = numba.get_num_threads()
-    numba.set_num_threads(1)           # thread-local in Numba
+    get_threads, set_threads = thread_count_functions()
+    previous = get_threads()
+    set_threads(1)                     # thread-local in Numba
     try:
         yield 1
     finally:
-        numba.set_num_threads(previous)
+        set_threads(previous)

@@ -29,11 +29,10 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from .._layout import as5d, window3
+from .._layout import as5d, window3, work_chunks
 from ._passes import any_zero, canonical, is_negative_zero, max_into, max_or_nan, tap_columns
 from ._rows import unravel_row
 
@@ -336,7 +335,7 @@ def _segment(x5):
 
 
 def _chunks(tasks):
-    return max(1, min(tasks, 8 * numba.get_num_threads()))
+    return work_chunks(tasks)
 
 
 def group_pool(x, out, start, size):

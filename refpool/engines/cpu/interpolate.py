@@ -2,9 +2,10 @@
 
 Layout: every kernel sees 5-D arrays ``(N, C, D, H, W)`` (see
 :mod:`refpool.engines._layout`).  The per-axis source indices and weights are
-computed once per call on the host by :func:`refpool._geometry.interpolation_taps`
-(the one place the coordinate formulas live for the CPU and CUDA engines) and
-passed in as small ``(K, m)`` tables.
+computed on the host by :func:`refpool._geometry.resample_taps` (the one place
+the coordinate formulas live for the CPU and CUDA engines: for the ``"torch"``
+axes of :func:`refpool.interpolate`, :func:`refpool._geometry.interpolation_taps`),
+cached per geometry, and passed in as small ``(K, m)`` tables.
 
 Work is split into chunks of consecutive output rows ``(n, c, od, oh)``, with
 one scratch row per chunk (preallocated here, so the kernels allocate nothing).
@@ -25,8 +26,10 @@ inside) is finite (docs/numerics.rst, "Overflow").
 The horizontal pass is a gather in general.  When the W table is periodic over
 most of the row (``index[P q + p, k] = S q + a[p, k]`` with weights independent
 of ``q``: exact x2 upsampling, x1/2 downsampling, equal sizes) the interior runs
-a specialised loop with contiguous (or stride-2) loads instead; it evaluates the
-same sums in the same order, so the result is bit-identical to the gather.
+a specialised loop with contiguous (or stride-2) loads instead (one fused loop
+for 1, 2 or 4 taps; for wider filters one sweep per tap over the row); it
+evaluates the same sums in the same order, so the result is bit-identical to the
+gather.  A gather whose outputs all have K taps also sweeps once per tap.
 
 The nearest modes skip the arithmetic: they gather (or, when periodic, copy)
 straight from the source row, and an output row whose input row is that of the
@@ -38,12 +41,11 @@ from __future__ import annotations
 import functools
 import math
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from ..._geometry import interpolation_taps, resample_taps
-from .._layout import SPATIAL, as5d
+from ..._geometry import resample_taps
+from .._layout import SPATIAL, as5d, work_chunks
 from ._passes import any_nonfinite, canonical_into
 from ._rows import next_row, unravel_row
 
@@ -103,6 +105,15 @@ def _gather(o, src, xi, xw, xn, K, fixed, lo, hi):
         for j in range(lo, hi):
             o[j] = (w0[j] * src[i0[j]] + w1[j] * src[i1[j]]) + \
                    (w2[j] * src[i2[j]] + w3[j] * src[i3[j]])
+    elif fixed:
+        # every output has K taps: one sweep per tap over the outputs (vectorised
+        # gathers), each output's sum still taken first tap first, as below
+        for j in range(lo, hi):
+            o[j] = xw[0, j] * src[xi[0, j]]
+        for k in range(1, K):
+            ik, wk = xi[k], xw[k]
+            for j in range(lo, hi):
+                o[j] = o[j] + wk[j] * src[ik[j]]
     else:
         # taps past count[j] (antialiasing) are skipped, never multiplied:
         # 0 * inf would be NaN.  Their index is a valid 0.
@@ -164,7 +175,7 @@ def _periodic(o, src, K, P, S, q0, q1, a, w):
         else:
             for q in range(count):
                 out[q] = w0 * s0[2 * q] + w1 * s1[2 * q]
-    else:                              # K == 4, P == 1
+    elif K == 4:                       # P == 1
         s0, s1 = src[base + a[0, 0]:], src[base + a[0, 1]:]
         s2, s3 = src[base + a[0, 2]:], src[base + a[0, 3]:]
         w0, w1, w2, w3 = w[0, 0], w[0, 1], w[0, 2], w[0, 3]
@@ -175,6 +186,17 @@ def _periodic(o, src, K, P, S, q0, q1, a, w):
             for q in range(count):
                 out[q] = (w0 * s0[2 * q] + w1 * s1[2 * q]) + \
                          (w2 * s2[2 * q] + w3 * s3[2 * q])
+    else:                              # any other K (wider filters): one sweep per tap,
+        for p in range(P):             # each sum first tap first, as _gather's
+            s = src[base + a[p, 0]:]
+            wk = w[p, 0]
+            for q in range(count):
+                out[P * q + p] = wk * s[S * q]
+            for k in range(1, K):
+                s = src[base + a[p, k]:]
+                wk = w[p, k]
+                for q in range(count):
+                    out[P * q + p] = out[P * q + p] + wk * s[S * q]
 
 
 @njit(**_INLINE)
@@ -298,12 +320,12 @@ def _periodic_plan_of(taps, dtype):
     Looks for ``index[P q + p, k] = S q + a[p, k]`` and ``weight[P q + p, k] =
     w[p, k]`` for ``q0 <= q < q1``, the longest such run around the middle of
     the row, with (P, S) in {(2, 1), (1, 1), (1, 2)}; used when it covers at
-    least half of the row.  ``a`` and ``w`` come back padded to (2, 4).
+    least half of the row.  ``a`` and ``w`` come back padded to (2, max(K, 4)).
     """
     index, weight, count = taps
     m, K = index.shape
     none = (0, 1, 0, 0, np.zeros((2, _TAP_ROWS), np.int64), np.zeros((2, _TAP_ROWS), dtype))
-    if K not in (1, 2, 4) or np.any(count != K):
+    if np.any(count != K):
         return none
     for P, S in ((2, 1), (1, 1), (1, 2)):
         Q = m // P
@@ -318,99 +340,25 @@ def _periodic_plan_of(taps, dtype):
         q0 = int(breaks_before[-1]) + 1 if breaks_before.size else 0
         q1 = mid + int(breaks_after[0]) if breaks_after.size else Q
         if 2 * P * (q1 - q0) >= m:
-            pa = np.zeros((2, _TAP_ROWS), np.int64)
-            pw = np.zeros((2, _TAP_ROWS), dtype)
+            pa = np.zeros((2, max(K, _TAP_ROWS)), np.int64)
+            pw = np.zeros((2, max(K, _TAP_ROWS)), dtype)
             pa[:P, :K] = a[mid]
             pw[:P, :K] = w[mid]
             return P, S, q0, q1, pa, pw
     return none
 
 
-def _tables(x, spec, kind, weight_dtype=None):
-    """Per-axis taps of the three 5-D axes, as (index (4+, m), weight (4+, m), count, K),
-    the weights in ``weight_dtype`` (default the input dtype: the kernels compute in
-    it), and the W axis' taps.
-
-    Cached per call geometry (specs are hashable): a small call spends most of its
-    time building them.  The kernels only read the tables."""
-    dtype = np.dtype(x.dtype)
-    weight_dtype = dtype if weight_dtype is None else np.dtype(weight_dtype)
-    return _cached_tables(spec, kind, dtype.str, weight_dtype.str)
-
-
-@functools.lru_cache(maxsize=256)
-def _cached_tables(spec, kind, dtype, weight_dtype):
-    dtype, weight_dtype = np.dtype(dtype), np.dtype(weight_dtype)
-    tables = []
-    for _ in range(SPATIAL - len(spec.input_size)):
-        unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
-        tables.append(unit)
-    for n, m, r in zip(spec.input_size, spec.output_size, spec.scale):
-        tables.append(interpolation_taps(kind, n, m, r, spec.align_corners, spec.antialias,
-                                         dtype, spec.nearest_rule))
-    return [(_pad_rows(t[0].T, _TAP_ROWS), _pad_rows(t[1].T.astype(weight_dtype), _TAP_ROWS),
-             np.ascontiguousarray(t[2]), t[0].shape[1]) for t in tables], tables[-1]
-
-
 def _chunks(out5):
-    rows = math.prod(out5.shape[:4])
-    return max(1, min(rows, 8 * numba.get_num_threads()))
-
-
-def nearest(x, out, spec):
-    """Modes nearest and nearest-exact."""
-    x5, out5 = as5d(x), as5d(out)
-    ((zi, _, _, _), (yi, _, _, _), (xi, _, _, _)), wtaps = _tables(x, spec, spec.mode)
-    plan = _periodic_plan(wtaps, x.dtype)
-    _nearest_kernel(x5, out5, zi, yi, xi, *plan, _chunks(out5))
-
-
-@functools.lru_cache(maxsize=256)
-def _prepared(spec, kind, dtype):
-    """Everything :func:`_resample` passes to the kernel but the arrays of the call
-    (cached per geometry: a small call would spend more time here than in its
-    kernel; the kernels only read these)."""
-    dtype = np.dtype(dtype)
-    ((zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K)), wtaps = \
-        _cached_tables(spec, kind, dtype.str, dtype.str)
-    fixed = bool(np.all(xn == K))
-    plan = _periodic_plan(wtaps, dtype)
-    # float64 weights of the rescue of a non-finite float32 row (float64 input
-    # computes in float64 already: no rescue, its own tables stand in)
-    rescue = dtype != np.float64
-    if rescue:
-        ((_, zw64, _, _), (_, yw64, _, _), (_, xw64, _, _)), _ = \
-            _cached_tables(spec, kind, dtype.str, np.dtype(np.float64).str)
-        w64 = _periodic_plan(wtaps, np.float64)[5]
-    else:
-        zw64, yw64, xw64, w64 = zw, yw, xw, plan[5]
-    return (zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed) + tuple(plan), \
-        (rescue, zw64, yw64, xw64, w64)
-
-
-def _resample(x, out, spec, kind):
-    x5, out5 = as5d(x), as5d(out)
-    head, rescue = _prepared(spec, kind, np.dtype(x.dtype).str)
-    chunks = _chunks(out5)
-    tmpbuf = np.empty((chunks, x5.shape[4]), dtype=x.dtype)
-    tmp64 = np.empty((chunks, x5.shape[4])) if rescue[0] else tmpbuf
-    out64 = np.empty((chunks, out5.shape[4]))
-    _resample_kernel(x5, out5, *head, tmpbuf, *rescue, tmp64, out64)
-
-
-def linear(x, out, spec):
-    """Modes linear, bilinear, trilinear (and antialiased bilinear)."""
-    _resample(x, out, spec, "linear")
-
-
-def cubic(x, out, spec):
-    """Mode bicubic (and antialiased bicubic)."""
-    _resample(x, out, spec, "cubic")
+    return work_chunks(math.prod(out5.shape[:4]))
 
 
 # --------------------------------------------------------------------------- resample
 @functools.lru_cache(maxsize=256)
 def _cached_resample_tables(spec, dtype, weight_dtype):
+    """Per-axis taps of the three 5-D axes, as (index (4+, m), weight (4+, m), count,
+    K), the weights in ``weight_dtype`` (the kernels compute in the input dtype; the
+    rescue of a float32 row in float64), and the W axis' taps.  Cached per geometry
+    (specs are hashable); the kernels only read them."""
     dtype, weight_dtype = np.dtype(dtype), np.dtype(weight_dtype)
     unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
     tables = [unit] * (SPATIAL - len(spec.axes))
@@ -419,41 +367,60 @@ def _cached_resample_tables(spec, dtype, weight_dtype):
              np.ascontiguousarray(t[2]), t[0].shape[1]) for t in tables], tables[-1]
 
 
-def _fill_outside(out, spec):
-    """Set the outputs without taps (:meth:`~refpool._geometry.ResampleAxis.empty`) to
-    0, then those whose source coordinate is outside the input (per
-    :meth:`~refpool._geometry.ResampleAxis.outside`) to the extrapolation value."""
+@functools.lru_cache(maxsize=256)
+def _prepared(spec, dtype):
+    """Everything :func:`resample` passes to its kernel but the arrays of the call,
+    and the fills after it (cached per geometry and dtype: a small call would spend
+    more time here than in its kernel; the kernels only read these).
+
+    Returns ``(head, rescue, fills)``: the kernel's table arguments (the nearest
+    kernel's, or the weighted kernel's), the float64 rescue weights (None for the
+    nearest kernel) and ``(index, value)`` pairs, applied in order: the outputs
+    without taps (:meth:`~refpool._geometry.ResampleAxis.empty`) are 0, then those
+    outside the input (:meth:`~refpool._geometry.ResampleAxis.outside`) take the
+    extrapolation value."""
+    dtype = np.dtype(dtype)
+    tables, wtaps = _cached_resample_tables(spec, dtype.str, dtype.str)
+    plan = _periodic_plan(wtaps, dtype)
+    fills = []
     for masks, value in (([ax.empty() for ax in spec.axes], 0.0),
                          ([ax.outside() for ax in spec.axes], spec.extrapolation_value)):
         for b, mask in enumerate(masks):
             if mask.any():
-                out[(slice(None),) * (b + 2) + (mask,)] = value
+                fills.append(((slice(None),) * (b + 2) + (mask,), value))
+    fills = tuple(fills)
+    if spec.nearest:
+        (zi, _, _, _), (yi, _, _, _), (xi, _, _, _) = tables
+        return (zi, yi, xi) + tuple(plan), None, fills
+    (zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K) = tables
+    fixed = bool(np.all(xn == K))
+    # float64 weights of the rescue of a non-finite float32 row (float64 input
+    # computes in float64 already: no rescue, its own tables stand in)
+    rescue = dtype != np.float64
+    if rescue:
+        ((_, zw64, _, _), (_, yw64, _, _), (_, xw64, _, _)), _ = \
+            _cached_resample_tables(spec, dtype.str, np.dtype(np.float64).str)
+        w64 = _periodic_plan(wtaps, np.float64)[5]
+    else:
+        zw64, yw64, xw64, w64 = zw, yw, xw, plan[5]
+    return (zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed) + tuple(plan), \
+        (rescue, zw64, yw64, xw64, w64), fills
 
 
 def resample(x, out, spec):
-    """:func:`refpool.resample`: the kernels of :func:`interpolate` on the tables of
-    :func:`refpool._geometry.resample_taps`."""
+    """:func:`refpool.resample` and :func:`refpool.interpolate` (its ``"torch"``
+    axes): the kernels above on the tables of
+    :func:`refpool._geometry.resample_taps`, then the empty and extrapolated
+    outputs."""
     x5, out5 = as5d(x), as5d(out)
-    dtype = np.dtype(x.dtype)
-    tables, wtaps = _cached_resample_tables(spec, dtype.str, dtype.str)
-    plan = _periodic_plan(wtaps, dtype)
-    if spec.nearest:
-        (zi, _, _, _), (yi, _, _, _), (xi, _, _, _) = tables
-        _nearest_kernel(x5, out5, zi, yi, xi, *plan, _chunks(out5))
+    head, rescue, fills = _prepared(spec, np.dtype(x.dtype).str)
+    chunks = _chunks(out5)
+    if rescue is None:
+        _nearest_kernel(x5, out5, *head, chunks)
     else:
-        (zi, zw, zn, _), (yi, yw, yn, _), (xi, xw, xn, K) = tables
-        fixed = bool(np.all(xn == K))
-        chunks = _chunks(out5)
-        tmpbuf = np.empty((chunks, x5.shape[4]), dtype=dtype)
-        rescue = dtype != np.float64
-        if rescue:
-            ((_, zw64, _, _), (_, yw64, _, _), (_, xw64, _, _)), _ = \
-                _cached_resample_tables(spec, dtype.str, np.dtype(np.float64).str)
-            w64 = _periodic_plan(wtaps, np.float64)[5]
-            tmp64 = np.empty((chunks, x5.shape[4]))
-        else:
-            zw64, yw64, xw64, w64, tmp64 = zw, yw, xw, plan[5], tmpbuf
+        tmpbuf = np.empty((chunks, x5.shape[4]), dtype=x.dtype)
+        tmp64 = np.empty((chunks, x5.shape[4])) if rescue[0] else tmpbuf
         out64 = np.empty((chunks, out5.shape[4]))
-        _resample_kernel(x5, out5, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, *plan,
-                         tmpbuf, rescue, zw64, yw64, xw64, w64, tmp64, out64)
-    _fill_outside(out, spec)
+        _resample_kernel(x5, out5, *head, tmpbuf, *rescue, tmp64, out64)
+    for index, value in fills:
+        out[index] = value

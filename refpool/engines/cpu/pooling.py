@@ -21,12 +21,11 @@ from __future__ import annotations
 import functools
 import math
 
-import numba
 import numpy as np
 from numba import njit, prange
 
 from ..._geometry import adaptive_bounds, avg_divisor_factors
-from .._layout import as5d, divisors3, pad3, window3
+from .._layout import as5d, divisors3, pad3, window3, work_chunks
 from ._passes import (any_zero, canonical, is_negative_zero, max_into, max_or_nan, replaces,
                       tap_columns)
 from ._rows import next_row, unravel_row
@@ -618,7 +617,7 @@ def _adaptive_bounds3(input_size, output_size):
 
 def _chunks(out5):
     rows = math.prod(out5.shape[:4])
-    return max(1, min(rows, 8 * numba.get_num_threads()))
+    return work_chunks(rows)
 
 
 def adaptive_avg_pool(x, out):

@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 from numba import njit, prange
 
 from .. import _spline
-from .._layout import as5d
+from .._layout import as5d, work_chunks
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)   # fastmath stays off
 
@@ -100,7 +99,7 @@ def map_coordinates(c, coordinates, out, orders, mode, cval, pads):
     coords = np.ascontiguousarray(coordinates, dtype=np.float64).reshape(k, -1)
     o = out.reshape(out.shape[0], out.shape[1], -1)       # a view: out is C-contiguous
     P = coords.shape[1]
-    chunks = max(1, min(P, 8 * numba.get_num_threads()))
+    chunks = work_chunks(P)
     m = _spline.MAX_TAPS
     taps = np.zeros((chunks, 3, m), np.int64)
     flags = np.zeros((chunks, 3, m), np.uint8)

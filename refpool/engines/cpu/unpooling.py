@@ -15,11 +15,10 @@ block re-reads its plane's inputs, a small price beside the output it fills).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from .._layout import as5d
+from .._layout import as5d, thread_count
 
 _PARALLEL = dict(parallel=True, cache=True, nogil=True)
 
@@ -55,7 +54,7 @@ def _unpool_kernel(x, indices, out, channels, global_index, blocks):
 
 def _blocks(planes, plane_size):
     """Output blocks per plane: enough tasks for every thread, none tiny."""
-    threads = numba.get_num_threads()
+    threads = thread_count()
     if planes >= threads:
         return 1
     wanted = -(-threads // planes)

@@ -32,11 +32,10 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 from numba import njit, prange
 
-from .._layout import as5d, pad3
+from .._layout import as5d, pad3, thread_count
 from .._upfirdn import (first_tap, first_tap_circular, output_sum, output_sum_circular,
                         wrap)
 from ._rows import unravel_row
@@ -376,7 +375,7 @@ def _block_rows(planes, oh, wt, th, uh, sh):
     threads."""
     rows = max(8, (1 << 16) // max(wt, 1) - th // uh)
     bh = max(1, rows * uh // sh)
-    threads = numba.get_num_threads()
+    threads = thread_count()
     while bh > 8 and planes * -(-oh // bh) < 4 * threads:
         bh //= 2
     return max(1, min(bh, oh))

@@ -2,18 +2,22 @@
 
 Arrays arrive as device arrays of shape ``(N, C, *spatial)`` and are viewed as
 5-D ``(N, C, D, H, W)``.  The per-axis source indices, weights and tap counts
-come from :func:`refpool._geometry.interpolation_taps` (the same tables as the CPU
+come from :func:`refpool._geometry.resample_taps` (the same tables as the CPU
 engine), computed on the host and copied over (they are tiny).  Each thread
 decodes its flat output index and sums its taps in float64, nested like the
-reference (W innermost); the nearest modes copy one element.
+reference (W innermost); the nearest modes copy one element.  One entry point,
+``resample``, runs :func:`refpool.resample` and :func:`refpool.interpolate` (whose
+``"torch"`` axes have PyTorch's taps).
 """
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from numba import cuda
 
-from ..._geometry import interpolation_taps, resample_taps
+from ..._geometry import resample_taps
 from .._layout import SPATIAL, as5d
 from ._launch import grid, output_element
 from ._numerics import default_nan, store
@@ -42,44 +46,6 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, copy, nan):
     store(out, n, c, od, oh, ow, total, nan)
 
 
-def _device_tables(x, spec, kind):
-    dtype = np.dtype(x.dtype)
-    tables = []
-    for _ in range(SPATIAL - len(spec.input_size)):
-        tables.append((np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64)))
-    for n, m, r in zip(spec.input_size, spec.output_size, spec.scale):
-        tables.append(interpolation_taps(kind, n, m, r, spec.align_corners, spec.antialias,
-                                         dtype, spec.nearest_rule))
-    args = []
-    for index, weight, count in tables:
-        args += [cuda.to_device(np.ascontiguousarray(index.T)),
-                 cuda.to_device(np.ascontiguousarray(weight.T)),
-                 cuda.to_device(np.ascontiguousarray(count))]
-    return args
-
-
-def _run(x, out, spec, kind, copy):
-    x5, o5 = as5d(x), as5d(out)
-    blocks, threads = grid(o5.size)
-    _resample_kernel[blocks, threads](x5, o5, *_device_tables(x, spec, kind), copy,
-                                      default_nan(o5))
-
-
-def nearest(x, out, spec):
-    """Modes nearest and nearest-exact."""
-    _run(x, out, spec, spec.mode, True)
-
-
-def linear(x, out, spec):
-    """Modes linear, bilinear, trilinear (and antialiased bilinear)."""
-    _run(x, out, spec, "linear", False)
-
-
-def cubic(x, out, spec):
-    """Mode bicubic (and antialiased bicubic)."""
-    _run(x, out, spec, "cubic", False)
-
-
 # --------------------------------------------------------------------------- resample
 @cuda.jit
 def _fill_kernel(out, zo, yo, xo, value):
@@ -92,25 +58,38 @@ def _fill_kernel(out, zo, yo, xo, value):
         out[n, c, od, oh, ow] = value
 
 
-def resample(x, out, spec):
-    """:func:`refpool.resample`: the kernel of :func:`interpolate` on the tables of
-    :func:`refpool._geometry.resample_taps`, then the extrapolated outputs."""
-    x5, o5 = as5d(x), as5d(out)
-    dtype = np.dtype(x.dtype)
+@functools.lru_cache(maxsize=256)
+def _host_tables(spec, dtype):
+    """The transposed per-axis tables of :func:`refpool._geometry.resample_taps` and the
+    ``(empty, outside)`` masks as uint8, per geometry and dtype (host arrays: a small
+    call would spend most of its time building them)."""
+    dtype = np.dtype(dtype)
     unit = (np.zeros((1, 1), np.int64), np.ones((1, 1)), np.ones(1, np.int64))
     tables = [unit] * (SPATIAL - len(spec.axes)) + [resample_taps(ax, dtype)
                                                      for ax in spec.axes]
-    args = []
+    arrays = []
     for index, weight, count in tables:
-        args += [cuda.to_device(np.ascontiguousarray(index.T)),
-                 cuda.to_device(np.ascontiguousarray(weight.T)),
-                 cuda.to_device(np.ascontiguousarray(count))]
-    blocks, threads = grid(o5.size)
-    _resample_kernel[blocks, threads](x5, o5, *args, spec.nearest, default_nan(o5))
-    # outputs without taps are 0, then the extrapolated ones take their value
+        arrays += [np.ascontiguousarray(index.T), np.ascontiguousarray(weight.T),
+                   np.ascontiguousarray(count)]
+    masks = []
     for rule, value in (("empty", 0.0), ("outside", spec.extrapolation_value)):
-        masks = [np.zeros(1, np.uint8)] * (SPATIAL - len(spec.axes)) + [
+        rows = [np.zeros(1, np.uint8)] * (SPATIAL - len(spec.axes)) + [
             getattr(ax, rule)().astype(np.uint8) for ax in spec.axes]
-        if any(m.any() for m in masks):
-            _fill_kernel[blocks, threads](o5, *(cuda.to_device(m) for m in masks),
-                                          o5.dtype.type(value))
+        if any(m.any() for m in rows):
+            masks.append((rows, value))
+    return arrays, masks
+
+
+def resample(x, out, spec):
+    """:func:`refpool.resample` and :func:`refpool.interpolate` (its ``"torch"``
+    axes): the kernel above on the tables of :func:`refpool._geometry.resample_taps`,
+    then the empty and extrapolated outputs."""
+    x5, o5 = as5d(x), as5d(out)
+    arrays, masks = _host_tables(spec, np.dtype(x.dtype).str)
+    blocks, threads = grid(o5.size)
+    _resample_kernel[blocks, threads](x5, o5, *(cuda.to_device(a) for a in arrays),
+                                      spec.nearest, default_nan(o5))
+    # outputs without taps are 0, then the extrapolated ones take their value
+    for rows, value in masks:
+        _fill_kernel[blocks, threads](o5, *(cuda.to_device(m) for m in rows),
+                                      o5.dtype.type(value))

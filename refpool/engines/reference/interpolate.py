@@ -3,10 +3,13 @@
 Written to be read beside the formulas in :mod:`refpool.interpolate`.  Each axis
 rule below is a direct transcription, one output coordinate at a time, of the
 formula it implements; it does not share the tables of the CPU and CUDA engines
-(:func:`refpool._geometry.interpolation_taps`), so it checks them independently.
-The axes are then resampled one after the other (last axis first), each output
-sample being the weighted sum of its taps, first tap first; every result is
-rounded once to the output dtype.
+(:func:`refpool._geometry.resample_taps`, :func:`refpool._geometry.interpolation_taps`),
+so it checks them independently.  One entry point, ``resample``, runs
+:func:`refpool.resample` and :func:`refpool.interpolate` (whose axes,
+``arithmetic="torch"``, take PyTorch's rules: :func:`_torch_taps`).  The axes are
+resampled one after the other (last axis first), each output sample being the
+weighted sum of its taps, first tap first; every result is rounded once to the
+output dtype.  The nearest rules gather, with no arithmetic.
 """
 
 from __future__ import annotations
@@ -110,66 +113,22 @@ def _triangle(d):
     return max(0.0, 1.0 - abs(d))
 
 
-def _axis_taps(spec, axis, dtype):
-    n, m = spec.input_size[axis], spec.output_size[axis]
-    r = spec.scale[axis]
-    mode = spec.mode
-    if mode == "nearest":
-        return [_nearest_taps(j, n, m, r, dtype, spec.nearest_rule) for j in range(m)]
-    if mode == "nearest-exact":
-        return [_nearest_exact_taps(j, n, r, dtype, spec.nearest_rule) for j in range(m)]
-    if spec.antialias:
-        if mode == "bilinear":
-            return [_antialias_taps(j, n, m, r, _triangle, 2) for j in range(m)]
-        return [_antialias_taps(j, n, m, r, lambda d: _keys(d, CUBIC_A_ANTIALIAS), 4)
-                for j in range(m)]
-    if mode == "bicubic":
-        return [_cubic_taps(j, n, r, spec.align_corners) for j in range(m)]
-    return [_linear_taps(j, n, m, r, spec.align_corners) for j in range(m)]
-
-
-# --------------------------------------------------------------------------- application
-def _resample_axis(a, taps, axis):
-    """Resample ``a`` (float64) along ``axis``: out[j] = sum of w * a[i] over taps[j]."""
-    moved = np.moveaxis(a, axis, -1)
-    out = np.empty(moved.shape[:-1] + (len(taps),), dtype=np.float64)
-    for j, tap in enumerate(taps):
-        (i, w), rest = tap[0], tap[1:]
-        acc = w * moved[..., i]
-        for i, w in rest:
-            acc = acc + w * moved[..., i]
-        out[..., j] = acc
-    return np.moveaxis(out, -1, axis)
-
-
-def _resample(x, out, spec):
-    dtype = np.dtype(x.dtype)
-    a = np.asarray(x, dtype=np.float64)
-    with np.errstate(invalid="ignore", over="ignore"):     # inf * 0, inf - inf: NaN
-        for axis in reversed(range(len(spec.input_size))):
-            a = _resample_axis(a, _axis_taps(spec, axis, dtype), axis + 2)
-        out[...] = a
-    _canonical_nan(out)
-
-
-def nearest(x, out, spec):
-    """Modes ``nearest`` and ``nearest-exact``: a gather, no arithmetic."""
-    dtype = np.dtype(x.dtype)
-    y = np.asarray(x)
-    for axis in range(len(spec.input_size)):
-        index = [taps[0][0] for taps in _axis_taps(spec, axis, dtype)]
-        y = np.take(y, index, axis=axis + 2)
-    out[...] = y
-
-
-def linear(x, out, spec):
-    """Modes ``linear``, ``bilinear``, ``trilinear`` (and antialiased bilinear)."""
-    _resample(x, out, spec)
-
-
-def cubic(x, out, spec):
-    """Mode ``bicubic`` (and antialiased bicubic)."""
-    _resample(x, out, spec)
+def _torch_taps(ax, j, dtype):
+    """PyTorch's taps of output j of an ``arithmetic="torch"`` axis (the axes of
+    :func:`refpool.interpolate`), from the rules above."""
+    n, m, r = ax.n, ax.m, ax.r
+    align_corners = ax.coordinate_mode == "align_corners"
+    if ax.filter == "nearest":
+        if ax.nearest_mode == "torch_exact":
+            return _nearest_exact_taps(j, n, r, dtype, ax.nearest_rule)
+        return _nearest_taps(j, n, m, r, dtype, ax.nearest_rule)
+    if ax.antialias:
+        if ax.filter == "linear":
+            return _antialias_taps(j, n, m, r, _triangle, 2)
+        return _antialias_taps(j, n, m, r, lambda d: _keys(d, CUBIC_A_ANTIALIAS), 4)
+    if ax.filter == "cubic":
+        return _cubic_taps(j, n, r, align_corners)
+    return _linear_taps(j, n, m, r, align_corners)
 
 
 # --------------------------------------------------------------------------- resample
@@ -250,6 +209,8 @@ def _round(x, mode):
 
 def _resample_taps(ax, j, dtype):
     n = ax.n
+    if ax.arithmetic == "torch":
+        return _torch_taps(ax, j, dtype)
     if ax.filter == "nearest":
         if ax.nearest_mode == "torch":
             return _nearest_taps(j, n, ax.m, ax.r, dtype, "generic")
@@ -289,7 +250,8 @@ def _outside(ax):
 
 
 def _resample_axis_general(a, taps, axis):
-    """Like :func:`_resample_axis`, an output with no tap being 0."""
+    """Resample ``a`` (float64) along ``axis``: out[j] = sum of w * a[i] over taps[j],
+    first tap first; an output with no tap is 0."""
     moved = np.moveaxis(a, axis, -1)
     out = np.zeros(moved.shape[:-1] + (len(taps),), dtype=np.float64)
     for j, tap in enumerate(taps):
@@ -327,6 +289,7 @@ def resample(x, out, spec):
                 result = np.array(result)
             index = (slice(None),) * (b + 2) + (mask,)
             result[index] = spec.extrapolation_value
-    out[...] = result
+    with np.errstate(invalid="ignore", over="ignore"):     # float64 -> float32 overflow
+        out[...] = result
     if not spec.nearest:
         _canonical_nan(out)
