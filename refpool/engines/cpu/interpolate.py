@@ -125,8 +125,12 @@ def _gather(o, src, xi, xw, xn, K, fixed, lo, hi):
 
 
 @njit(**_INLINE)
-def _periodic(o, src, K, P, S, q0, q1, a, w):
-    """The interior [P q0, P q1) of a periodic table, same sums as :func:`_gather`."""
+def _periodic(o, src, K, P, S, q0, q1, a, w, ph):
+    """The interior [P q0, P q1) of a periodic table, same sums as :func:`_gather`.
+
+    ``ph`` (at least ``P (q1 - q0)`` long) is scratch for the wide filters of x2
+    upsampling: each phase's sums are built contiguously there, then interleaved
+    (a sweep with stride-2 stores per tap is what they would cost otherwise)."""
     count = q1 - q0
     base = S * q0
     out = o[P * q0:]
@@ -186,34 +190,57 @@ def _periodic(o, src, K, P, S, q0, q1, a, w):
             for q in range(count):
                 out[q] = (w0 * s0[2 * q] + w1 * s1[2 * q]) + \
                          (w2 * s2[2 * q] + w3 * s3[2 * q])
-    else:                              # any other K (wider filters): one sweep per tap,
-        for p in range(P):             # each sum first tap first, as _gather's
+    elif P == 1:                       # any other K (wider filters): one sweep per tap,
+        s = src[base + a[0, 0]:]       # each sum first tap first, as _gather's (the
+        wk = w[0, 0]                   # stride written out: a constant one vectorises)
+        if S == 1:
+            for q in range(count):
+                out[q] = wk * s[q]
+        else:
+            for q in range(count):
+                out[q] = wk * s[2 * q]
+        for k in range(1, K):
+            s = src[base + a[0, k]:]
+            wk = w[0, k]
+            if S == 1:
+                for q in range(count):
+                    out[q] = out[q] + wk * s[q]
+            else:
+                for q in range(count):
+                    out[q] = out[q] + wk * s[2 * q]
+    else:                              # P == 2, any other K: per phase into ph, then
+        for p in range(2):             # interleaved
+            acc = ph[p * count:(p + 1) * count]
             s = src[base + a[p, 0]:]
             wk = w[p, 0]
             for q in range(count):
-                out[P * q + p] = wk * s[S * q]
+                acc[q] = wk * s[q]
             for k in range(1, K):
                 s = src[base + a[p, k]:]
                 wk = w[p, k]
                 for q in range(count):
-                    out[P * q + p] = out[P * q + p] + wk * s[S * q]
+                    acc[q] = acc[q] + wk * s[q]
+        even, odd = ph[:count], ph[count:2 * count]
+        for q in range(count):
+            out[2 * q] = even[q]
+            out[2 * q + 1] = odd[q]
 
 
 @njit(**_INLINE)
-def _horizontal(o, src, xi, xw, xn, K, fixed, P, S, q0, q1, a, w):
+def _horizontal(o, src, xi, xw, xn, K, fixed, P, S, q0, q1, a, w, ph):
     OW = o.shape[0]
     if P == 0:
         _gather(o, src, xi, xw, xn, K, fixed, 0, OW)
         return
     _gather(o, src, xi, xw, xn, K, fixed, 0, P * q0)
-    _periodic(o, src, K, P, S, q0, q1, a, w)
+    _periodic(o, src, K, P, S, q0, q1, a, w, ph)
     _gather(o, src, xi, xw, xn, K, fixed, P * q1, OW)
 
 
 # --------------------------------------------------------------------------- kernels
 @njit(**_PARALLEL)
 def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, P, S, q0, q1, a, w,
-                     tmpbuf, rescue, zw64, yw64, xw64, w64, tmp64, out64):
+                     tmpbuf, rescue, zw64, yw64, xw64, w64, tmp64, out64, phasebuf, phase64):
     # ``rescue`` (float32 input): a row with an infinity or a NaN is computed again
     # with the float64 weights (``*64``) and scratch rows; the NaNs of such a row, as
     # of a float64 row, become the default NaN (docs/numerics.rst)
@@ -228,13 +255,14 @@ def _resample_kernel(x, out, zi, zw, zn, yi, yw, yn, xi, xw, xn, K, fixed, P, S,
         for _ in range(first, ((chunk + 1) * rows) // chunks):
             o = out[n, c, od, oh]
             _vertical(tmp, x, n, c, od, oh, zi, zw, zn, yi, yw, yn)
-            _horizontal(o, tmp, xi, xw, xn, K, fixed, P, S, q0, q1, a, w)
+            _horizontal(o, tmp, xi, xw, xn, K, fixed, P, S, q0, q1, a, w, phasebuf[chunk])
             if any_nonfinite(o, OW):
                 if rescue:
                     o64 = out64[chunk]
                     t64 = tmp64[chunk]
                     _vertical(t64, x, n, c, od, oh, zi, zw64, zn, yi, yw64, yn)
-                    _horizontal(o64, t64, xi, xw64, xn, K, fixed, P, S, q0, q1, a, w64)
+                    _horizontal(o64, t64, xi, xw64, xn, K, fixed, P, S, q0, q1, a, w64,
+                                phase64[chunk])
                     canonical_into(o, o64, OW)
                 else:
                     canonical_into(o, o, OW)
@@ -269,7 +297,7 @@ def _nearest_kernel(x, out, zi, yi, xi, P, S, q0, q1, a, w, chunks):
                 else:
                     for j in range(P * q0):
                         o[j] = src[ix[j]]
-                    _periodic(o, src, 1, P, S, q0, q1, a, w)
+                    _periodic(o, src, 1, P, S, q0, q1, a, w, o)
                     for j in range(P * q1, OW):
                         o[j] = src[ix[j]]
             n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
@@ -421,6 +449,8 @@ def resample(x, out, spec):
         tmpbuf = np.empty((chunks, x5.shape[4]), dtype=x.dtype)
         tmp64 = np.empty((chunks, x5.shape[4])) if rescue[0] else tmpbuf
         out64 = np.empty((chunks, out5.shape[4]))
-        _resample_kernel(x5, out5, *head, tmpbuf, *rescue, tmp64, out64)
+        phasebuf = np.empty((chunks, out5.shape[4]), dtype=x.dtype)
+        phase64 = np.empty((chunks, out5.shape[4])) if rescue[0] else phasebuf
+        _resample_kernel(x5, out5, *head, tmpbuf, *rescue, tmp64, out64, phasebuf, phase64)
     for index, value in fills:
         out[index] = value
