@@ -125,9 +125,11 @@ def _gather(o, src, xi, xw, xn, K, fixed, lo, hi):
 
 
 @njit(**_INLINE)
-def _periodic(o, src, K, P, S, q0, q1, a, w, ph):
+def _periodic(o, src, K, fixed, P, S, q0, q1, a, w, ph):
     """The interior [P q0, P q1) of a periodic table, same sums as :func:`_gather`.
 
+    With 4 taps the sums pair up as :func:`_gather`'s do when every output has 4
+    taps (``fixed``), and run first tap first otherwise, as its general loop does.
     ``ph`` (at least ``P (q1 - q0)`` long) is scratch for the wide filters of x2
     upsampling: each phase's sums are built contiguously there, then interleaved
     (a sweep with stride-2 stores per tap is what they would cost otherwise)."""
@@ -141,7 +143,7 @@ def _periodic(o, src, K, P, S, q0, q1, a, w, ph):
         for q in range(count):
             out[2 * q] = w00 * s00[q] + w01 * s01[q]
             out[2 * q + 1] = w10 * s10[q] + w11 * s11[q]
-    elif P == 2 and K == 4:            # x2 upsampling, cubic
+    elif P == 2 and K == 4 and fixed:  # x2 upsampling, cubic
         s00, s01 = src[base + a[0, 0]:], src[base + a[0, 1]:]
         s02, s03 = src[base + a[0, 2]:], src[base + a[0, 3]:]
         s10, s11 = src[base + a[1, 0]:], src[base + a[1, 1]:]
@@ -179,7 +181,7 @@ def _periodic(o, src, K, P, S, q0, q1, a, w, ph):
         else:
             for q in range(count):
                 out[q] = w0 * s0[2 * q] + w1 * s1[2 * q]
-    elif K == 4:                       # P == 1
+    elif K == 4 and fixed:             # P == 1
         s0, s1 = src[base + a[0, 0]:], src[base + a[0, 1]:]
         s2, s3 = src[base + a[0, 2]:], src[base + a[0, 3]:]
         w0, w1, w2, w3 = w[0, 0], w[0, 1], w[0, 2], w[0, 3]
@@ -233,7 +235,7 @@ def _horizontal(o, src, xi, xw, xn, K, fixed, P, S, q0, q1, a, w, ph):
         _gather(o, src, xi, xw, xn, K, fixed, 0, OW)
         return
     _gather(o, src, xi, xw, xn, K, fixed, 0, P * q0)
-    _periodic(o, src, K, P, S, q0, q1, a, w, ph)
+    _periodic(o, src, K, fixed, P, S, q0, q1, a, w, ph)
     _gather(o, src, xi, xw, xn, K, fixed, P * q1, OW)
 
 
@@ -297,7 +299,7 @@ def _nearest_kernel(x, out, zi, yi, xi, P, S, q0, q1, a, w, chunks):
                 else:
                     for j in range(P * q0):
                         o[j] = src[ix[j]]
-                    _periodic(o, src, 1, P, S, q0, q1, a, w, o)
+                    _periodic(o, src, 1, True, P, S, q0, q1, a, w, o)
                     for j in range(P * q1, OW):
                         o[j] = src[ix[j]]
             n, c, od, oh = next_row(n, c, od, oh, C, OD, OH)
@@ -343,7 +345,7 @@ def _cached_plan(key, dtype):
 
 
 def _periodic_plan_of(taps, dtype):
-    """(P, S, q0, q1, a, w) of the periodic interior of a fixed-tap table, or P = 0.
+    """(P, S, q0, q1, a, w) of the periodic interior of a tap table, or P = 0.
 
     Looks for ``index[P q + p, k] = S q + a[p, k]`` and ``weight[P q + p, k] =
     w[p, k]`` for ``q0 <= q < q1``, the longest such run around the middle of
@@ -353,16 +355,18 @@ def _periodic_plan_of(taps, dtype):
     index, weight, count = taps
     m, K = index.shape
     none = (0, 1, 0, 0, np.zeros((2, _TAP_ROWS), np.int64), np.zeros((2, _TAP_ROWS), dtype))
-    if np.any(count != K):
-        return none
     for P, S in ((2, 1), (1, 1), (1, 2)):
         Q = m // P
         if Q < 4:
             continue
         a = index[:Q * P].reshape(Q, P, K) - S * np.arange(Q)[:, None, None]
         w = weight[:Q * P].reshape(Q, P, K)
+        # the run's outputs have all K taps; near the edges, filters whose outside
+        # taps are dropped (exclude_outside, the peers' antialiased kernels) have
+        # fewer, and the gather takes those
+        full = np.all(count[:Q * P].reshape(Q, P) == K, axis=1)
         mid = Q // 2
-        same = np.all((a == a[mid]) & (w == w[mid]), axis=(1, 2))
+        same = full & np.all((a == a[mid]) & (w == w[mid]), axis=(1, 2))
         breaks_before = np.flatnonzero(~same[:mid])
         breaks_after = np.flatnonzero(~same[mid:])
         q0 = int(breaks_before[-1]) + 1 if breaks_before.size else 0
