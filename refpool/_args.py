@@ -300,6 +300,31 @@ def compute_dtype(x, dtype, engine, op, integers):
 _REFUSED_SUBCLASSES = (np.ma.MaskedArray, np.matrix)
 
 
+def host_array(a, name, what, written_dtype=None, scalars=False):
+    """``a`` (a NumPy array, a CUDA array, copied to the host, or a host array-like)
+    as a NumPy array.  Lists and tuples of numbers (with ``scalars``, a real number
+    too) are converted with ``written_dtype``; ``what`` says in the error what they
+    must hold.  The caller checks the dtype."""
+    if is_cuda_array(a):
+        from numba import cuda
+        from ._dispatch import _as_device_array
+        a = _as_device_array(cuda, a).copy_to_host()
+    elif (isinstance(a, (list, tuple, numbers.Real) if scalars else (list, tuple))
+          and not isinstance(a, bool)):
+        try:
+            a = np.asarray(a, dtype=written_dtype)    # strings stay strings (refused later)
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"{name} must be an array of {what}: {exc}") from None
+    elif isinstance(a, np.ndarray):
+        check_host_array_type(a, name)
+    elif isinstance(a, (str, bytes)) or not (hasattr(a, "__array__")
+                                             or hasattr(a, "__dlpack__")):
+        raise TypeError(f"{name} must be an array, got {type(a).__name__}")
+    else:
+        a = as_array(a, name)
+    return np.asarray(a)
+
+
 def check_host_array_type(a, name):
     """Refuse ndarray subclasses that carry semantics refpool ignores (see
     :func:`check_input`); plain ndarrays and plain subclasses pass."""

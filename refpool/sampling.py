@@ -57,23 +57,7 @@ class GridSpec(tuple):
 # =========================================================================== arguments
 def _host_float(a, name):
     """``a`` (NumPy, CUDA or host array-like) as a NumPy array of a float dtype."""
-    if _args.is_cuda_array(a):
-        from numba import cuda
-        from ._dispatch import _as_device_array
-        a = _as_device_array(cuda, a).copy_to_host()
-    elif isinstance(a, (list, tuple)):
-        try:
-            a = np.asarray(a, dtype=np.float64)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be an array of coordinates: {exc}") from None
-    elif isinstance(a, np.ndarray):
-        _args.check_host_array_type(a, name)
-    elif isinstance(a, (str, bytes)) or not (hasattr(a, "__array__")
-                                             or hasattr(a, "__dlpack__")):
-        raise TypeError(f"{name} must be an array, got {type(a).__name__}")
-    else:
-        a = _args.as_array(a, name)
-    a = np.asarray(a)
+    a = _args.host_array(a, name, "coordinates", written_dtype=np.float64)
     if a.dtype.kind != "f":
         raise TypeError(f"{name} must have a floating dtype (float16, float32 or float64), "
                         f"got {a.dtype}")

@@ -116,23 +116,7 @@ def spline_spec(order, mode, cval, prefilter):
 
 def _host_real(a, name):
     """``a`` (NumPy, CUDA or host array-like) as a NumPy array of a real dtype."""
-    if _args.is_cuda_array(a):
-        from numba import cuda
-        from ._dispatch import _as_device_array
-        a = _as_device_array(cuda, a).copy_to_host()
-    elif isinstance(a, (list, tuple, numbers.Real)) and not isinstance(a, bool):
-        try:
-            a = np.asarray(a)                  # strings stay strings (refused below)
-        except (TypeError, ValueError) as exc:
-            raise TypeError(f"{name} must be an array of real numbers: {exc}") from None
-    elif isinstance(a, np.ndarray):
-        _args.check_host_array_type(a, name)
-    elif isinstance(a, (str, bytes)) or not (hasattr(a, "__array__")
-                                             or hasattr(a, "__dlpack__")):
-        raise TypeError(f"{name} must be an array, got {type(a).__name__}")
-    else:
-        a = _args.as_array(a, name)
-    a = np.asarray(a)
+    a = _args.host_array(a, name, "real numbers", scalars=True)
     if a.dtype.kind not in "iuf":
         raise TypeError(f"{name} must have a real (integer or floating) dtype, got {a.dtype}")
     return a

@@ -38,6 +38,7 @@ import numpy as np
 
 from ..._typing import Array, ArrayIn, Engine
 from ...interpolate import resample
+from .sampling import _attr
 
 __all__ = ["Resize", "Upsample"]
 
@@ -45,14 +46,6 @@ __all__ = ["Resize", "Upsample"]
 _MODES = {"nearest": "nearest", "linear": "linear", "cubic": "cubic"}
 
 _POLICIES = ("stretch", "not_larger", "not_smaller")
-
-
-def _attr(value, op, name):
-    if isinstance(value, bytes):
-        value = value.decode()
-    if not isinstance(value, str):
-        raise TypeError(f"{op}: {name} must be a string, got {value!r}")
-    return value
 
 
 def _flag(value, op, name):
